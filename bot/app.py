@@ -1,0 +1,73 @@
+"""The application factory: one Flask app, with the Bolt app behind `/slack/events`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, current_app, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings, load_settings
+from bot.slack import build_bolt_app, disabled_message
+from models.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What the web process holds: settings, the database and (when enabled) the Bolt app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    bolt: App | None
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["linkedup"]
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    bolt = None
+    if settings.slack_enabled:
+        bolt = build_bolt_app(settings, session_factory)
+    else:
+        log.warning(disabled_message())
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = (
+        settings.secret_key.get_secret_value() if settings.secret_key else None
+    )
+    app.extensions["linkedup"] = Runtime(settings, engine, session_factory, bolt)
+    slack_handler = SlackRequestHandler(bolt) if bolt else None
+
+    @app.post("/slack/events")
+    def slack_events():
+        if slack_handler is None:
+            return jsonify(error="slack disabled", detail=disabled_message()), 503
+        return slack_handler.handle(request)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means "not reachable"
+            log.warning("health check: database unreachable: %s", type(exc).__name__)
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(
+            status="ok",
+            database="ok",
+            slack="enabled" if bolt else "disabled",
+            mailchimp="enabled" if settings.mailchimp_enabled else "disabled",
+        )
+
+    return app

@@ -1,0 +1,122 @@
+"""Settings from the environment (and an optional `.env`), validated once at start-up.
+
+A malformed value must stop the process with a message naming the variable, so that an
+operator never has to read a traceback to find a typo in a Heroku config var.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AnyHttpUrl, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+MAILCHIMP_VARIABLES = ("MAILCHIMP_API_KEY", "MAILCHIMP_SERVER_PREFIX", "MAILCHIMP_LIST_ID")
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every variable the bot reads. `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+
+    database_url: str = "sqlite:///linkedup.db"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: AnyHttpUrl | None = None
+    mailchimp_api_key: SecretStr | None = None
+    mailchimp_server_prefix: str | None = None
+    mailchimp_list_id: str | None = None
+    mailchimp_api_url: AnyHttpUrl | None = None
+    mailchimp_webhook_secret: SecretStr | None = None
+    network_file: Path | None = None
+    timezone: str = "Europe/London"
+    secret_key: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("only sqlite:// and postgresql:// databases are supported")
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            # Heroku-style URLs name no driver; psycopg 3 is the one we ship.
+            value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("a bot token starts with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        return value
+
+    @field_validator("mailchimp_api_key")
+    @classmethod
+    def _mailchimp_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and "-" not in value.get_secret_value():
+            raise ValueError("a Mailchimp API key ends with -<server prefix>, e.g. -us21")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def mailchimp_enabled(self) -> bool:
+        return not self.missing_mailchimp()
+
+    def missing_mailchimp(self) -> list[str]:
+        """The Mailchimp variables that are not set, by their environment names."""
+        return [name for name in MAILCHIMP_VARIABLES if getattr(self, name.lower()) in (None, "")]
+
+    @property
+    def slack_base_url(self) -> str:
+        """Where every Slack Web API call goes; a local fake in tests."""
+        if self.slack_api_url is None:
+            return "https://slack.com/api/"
+        url = str(self.slack_api_url)
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

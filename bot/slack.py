@@ -1,0 +1,58 @@
+"""Building the Bolt app: signed requests, the Web API client pointed where settings say."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+import handlers
+from bot.settings import SLACK_VARIABLES, Settings
+
+log = logging.getLogger(__name__)
+
+SLACK_DISABLED = (
+    "Slack is disabled: set {variables} to enable /slack/events (and SLACK_APP_TOKEN for "
+    "`linkedup socket`)."
+)
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client every Slack call goes through, honouring SLACK_API_URL and Retry-After."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -> App:
+    """The Bolt app with every listener registered.
+
+    `process_before_response=True` runs the listener before answering Slack: listeners are quick
+    (a database write and at most one Web API call), the answer can carry the ephemeral reply or
+    the modal errors, and it avoids the thread runner's 10 ms ack polling.
+    """
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+    )
+    handlers.register(app, session_factory)
+    return app
+
+
+def disabled_message() -> str:
+    return SLACK_DISABLED.format(variables=" and ".join(SLACK_VARIABLES))

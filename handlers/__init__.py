@@ -1,0 +1,15 @@
+"""Slack listeners: parse the payload, call one domain function, render Block Kit. Thin."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def register(app: App, session_factory: sessionmaker[Session]) -> None:
+    """Attach the middleware, the error handler and every listener to a Bolt app."""
+    from handlers import commands, errors, middleware
+
+    middleware.register(app, session_factory)
+    errors.register(app)
+    commands.register(app)

@@ -1,0 +1,35 @@
+"""SQLAlchemy models and the domain operations on them. Knows nothing of Slack or Flask."""
+
+from models.base import Base
+from models.issues import Issue, IssueStatus, Urgency
+from models.network import (
+    Board,
+    BoardMember,
+    Member,
+    MemberRole,
+    Network,
+    Organisation,
+    OrganisationStatus,
+    Service,
+    Theme,
+)
+from models.records import AuditLog, ReferenceCounter, SlackDelivery
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "Board",
+    "BoardMember",
+    "Issue",
+    "IssueStatus",
+    "Member",
+    "MemberRole",
+    "Network",
+    "Organisation",
+    "OrganisationStatus",
+    "ReferenceCounter",
+    "Service",
+    "SlackDelivery",
+    "Theme",
+    "Urgency",
+]

@@ -1,0 +1,150 @@
+"""The network's structure: boards (and their ladder), themes, organisations, services, members.
+
+Rows that come from the network file carry a `slug` (the key in the file), so that re-loading the
+file updates them in place instead of creating new ones.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamps, UTCDateTime, enum_column
+
+
+class MemberRole(enum.StrEnum):
+    MEMBER = "member"
+    OFFICER = "officer"
+
+
+class OrganisationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class Network(Timestamps, Base):
+    """The network as a whole: one per deployment, loaded from the network file."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    benchmark_open_rate: Mapped[float] = mapped_column(Float, default=0.203)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    file_digest: Mapped[str | None] = mapped_column(String(64))
+    loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Board(Timestamps, Base):
+    """A governance board. `parent` is the next rung of the escalation ladder."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str | None] = mapped_column(String(40))
+    slack_channel: Mapped[str] = mapped_column(String(80))
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="SET NULL"))
+    acknowledge_days: Mapped[int] = mapped_column(Integer, default=1)
+    respond_days: Mapped[int] = mapped_column(Integer, default=5)
+    max_reminders: Mapped[int] = mapped_column(Integer, default=3)
+    chair_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    representative_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    cadence: Mapped[str | None] = mapped_column(String(80))
+    withhold_organisation_when_sensitive: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    parent: Mapped[Board | None] = relationship(remote_side=[id])
+    members: Mapped[list[BoardMember]] = relationship(
+        back_populates="board", cascade="all, delete-orphan", order_by="BoardMember.slack_user_id"
+    )
+    themes: Mapped[list[Theme]] = relationship(back_populates="board")
+
+
+class BoardMember(Base):
+    __tablename__ = "board_members"
+    __table_args__ = (UniqueConstraint("board_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+
+    board: Mapped[Board] = relationship(back_populates="members")
+
+
+class Theme(Timestamps, Base):
+    """A theme issues are filed under; its owning board receives them."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    board: Mapped[Board | None] = relationship(back_populates="themes")
+
+
+class Organisation(Timestamps, Base):
+    """A voluntary, community or faith organisation in the network."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    org_identifier: Mapped[str | None] = mapped_column(String(40), unique=True)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    bulletin_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[OrganisationStatus] = mapped_column(
+        enum_column(OrganisationStatus, "organisation_status"), default=OrganisationStatus.APPROVED
+    )
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    services: Mapped[list[Service]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", order_by="Service.name"
+    )
+    members: Mapped[list[Member]] = relationship(back_populates="organisation")
+
+
+class Service(Timestamps, Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(80))
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="services")
+
+
+class Member(Timestamps, Base):
+    """A Slack user: a member of one organisation, or the network's officer."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MemberRole] = mapped_column(
+        enum_column(MemberRole, "member_role"), default=MemberRole.MEMBER
+    )
+    display_name: Mapped[str | None] = mapped_column(String(120))
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
