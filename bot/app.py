@@ -43,9 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         log.warning(disabled_message())
 
     app = Flask(__name__)
-    app.config["SECRET_KEY"] = (
-        settings.secret_key.get_secret_value() if settings.secret_key else None
-    )
+    app.config["SECRET_KEY"] = settings.secret_key.get_secret_value() if settings.secret_key else None
     app.extensions["linkedup"] = Runtime(settings, engine, session_factory, bolt)
     slack_handler = SlackRequestHandler(bolt) if bolt else None
 

@@ -18,8 +18,7 @@ from bot.settings import SLACK_VARIABLES, Settings
 log = logging.getLogger(__name__)
 
 SLACK_DISABLED = (
-    "Slack is disabled: set {variables} to enable /slack/events (and SLACK_APP_TOKEN for "
-    "`linkedup socket`)."
+    "Slack is disabled: set {variables} to enable /slack/events (and SLACK_APP_TOKEN for `linkedup socket`)."
 )
 
 

@@ -68,7 +68,7 @@ def raise_issue(ack: Ack, text: str, command: dict, context: BoltContext, **_: o
     reply(
         ack,
         f":white_check_mark: Thanks — your issue is *{issue.reference}*: “{issue.title}”. "
-        f"Status: {issue.status.value}. Quote the reference to follow it up."
+        f"Status: {issue.status.value}. Quote the reference to follow it up.",
     )
 
 

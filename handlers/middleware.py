@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def register(app: App, session_factory: sessionmaker[Session]) -> None:
     @app.middleware
-    def db_session(context: BoltContext, next):  # noqa: A002 - Bolt names it `next`
+    def db_session(context: BoltContext, next):
         session = session_factory()
         context["db"] = session
         try:

@@ -13,6 +13,7 @@ from models.network import (
     Service,
     Theme,
 )
+from models.outbox import OutboxMessage, OutboxStatus
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "Network",
     "Organisation",
     "OrganisationStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "ReferenceCounter",
     "Service",
     "SlackDelivery",

@@ -68,9 +68,7 @@ class Issue(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE")
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     raised_by: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(150))
     description: Mapped[str] = mapped_column(Text)

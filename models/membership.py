@@ -11,9 +11,7 @@ from models.network import Member, MemberRole, Organisation
 
 def find_member(session: Session, slack_user_id: str) -> Member | None:
     return session.scalar(
-        select(Member)
-        .options(joinedload(Member.organisation))
-        .where(Member.slack_user_id == slack_user_id)
+        select(Member).options(joinedload(Member.organisation)).where(Member.slack_user_id == slack_user_id)
     )
 
 

@@ -23,9 +23,7 @@ def next_number(session: Session, *, prefix: str, year: int) -> int:
     statement = (
         insert(table)
         .values(prefix=prefix, year=year, last=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.prefix, table.c.year], set_={"last": table.c.last + 1}
-        )
+        .on_conflict_do_update(index_elements=[table.c.prefix, table.c.year], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
     return session.execute(statement).scalar_one()

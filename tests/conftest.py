@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from models.base import Base
 from models.db import make_engine, make_session_factory
-from models.schema import upgrade
 
 PG_URL = os.environ.get("LINKEDUP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
@@ -60,18 +59,27 @@ def _postgres_engine(tmp_schema: str) -> Engine | None:
 
 @pytest.fixture(scope="session")
 def engine(backend, tmp_path_factory) -> Iterator[Engine]:
-    """A migrated database on the backend, shared by the session's tests of that backend."""
+    """A database with the current schema on the backend, shared by the session's tests of that backend."""
+    eng, schema = fresh_database(backend, tmp_path_factory)
+    # Tables come from the models here; tests/test_migrations.py proves Alembic builds the same.
+    Base.metadata.create_all(eng)
+    yield eng
+    drop_database(eng, schema)
+
+
+def fresh_database(backend: str, tmp_path_factory) -> tuple[Engine, str | None]:
+    """An empty database: a SQLite file, or a new PostgreSQL schema named for this process."""
     if backend == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "linkedup-test.db"
-        eng = make_engine(f"sqlite:///{path}")
-        schema = None
-    else:
-        schema = f"lu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        eng = _postgres_engine(schema)
-        if eng is None:
-            pytest.skip("PostgreSQL not reachable (start it, or run with --db sqlite)")
-    upgrade(eng)
-    yield eng
+        return make_engine(f"sqlite:///{path}"), None
+    schema = f"lu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    eng = _postgres_engine(schema)
+    if eng is None:
+        pytest.skip("PostgreSQL not reachable (start it, or run with --db sqlite)")
+    return eng, schema
+
+
+def drop_database(eng: Engine, schema: str | None) -> None:
     eng.dispose()
     if schema:
         admin = make_engine(PG_URL)

@@ -7,10 +7,19 @@ from sqlalchemy.orm import Session
 from models import Board, BoardMember, Member, MemberRole, Organisation, Service, Theme
 
 
-def organisation(db: Session, name: str = "Seacombe Young Carers (demo)", *,
-                 members: tuple[str, ...] = ("U0MEMBER01",), **fields) -> Organisation:
-    org = Organisation(name=name, contact_email=fields.pop("contact_email", "hello@example.org"),
-                       bulletin_consent=fields.pop("bulletin_consent", True), **fields)
+def organisation(
+    db: Session,
+    name: str = "Seacombe Young Carers (demo)",
+    *,
+    members: tuple[str, ...] = ("U0MEMBER01",),
+    **fields,
+) -> Organisation:
+    org = Organisation(
+        name=name,
+        contact_email=fields.pop("contact_email", "hello@example.org"),
+        bulletin_consent=fields.pop("bulletin_consent", True),
+        **fields,
+    )
     db.add(org)
     db.flush()
     for slack_user_id in members:
@@ -19,27 +28,39 @@ def organisation(db: Session, name: str = "Seacombe Young Carers (demo)", *,
     return org
 
 
-def service(db: Session, org: Organisation, name: str = "Young carers group", *,
-            category: str = "young carers", min_age: int | None = 8,
-            max_age: int | None = 18, **fields) -> Service:
-    svc = Service(organisation=org, name=name, category=category, min_age=min_age,
-                  max_age=max_age, **fields)
+def service(
+    db: Session,
+    org: Organisation,
+    name: str = "Young carers group",
+    *,
+    category: str = "young carers",
+    min_age: int | None = 8,
+    max_age: int | None = 18,
+    **fields,
+) -> Service:
+    svc = Service(organisation=org, name=name, category=category, min_age=min_age, max_age=max_age, **fields)
     db.add(svc)
     db.flush()
     return svc
 
 
 def officer(db: Session, slack_user_id: str = "U0OFFICER1") -> Member:
-    member = Member(slack_user_id=slack_user_id, role=MemberRole.OFFICER,
-                    display_name="Development Officer")
+    member = Member(slack_user_id=slack_user_id, role=MemberRole.OFFICER, display_name="Development Officer")
     db.add(member)
     db.flush()
     return member
 
 
-def board(db: Session, slug: str = "ctb", name: str = "Children's Trust Board", *,
-          channel: str = "C0CTB00001", members: tuple[str, ...] = (), parent: Board | None = None,
-          **fields) -> Board:
+def board(
+    db: Session,
+    slug: str = "ctb",
+    name: str = "Children's Trust Board",
+    *,
+    channel: str = "C0CTB00001",
+    members: tuple[str, ...] = (),
+    parent: Board | None = None,
+    **fields,
+) -> Board:
     row = Board(slug=slug, name=name, slack_channel=channel, parent=parent, **fields)
     db.add(row)
     db.flush()
@@ -49,8 +70,14 @@ def board(db: Session, slug: str = "ctb", name: str = "Children's Trust Board", 
     return row
 
 
-def theme(db: Session, slug: str = "safeguarding", name: str = "Safeguarding", *,
-          board: Board | None = None, keywords: tuple[str, ...] = ()) -> Theme:
+def theme(
+    db: Session,
+    slug: str = "safeguarding",
+    name: str = "Safeguarding",
+    *,
+    board: Board | None = None,
+    keywords: tuple[str, ...] = (),
+) -> Theme:
     row = Theme(slug=slug, name=name, board=board, keywords=list(keywords))
     db.add(row)
     db.flush()

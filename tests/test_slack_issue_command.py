@@ -18,8 +18,9 @@ def test_member_raises_issue_and_gets_reference(slack, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
 
-    response = slack.command("issue Waiting lists for domestic abuse programmes are growing",
-                             user_id="U0MEMBER01")
+    response = slack.command(
+        "issue Waiting lists for domestic abuse programmes are growing", user_id="U0MEMBER01"
+    )
 
     assert response.status_code == 200
     body = response.get_json()
@@ -47,11 +48,13 @@ def test_references_are_sequential(slack, db):
 def test_same_trigger_twice_stores_one_issue(slack, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
-    first = slack.command("issue Room hire costs doubled", user_id="U0MEMBER01",
-                          trigger_id="1111.2222.retry")
-    second = slack.command("issue Room hire costs doubled", user_id="U0MEMBER01",
-                           trigger_id="1111.2222.retry",
-                           headers={"X-Slack-Retry-Num": "1"})
+    first = slack.command("issue Room hire costs doubled", user_id="U0MEMBER01", trigger_id="1111.2222.retry")
+    second = slack.command(
+        "issue Room hire costs doubled",
+        user_id="U0MEMBER01",
+        trigger_id="1111.2222.retry",
+        headers={"X-Slack-Retry-Num": "1"},
+    )
     assert first.get_json()["text"] == second.get_json()["text"]
     assert _issue_count(db) == 1
     assert db.scalar(select(func.count()).select_from(SlackDelivery)) == 1
@@ -84,11 +87,10 @@ def test_help_lists_commands_and_unknown_gets_help(slack):
 def test_bad_signature_is_401_and_stores_nothing(slack, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
-    from tests.slack_requests import slash_command_body, signed_headers
+    from tests.slack_requests import signed_headers, slash_command_body
 
     body = slash_command_body("issue forged", user_id="U0MEMBER01")
-    headers = signed_headers(body, content_type="application/x-www-form-urlencoded",
-                             secret="not-the-secret")
+    headers = signed_headers(body, content_type="application/x-www-form-urlencoded", secret="not-the-secret")
     response = slack.flask.post("/slack/events", data=body, headers=headers)
     assert response.status_code == 401
     assert _issue_count(db) == 0
@@ -100,8 +102,9 @@ def test_stale_timestamp_is_401(slack, db):
     from tests.slack_requests import slash_command_body
 
     body = slash_command_body("issue old request", user_id="U0MEMBER01")
-    response = slack.post(body, content_type="application/x-www-form-urlencoded",
-                          timestamp=int(time.time()) - 301)
+    response = slack.post(
+        body, content_type="application/x-www-form-urlencoded", timestamp=int(time.time()) - 301
+    )
     assert response.status_code == 401
     assert _issue_count(db) == 0
 

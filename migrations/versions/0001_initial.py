@@ -1,8 +1,8 @@
-"""initial schema: network, organisations, issues, audit and deliveries
+"""initial schema: network, organisations, issues, audit, deliveries, outbox
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:22:32.162045
+Create Date: 2026-11-23 19:24:56.507146
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -53,10 +52,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["parent_id"],
-            ["boards.id"],
-            name=op.f("fk_boards_parent_id_boards"),
-            ondelete="SET NULL",
+            ["parent_id"], ["boards.id"], name=op.f("fk_boards_parent_id_boards"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_boards")),
         sa.UniqueConstraint("name", name=op.f("uq_boards_name")),
@@ -105,6 +101,31 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name=op.f("uq_organisations_slug")),
     )
     op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending", "sent", "failed", name="outbox_status", native_enum=False, create_constraint=True
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("key", name=op.f("uq_outbox_key")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+
+    op.create_table(
         "reference_counters",
         sa.Column("prefix", sa.String(length=8), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
@@ -122,9 +143,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_slack_deliveries_key")),
     )
     with op.batch_alter_table("slack_deliveries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_slack_deliveries_received_at"), ["received_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_slack_deliveries_received_at"), ["received_at"], unique=False)
 
     op.create_table(
         "board_members",
@@ -132,10 +151,7 @@ def upgrade() -> None:
         sa.Column("board_id", sa.Integer(), nullable=False),
         sa.Column("slack_user_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
-            ["board_id"],
-            ["boards.id"],
-            name=op.f("fk_board_members_board_id_boards"),
-            ondelete="CASCADE",
+            ["board_id"], ["boards.id"], name=op.f("fk_board_members_board_id_boards"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_board_members")),
         sa.UniqueConstraint(
@@ -143,9 +159,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("board_members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_board_members_slack_user_id"), ["slack_user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_board_members_slack_user_id"), ["slack_user_id"], unique=False)
 
     op.create_table(
         "members",
@@ -154,9 +168,7 @@ def upgrade() -> None:
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column(
             "role",
-            sa.Enum(
-                "member", "officer", name="member_role", native_enum=False, create_constraint=True
-            ),
+            sa.Enum("member", "officer", name="member_role", native_enum=False, create_constraint=True),
             nullable=False,
         ),
         sa.Column("display_name", sa.String(length=120), nullable=True),
@@ -172,9 +184,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("slack_user_id", name=op.f("uq_members_slack_user_id")),
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_members_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_members_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "services",
@@ -193,14 +203,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_services")),
-        sa.UniqueConstraint(
-            "organisation_id", "name", name=op.f("uq_services_organisation_id_name")
-        ),
+        sa.UniqueConstraint("organisation_id", "name", name=op.f("uq_services_organisation_id_name")),
     )
     with op.batch_alter_table("services", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_services_organisation_id"), ["organisation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_services_organisation_id"), ["organisation_id"], unique=False)
 
     op.create_table(
         "themes",
@@ -230,14 +236,7 @@ def upgrade() -> None:
         sa.Column("theme_id", sa.Integer(), nullable=True),
         sa.Column(
             "urgency",
-            sa.Enum(
-                "routine",
-                "soon",
-                "urgent",
-                name="urgency",
-                native_enum=False,
-                create_constraint=True,
-            ),
+            sa.Enum("routine", "soon", "urgent", name="urgency", native_enum=False, create_constraint=True),
             nullable=False,
         ),
         sa.Column("sensitive", sa.Boolean(), nullable=False),
@@ -275,14 +274,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_issues_reference")),
     )
     with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_issues_organisation_status", ["organisation_id", "status"], unique=False
-        )
+        batch_op.create_index("ix_issues_organisation_status", ["organisation_id", "status"], unique=False)
         batch_op.create_index("ix_issues_theme_created", ["theme_id", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.drop_index("ix_issues_theme_created")
         batch_op.drop_index("ix_issues_organisation_status")
@@ -306,6 +302,10 @@ def downgrade() -> None:
 
     op.drop_table("slack_deliveries")
     op.drop_table("reference_counters")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_due")
+
+    op.drop_table("outbox")
     op.drop_table("organisations")
     op.drop_table("networks")
     op.drop_table("boards")

@@ -50,15 +50,27 @@ class FakeSlackAPI:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: int = 0
 
-    def fail(self, method: str, *, status: int = 500, body: dict | None = None,
-             headers: dict | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        body: dict | None = None,
+        headers: dict | None = None,
+        times: int = 1,
+    ) -> None:
         """Answer the next `times` calls of `method` with this status and body."""
         body = body if body is not None else {"ok": False, "error": "internal_error"}
         self.failures.setdefault(method, []).extend([(status, body, headers or {})] * times)
 
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
-        self.fail(method, status=429, body={"ok": False, "error": "ratelimited"},
-                  headers={"Retry-After": str(retry_after)}, times=times)
+        self.fail(
+            method,
+            status=429,
+            body={"ok": False, "error": "ratelimited"},
+            headers={"Retry-After": str(retry_after)},
+            times=times,
+        )
 
     def of(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -91,20 +103,30 @@ class FakeSlackAPI:
             time.sleep(self.delays[method])
         if failure is not None:
             status, body, headers = failure
-            return Response(json.dumps(body), status=status, headers=headers,
-                            content_type="application/json")
+            return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
         return Response(json.dumps(self.answer(method, args)), content_type="application/json")
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://linkedup.slack.com/", "team": "Linked-up",
-                    "user": "linkedup", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                    "bot_id": "B0LINKEDUP", "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://linkedup.slack.com/",
+                "team": "Linked-up",
+                "user": "linkedup",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0LINKEDUP",
+                "is_enterprise_install": False,
+            }
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             channel = args.get("channel", "C0FAKE")
             ts = args.get("ts") or self._next_ts()
-            answer = {"ok": True, "channel": channel, "ts": ts,
-                      "message": {"text": args.get("text", ""), "ts": ts}}
+            answer = {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text", ""), "ts": ts},
+            }
             if method == "chat.postEphemeral":
                 answer = {"ok": True, "message_ts": ts}
             return answer
@@ -116,11 +138,21 @@ class FakeSlackAPI:
             view_id = args.get("view_id") or f"V{len(self.calls):08d}"
             return {"ok": True, "view": {**view, "id": view_id, "hash": f"{time.time()}.hash"}}
         if method == "chat.getPermalink":
-            return {"ok": True, "channel": args.get("channel"),
-                    "permalink": f"https://linkedup.slack.com/archives/{args.get('channel')}/p1"}
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "permalink": f"https://linkedup.slack.com/archives/{args.get('channel')}/p1",
+            }
         if method == "users.info":
-            return {"ok": True, "user": {"id": args.get("user"), "name": "someone",
-                                         "real_name": "Some One", "tz": "Europe/London"}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": args.get("user"),
+                    "name": "someone",
+                    "real_name": "Some One",
+                    "tz": "Europe/London",
+                },
+            }
         if method in ("files.getUploadURLExternal",):
             return {"ok": True, "upload_url": f"{self.base_url}upload/F1", "file_id": "F0001"}
         if method == "files.completeUploadExternal":
