@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
+from bot.web import WEB_MODULES
 from models.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -68,4 +70,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             mailchimp="enabled" if settings.mailchimp_enabled else "disabled",
         )
 
+    for name in WEB_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)
     return app

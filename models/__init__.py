@@ -5,6 +5,7 @@ from models.issues import Issue, IssueStatus, Urgency
 from models.network import (
     Board,
     BoardMember,
+    Meeting,
     Member,
     MemberRole,
     Network,
@@ -23,6 +24,7 @@ __all__ = [
     "BoardMember",
     "Issue",
     "IssueStatus",
+    "Meeting",
     "Member",
     "MemberRole",
     "Network",

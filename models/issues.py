@@ -80,6 +80,9 @@ class Issue(Timestamps, Base):
         enum_column(IssueStatus, "issue_status"), default=IssueStatus.RECEIVED
     )
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The board's answer as it goes back to the organisation ("you said, we did").
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     organisation: Mapped[Organisation] = relationship()

@@ -79,6 +79,24 @@ class BoardMember(Base):
     board: Mapped[Board] = relationship(back_populates="members")
 
 
+class Meeting(Timestamps, Base):
+    """A board meeting (or a Linked-up network meeting, with no board) on the co-ordinated schedule."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("board_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    location: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20), default="network_file")
+    uid: Mapped[str] = mapped_column(String(120), unique=True)
+
+    board: Mapped[Board | None] = relationship()
+
+
 class Theme(Timestamps, Base):
     """A theme issues are filed under; its owning board receives them."""
 

@@ -1,0 +1,39 @@
+"""`linkedup db upgrade|current` — the release phase runs `db upgrade` before new code serves."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+
+from bot.runtime import build_context
+from models.schema import upgrade
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser("db", help="database schema (Alembic migrations)")
+    actions = parser.add_subparsers(dest="db_action", required=True, metavar="ACTION")
+    up = actions.add_parser("upgrade", help="migrate the database to the latest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=run_upgrade)
+    current = actions.add_parser("current", help="print the schema revision of the database")
+    current.set_defaults(func=run_current)
+
+
+def run_upgrade(args) -> int:
+    context = build_context()
+    upgrade(context.engine, args.revision)
+    print(f"database at {_revision(context)} ({context.engine.url.render_as_string()})")
+    return 0
+
+
+def run_current(args) -> int:
+    print(_revision(build_context()) or "empty (run `linkedup db upgrade`)")
+    return 0
+
+
+def _revision(context) -> str | None:
+    with context.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+__all__ = ["add_commands", "command"]

@@ -1,0 +1,128 @@
+"""`linkedup serve`, `linkedup socket` and `linkedup worker`: the three ways the bot runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from bot.cli import CommandError
+from bot.paths import DEMO_NETWORK_FILE
+from bot.runtime import build_context
+from bot.settings import SLACK_VARIABLES, load_settings
+
+log = logging.getLogger(__name__)
+
+DEMO_DATABASE_URL = "sqlite:///linkedup-demo.db"
+
+
+def add_commands(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="serve the web app (Slack events, dashboard)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=int, default=None, help="port (default: $PORT, else 3000, Heroku's convention)"
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the demo network (network/wirral.yaml) in ./linkedup-demo.db unless DATABASE_URL is set",
+    )
+    serve.set_defaults(func=run_serve)
+
+    socket = subparsers.add_parser("socket", help="connect to Slack over Socket Mode (no public URL)")
+    socket.set_defaults(func=run_socket)
+
+    worker = subparsers.add_parser("worker", help="run the scheduler: sweeps, reminders, bulletins")
+    worker.set_defaults(func=run_worker)
+
+
+def _port(value: int | None) -> int:
+    if value is not None:
+        return value
+    raw = os.environ.get("PORT", "3000")
+    try:
+        return int(raw)
+    except ValueError:
+        raise CommandError(f"PORT: not a port number: {raw!r}") from None
+
+
+def capabilities(settings) -> list[str]:
+    """One line per integration saying whether it is on, and what turns it on."""
+    lines = []
+    if settings.slack_enabled:
+        lines.append("Slack: enabled (POST /slack/events)")
+    else:
+        lines.append(f"Slack: DISABLED — set {' and '.join(SLACK_VARIABLES)} to receive Slack requests")
+    missing = settings.missing_mailchimp()
+    if missing:
+        lines.append(
+            f"Mailchimp: DISABLED — set {', '.join(missing)} to send bulletins "
+            "(compiling and previews still work)"
+        )
+    else:
+        lines.append("Mailchimp: enabled")
+    return lines
+
+
+def prepare_demo(context) -> None:
+    """Bring the demo database to the latest schema and load the demo network into it."""
+    from models.network_file import load_path
+
+    from models.db import transaction
+    from models.schema import upgrade
+
+    upgrade(context.engine)
+    with transaction(context.session_factory) as session:
+        report = load_path(session, DEMO_NETWORK_FILE)
+    print(f"demo network loaded from {DEMO_NETWORK_FILE.name}: {report.summary()}")
+
+
+def run_serve(args) -> int:
+    from bot.app import create_app
+
+    overrides = {}
+    if args.demo and "DATABASE_URL" not in os.environ:
+        overrides["database_url"] = DEMO_DATABASE_URL
+    settings = load_settings(**overrides)
+    context = build_context(settings)
+    if args.demo:
+        prepare_demo(context)
+    port = _port(args.port)
+    app = create_app(settings, engine=context.engine)
+    print(f"Linked-up bot serving on http://{args.host}:{port}  (database: {_safe_url(settings)})")
+    for line in capabilities(settings):
+        print("  " + line)
+    print(f"  Health: http://{args.host}:{port}/healthz")
+    app.run(host=args.host, port=port, threaded=True, use_reloader=False)
+    return 0
+
+
+def run_socket(args) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack import build_bolt_app
+
+    settings = load_settings()
+    if not settings.slack_enabled or settings.slack_app_token is None:
+        raise CommandError(
+            "Socket Mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN (xapp-…)"
+        )
+    context = build_context(settings)
+    bolt = build_bolt_app(settings, context.session_factory)
+    SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
+    return 0
+
+
+def run_worker(args) -> int:
+    from bot import worker
+
+    settings = load_settings()
+    for line in capabilities(settings):
+        log.info(line)
+    worker.run(settings)
+    return 0
+
+
+def _safe_url(settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)

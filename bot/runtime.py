@@ -1,0 +1,24 @@
+"""What a CLI command or the worker needs: settings and a database, built from the environment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings, load_settings
+from models.db import make_engine, make_session_factory
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def build_context(settings: Settings | None = None, **overrides: object) -> Context:
+    settings = settings or load_settings(**overrides)
+    engine = make_engine(settings.database_url)
+    return Context(settings, engine, make_session_factory(engine))

@@ -1,0 +1,6 @@
+"""Web pages and endpoints besides `/slack/events`, as Flask blueprints.
+
+Each module listed here has a blueprint named `bp`; `create_app` registers them in this order.
+"""
+
+WEB_MODULES: tuple[str, ...] = ()
