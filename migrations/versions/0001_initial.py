@@ -1,8 +1,8 @@
-"""initial schema: network, organisations, issues, audit, deliveries, outbox
+"""initial schema: network, boards, meetings, organisations, issues, audit, deliveries, outbox
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:24:56.507146
+Create Date: 2026-11-23 19:26:15.003885
 """
 
 from collections.abc import Sequence
@@ -162,6 +162,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_board_members_slack_user_id"), ["slack_user_id"], unique=False)
 
     op.create_table(
+        "meetings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("board_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("location", sa.String(length=200), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("uid", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["board_id"], ["boards.id"], name=op.f("fk_meetings_board_id_boards"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
+        sa.UniqueConstraint("board_id", "starts_at", name=op.f("uq_meetings_board_id_starts_at")),
+        sa.UniqueConstraint("uid", name=op.f("uq_meetings_uid")),
+    )
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meetings_board_id"), ["board_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_meetings_starts_at"), ["starts_at"], unique=False)
+
+    op.create_table(
         "members",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slack_user_id", sa.String(length=32), nullable=False),
@@ -258,6 +281,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answer_text", sa.Text(), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("simulated", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -293,6 +318,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_members_organisation_id"))
 
     op.drop_table("members")
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meetings_starts_at"))
+        batch_op.drop_index(batch_op.f("ix_meetings_board_id"))
+
+    op.drop_table("meetings")
     with op.batch_alter_table("board_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_board_members_slack_user_id"))
 
