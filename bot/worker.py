@@ -30,9 +30,10 @@ def context() -> Context:
     return _context
 
 
-def build_scheduler(settings: Settings, *, scheduler_cls=BlockingScheduler):
+def build_scheduler(settings: Settings, engine, *, scheduler_cls=BlockingScheduler):
+    """A scheduler whose job store is the `scheduler_jobs` table of the bot's own database."""
     scheduler = scheduler_cls(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, tablename="scheduler_jobs")},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="scheduler_jobs")},
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone=settings.timezone,
@@ -52,7 +53,7 @@ def build_scheduler(settings: Settings, *, scheduler_cls=BlockingScheduler):
 def run(settings: Settings) -> None:
     global _context
     _context = build_context(settings)
-    scheduler = build_scheduler(settings)
+    scheduler = build_scheduler(settings, _context.engine)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("worker started with %d jobs: %s", len(JOBS), ", ".join(j.id for j in JOBS))
     scheduler.start()
