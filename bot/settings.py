@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     network_file: Path | None = None
     timezone: str = "Europe/London"
     secret_key: SecretStr | None = None
+    # Where people reach the web app (sign-in links in Slack point here); no trailing path needed.
+    public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:3000")
 
     @field_validator("database_url")
     @classmethod
@@ -104,6 +106,11 @@ class Settings(BaseSettings):
             return "https://slack.com/api/"
         url = str(self.slack_api_url)
         return url if url.endswith("/") else url + "/"
+
+    @property
+    def public_base_url(self) -> str:
+        """PUBLIC_URL without a trailing slash, ready to have a path appended."""
+        return str(self.public_url).rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:
