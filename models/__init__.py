@@ -1,6 +1,14 @@
 """SQLAlchemy models and the domain operations on them. Knows nothing of Slack or Flask."""
 
 from models.base import Base
+from models.bulletins import (
+    Article,
+    Bulletin,
+    BulletinContact,
+    BulletinReport,
+    LinkClick,
+    MailchimpWebhookEvent,
+)
 from models.issues import Issue, IssueStatus, Urgency
 from models.network import (
     Board,
@@ -18,12 +26,18 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
 
 __all__ = [
+    "Article",
     "AuditLog",
     "Base",
     "Board",
     "BoardMember",
+    "Bulletin",
+    "BulletinContact",
+    "BulletinReport",
     "Issue",
     "IssueStatus",
+    "LinkClick",
+    "MailchimpWebhookEvent",
     "Meeting",
     "Member",
     "MemberRole",
