@@ -24,6 +24,7 @@ from models.network import (
 )
 from models.outbox import OutboxMessage, OutboxStatus
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
+from models.sign_in import SignInLink
 
 __all__ = [
     "Article",
@@ -48,6 +49,7 @@ __all__ = [
     "OutboxStatus",
     "ReferenceCounter",
     "Service",
+    "SignInLink",
     "SlackDelivery",
     "Theme",
     "Urgency",

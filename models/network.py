@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UTCDateTime, enum_column
@@ -127,6 +128,8 @@ class Organisation(Timestamps, Base):
         enum_column(OrganisationStatus, "organisation_status"), default=OrganisationStatus.APPROVED
     )
     simulated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The public identifier in the Open Referral directory: stored, so it survives renumbering.
+    uuid: Mapped[UUID] = mapped_column(Uuid, default=uuid4, unique=True)
 
     services: Mapped[list[Service]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan", order_by="Service.name"
@@ -146,6 +149,8 @@ class Service(Timestamps, Base):
     category: Mapped[str] = mapped_column(String(80))
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
+    # The public identifier in the Open Referral directory: stored, so it survives renumbering.
+    uuid: Mapped[UUID] = mapped_column(Uuid, default=uuid4, unique=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
 

@@ -1,0 +1,397 @@
+"""The figures behind the dashboard and the board report, always within what the viewer may see.
+
+Every query here takes a `Viewer` and applies `access.issue_visibility`, so a page can never show a
+number built from items the person is not allowed to see (a count of another board's sensitive
+items would leak as surely as the items themselves). Aggregates are computed in the database with
+GROUP BY, so pages stay quick however many issues there are.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from models.access import Viewer, issue_visibility
+from models.errors import NotFound, ValidationError
+from models.issues import OPEN_STATUSES, Issue, IssueStatus
+from models.network import Board, Meeting, Organisation, Theme
+from models.records import AuditLog
+
+T = TypeVar("T")
+LONDON = ZoneInfo("Europe/London")
+MAX_PAGE = 100_000
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+SEARCH_MAX = 200
+NO_THEME = "No theme (officer's triage)"
+NO_BOARD = "No board (officer's triage)"
+
+
+# ---------------------------------------------------------------------------------------------- routing
+def held_by(board_ids: Collection[int]) -> ColumnElement[bool]:
+    """The issue is with one of these boards.
+
+    Routing sends an issue to the board that owns its theme, and a safeguarding-sensitive one to the
+    private (safeguarding) board only, so that is what "held by" means here.
+    """
+    ids = list(board_ids)
+    theme_board = select(Theme.board_id).where(Theme.id == Issue.theme_id).scalar_subquery()
+    any_private = exists().where(Board.id.in_(ids), Board.private.is_(True))
+    return or_(
+        and_(Issue.sensitive.is_(False), theme_board.in_(ids)),
+        and_(Issue.sensitive.is_(True), any_private),
+    )
+
+
+def visible(viewer: Viewer) -> ColumnElement[bool]:
+    return issue_visibility(viewer, held_by)
+
+
+# ---------------------------------------------------------------------------------------------- paging
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer list, with what the page links need."""
+
+    items: list[T]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.number * self.per_page)
+
+
+def paginate(session: Session, statement: Select, *, page: int, per_page: int, scalars: bool = True) -> Page:
+    """Count the statement's rows and fetch one page of them (page numbers start at 1)."""
+    if page < 1 or page > MAX_PAGE:
+        raise ValidationError({"page": f"Pages are numbered from 1 to {MAX_PAGE:,}."})
+    if per_page < 1 or per_page > max(PER_PAGE_CHOICES):
+        raise ValidationError({"per_page": f"Choose between 1 and {max(PER_PAGE_CHOICES)} items a page."})
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    window = statement.limit(per_page).offset((page - 1) * per_page)
+    items = list(session.scalars(window).unique()) if scalars else list(session.execute(window).all())
+    return Page(items=items, number=page, per_page=per_page, total=total)
+
+
+# ---------------------------------------------------------------------------------------------- periods
+@dataclass(frozen=True)
+class Period:
+    """A calendar span in Europe/London, e.g. 2026, 2026Q3 or 2026-07, with its UTC bounds."""
+
+    label: str
+    start: date
+    end: date  # exclusive
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time(), LONDON).astimezone(UTC)
+
+    @property
+    def end_utc(self) -> datetime:
+        return datetime.combine(self.end, datetime.min.time(), LONDON).astimezone(UTC)
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(text: str, *, field_name: str = "period") -> Period:
+    """`2026`, `2026Q3` (or `2026-Q3`) or `2026-07`; anything else is a ValidationError."""
+    text = text.strip()
+    if m := _YEAR.match(text):
+        year = int(m.group(1))
+        if 2000 <= year <= 2100:
+            return Period(text, date(year, 1, 1), date(year + 1, 1, 1))
+    elif m := _QUARTER.match(text):
+        year, quarter = int(m.group(1)), int(m.group(2))
+        if 2000 <= year <= 2100:
+            start = date(year, 3 * quarter - 2, 1)
+            end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+            return Period(f"{year} Q{quarter}", start, end)
+    elif m := _MONTH.match(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+            return Period(f"{calendar.month_name[month]} {year}", date(year, month, 1), end)
+    raise ValidationError(
+        {field_name: f"{text!r} is not a period: use a year (2026), a quarter (2026Q3) or a month (2026-07)."}
+    )
+
+
+# ---------------------------------------------------------------------------------------------- issues
+@dataclass(frozen=True)
+class IssueFilters:
+    """What the issues list is narrowed to; every field optional."""
+
+    theme: Theme | None = None
+    no_theme: bool = False
+    board: Board | None = None
+    statuses: tuple[IssueStatus, ...] = ()
+    organisation: Organisation | None = None
+    period: Period | None = None
+    search: str | None = None
+    active: dict[str, str] = field(default_factory=dict)  # the parameters as given, for links
+
+
+FILTER_PARAMETERS = ("theme", "board", "state", "organisation", "period", "q")
+STATE_CHOICES: dict[str, tuple[IssueStatus, ...]] = {
+    "open": OPEN_STATUSES,
+    **{status.value: (status,) for status in IssueStatus},
+}
+
+
+def parse_issue_filters(session: Session, params: dict[str, str]) -> IssueFilters:
+    """Turn query parameters into filters; unknown values are a ValidationError naming the parameter."""
+    errors: dict[str, str] = {}
+    active = {
+        k: v.strip()
+        for k, v in params.items()
+        if k in {"theme", "board", "state", "organisation", "period", "q"} and v.strip()
+    }
+    theme = board = organisation = period = None
+    no_theme = False
+    statuses: tuple[IssueStatus, ...] = ()
+    if slug := active.get("theme"):
+        if slug == "none":
+            no_theme = True
+        else:
+            theme = session.scalar(select(Theme).where(Theme.slug == slug))
+            if theme is None:
+                errors["theme"] = f"There is no theme {slug!r}."
+    if slug := active.get("board"):
+        board = session.scalar(select(Board).where(Board.slug == slug))
+        if board is None:
+            errors["board"] = f"There is no board {slug!r}."
+    if state := active.get("state"):
+        if state not in STATE_CHOICES:
+            errors["state"] = f"{state!r} is not a state; use one of: {', '.join(STATE_CHOICES)}."
+        else:
+            statuses = STATE_CHOICES[state]
+    if raw := active.get("organisation"):
+        if not raw.isdigit() or len(raw) > 12:
+            errors["organisation"] = f"{raw!r} is not an organisation number."
+        else:
+            organisation = session.get(Organisation, int(raw))
+            if organisation is None:
+                errors["organisation"] = f"There is no organisation number {raw}."
+    if raw := active.get("period"):
+        try:
+            period = parse_period(raw)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    search = active.get("q")
+    if search is not None and len(search) > SEARCH_MAX:
+        errors["q"] = f"Keep the search under {SEARCH_MAX} characters."
+    if errors:
+        raise ValidationError(errors)
+    return IssueFilters(
+        theme=theme,
+        no_theme=no_theme,
+        board=board,
+        statuses=statuses,
+        organisation=organisation,
+        period=period,
+        search=search,
+        active=active,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
+    """The viewer's issues narrowed by the filters, newest first."""
+    statement = select(Issue).where(visible(viewer))
+    if filters.theme is not None:
+        statement = statement.where(Issue.theme_id == filters.theme.id)
+    if filters.no_theme:
+        statement = statement.where(Issue.theme_id.is_(None))
+    if filters.board is not None:
+        statement = statement.where(held_by([filters.board.id]))
+    if filters.statuses:
+        statement = statement.where(Issue.status.in_(filters.statuses))
+    if filters.organisation is not None:
+        statement = statement.where(Issue.organisation_id == filters.organisation.id)
+    if filters.period is not None:
+        statement = statement.where(
+            Issue.created_at >= filters.period.start_utc, Issue.created_at < filters.period.end_utc
+        )
+    if filters.search:
+        pattern = f"%{_escape_like(filters.search.lower())}%"
+        statement = statement.where(
+            or_(
+                func.lower(Issue.title).like(pattern, escape="\\"),
+                func.lower(Issue.description).like(pattern, escape="\\"),
+                func.lower(Issue.reference).like(pattern, escape="\\"),
+            )
+        )
+    return statement.options(joinedload(Issue.organisation), joinedload(Issue.theme)).order_by(
+        Issue.created_at.desc(), Issue.id.desc()
+    )
+
+
+def list_issues(
+    session: Session, viewer: Viewer, filters: IssueFilters, *, page: int = 1, per_page: int = 25
+) -> Page[Issue]:
+    return paginate(session, issues_query(viewer, filters), page=page, per_page=per_page)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class IssueHistory:
+    issue: Issue
+    entries: list[HistoryEntry]
+
+
+def _describe(row: AuditLog) -> str:
+    after = row.after or {}
+    before = row.before or {}
+    changes = []
+    for key in sorted(set(after) | set(before)):
+        if key in ("title", "organisation"):
+            continue
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            changes.append(f"{key}: {old} → {new}" if old is not None else f"{key}: {new}")
+    return "; ".join(changes)
+
+
+def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHistory:
+    """One issue and its audit trail, or NotFound if it does not exist or is not the viewer's to see."""
+    issue = session.scalar(
+        select(Issue)
+        .options(joinedload(Issue.organisation), joinedload(Issue.theme))
+        .where(Issue.reference == reference, visible(viewer))
+    )
+    if issue is None:
+        raise NotFound(f"No issue {reference} that you can see.")
+    rows = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.entity == "issue", AuditLog.entity_id == issue.reference)
+        .order_by(AuditLog.at, AuditLog.id)
+    )
+    entries = [
+        HistoryEntry(at=row.at, actor=row.actor, action=row.action, detail=_describe(row)) for row in rows
+    ]
+    return IssueHistory(issue=issue, entries=entries)
+
+
+# ---------------------------------------------------------------------------------------------- overview
+def open_issues_by_theme(session: Session, viewer: Viewer) -> list[tuple[str, int]]:
+    """Open issues (received or acknowledged) counted per theme, largest first."""
+    rows = session.execute(
+        select(Theme.name, func.count(Issue.id))
+        .select_from(Issue)
+        .outerjoin(Theme, Theme.id == Issue.theme_id)
+        .where(Issue.status.in_(OPEN_STATUSES), visible(viewer))
+        .group_by(Theme.name)
+    ).all()
+    return sorted(((name or NO_THEME, count) for name, count in rows), key=lambda r: (-r[1], r[0]))
+
+
+def open_issues_by_board(session: Session, viewer: Viewer) -> list[tuple[str, int]]:
+    """Open issues counted per board holding them (sensitive ones under the safeguarding board)."""
+    open_visible = and_(Issue.status.in_(OPEN_STATUSES), visible(viewer))
+    routed = session.execute(
+        select(Theme.board_id, func.count(Issue.id))
+        .select_from(Issue)
+        .outerjoin(Theme, Theme.id == Issue.theme_id)
+        .where(open_visible, Issue.sensitive.is_(False))
+        .group_by(Theme.board_id)
+    ).all()
+    sensitive = (
+        session.scalar(select(func.count(Issue.id)).where(open_visible, Issue.sensitive.is_(True))) or 0
+    )
+    boards = {row.id: row for row in session.execute(select(Board.id, Board.name, Board.private))}
+    counts: dict[str, int] = {}
+    for board_id, count in routed:
+        name = boards[board_id].name if board_id in boards else NO_BOARD
+        counts[name] = counts.get(name, 0) + count
+    if sensitive:
+        for board in boards.values():
+            if board.private and (
+                viewer.officer or board.id in viewer.private_board_ids or viewer.organisation_id
+            ):
+                counts[board.name] = counts.get(board.name, 0) + sensitive
+    return sorted(counts.items(), key=lambda r: (-r[1], r[0]))
+
+
+def issue_totals(session: Session, viewer: Viewer) -> dict[str, int]:
+    """How many of the viewer's issues are open, answered and all-time."""
+    rows = session.execute(
+        select(Issue.status, func.count(Issue.id)).where(visible(viewer)).group_by(Issue.status)
+    )
+    by_status = {IssueStatus(status): count for status, count in rows}
+    return {
+        "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
+        "answered": by_status.get(IssueStatus.ANSWERED, 0) + by_status.get(IssueStatus.CLOSED, 0),
+        "total": sum(by_status.values()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- meetings
+def meetings(session: Session, *, start: datetime, page: int = 1, per_page: int = 25) -> Page[Meeting]:
+    """The co-ordinated schedule from `start` on, soonest first."""
+    statement = (
+        select(Meeting)
+        .options(joinedload(Meeting.board))
+        .where(Meeting.starts_at >= start)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return paginate(session, statement, page=page, per_page=per_page)
+
+
+def boards_for_filters(session: Session) -> Sequence[Board]:
+    return session.scalars(select(Board).order_by(Board.name)).all()
+
+
+def themes_for_filters(session: Session) -> Sequence[Theme]:
+    return session.scalars(select(Theme).order_by(Theme.position, Theme.name)).all()
+
+
+def organisations_for_filters(session: Session, viewer: Viewer) -> Sequence[Organisation]:
+    """Organisations offered in the filter: all for the officer and boards, one's own otherwise."""
+    statement = select(Organisation).order_by(Organisation.name)
+    if not viewer.officer and not viewer.board_ids:
+        statement = statement.where(Organisation.id == viewer.organisation_id)
+    return session.scalars(statement).all()
+
+
+def start_of_today(now: datetime | None = None) -> datetime:
+    """Midnight today in Europe/London, as a UTC instant."""
+    local = (now or datetime.now(UTC)).astimezone(LONDON)
+    return datetime.combine(local.date(), datetime.min.time(), LONDON).astimezone(UTC)
