@@ -1,0 +1,78 @@
+"""`linkedup network load|check|show` — the officer's way to change and inspect the network.
+
+`load` is safe to repeat: an unchanged file changes nothing, and a file with any mistake is refused
+whole (every problem printed with its line, exit status 2) leaving the running network as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.cli import CommandError
+from bot.runtime import build_context
+from bot.settings import load_settings
+from models.db import transaction
+from models.network_file import read_network
+from models.network_loader import describe_network, format_network, load_path
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser("network", help="load, check or show the network file (boards, themes…)")
+    actions = parser.add_subparsers(dest="network_action", required=True, metavar="ACTION")
+
+    load = actions.add_parser("load", help="load a network file into the database (idempotent)")
+    load.add_argument("file", nargs="?", type=Path, help="the YAML network file (default: $NETWORK_FILE)")
+    load.set_defaults(func=run_load)
+
+    check = actions.add_parser("check", help="validate a network file without touching the database")
+    check.add_argument("file", nargs="?", type=Path, help="the YAML network file (default: $NETWORK_FILE)")
+    check.set_defaults(func=run_check)
+
+    show = actions.add_parser(
+        "show", help="print the loaded network: boards, officers, themes, organisations"
+    )
+    show.add_argument("--json", action="store_true", help="machine-readable JSON")
+    show.set_defaults(func=run_show)
+
+
+def _file(args) -> Path:
+    if args.file is not None:
+        return args.file
+    configured = load_settings().network_file
+    if configured is None:
+        raise CommandError("name a network file, or set NETWORK_FILE")
+    return configured
+
+
+def run_load(args) -> int:
+    path = _file(args)
+    context = build_context()
+    try:
+        with transaction(context.session_factory) as session:
+            report = load_path(session, path, actor="cli")
+    finally:
+        context.engine.dispose()
+    print(f"{path.name}: {report.summary()}")
+    return 0
+
+
+def run_check(args) -> int:
+    path = _file(args)
+    document = read_network(path)
+    print(
+        f"{path.name}: valid — {len(document.boards)} boards, {len(document.themes)} themes, "
+        f"{len(document.organisations)} organisations, {len(document.officers)} officers"
+    )
+    return 0
+
+
+def run_show(args) -> int:
+    context = build_context()
+    try:
+        with transaction(context.session_factory) as session:
+            data = describe_network(session)
+    finally:
+        context.engine.dispose()
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else format_network(data))
+    return 0

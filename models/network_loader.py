@@ -1,0 +1,822 @@
+"""Loading a validated network file into the database, and describing what is loaded.
+
+Rows are matched by their key in the file (slug; Slack user id for people; uid for meetings) and only
+the attributes that differ are written, so re-loading the same file issues no UPDATE at all and every
+`updated_at` stays put. Boards, themes, board members and the file's meetings that left the file are
+removed. Organisations, their services and members are never deleted by a load — they may have issues,
+returns and feedback registered against them — and are reported as "kept". Officers left out of the
+file lose the officer role (their row stays). Every conflict with rows the file does not own is found
+before the first write, so a refused load leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from models.audit import record
+from models.base import utcnow
+from models.network import (
+    Board,
+    BoardMember,
+    Meeting,
+    Member,
+    MemberRole,
+    Network,
+    Organisation,
+    OrganisationStatus,
+    Service,
+    Theme,
+)
+from models.network_file import (
+    DEFAULT_TIMEZONE,
+    NETWORK_MEETINGS_KEY,
+    NetworkDocument,
+    NetworkFileError,
+    read_network,
+)
+
+KINDS = (
+    "network",
+    "officers",
+    "boards",
+    "board_members",
+    "meetings",
+    "themes",
+    "organisations",
+    "services",
+    "members",
+)
+_SINGULAR = {
+    "network": "network",
+    "officers": "officer",
+    "boards": "board",
+    "board_members": "board member",
+    "meetings": "meeting",
+    "themes": "theme",
+    "organisations": "organisation",
+    "services": "service",
+    "members": "member",
+}
+NETWORK_MEETING_TITLE = "Linked-up network meeting"
+MEETING_SOURCE = "network_file"
+
+
+@dataclass
+class KindChanges:
+    """What one load did to one kind of row, by key (slug, Slack id, meeting uid)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def in_file(self) -> int:
+        return len(self.created) + len(self.updated) + self.unchanged
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed)
+
+
+@dataclass
+class LoadReport:
+    source: str
+    kinds: dict[str, KindChanges] = field(default_factory=lambda: {k: KindChanges() for k in KINDS})
+
+    def __getitem__(self, kind: str) -> KindChanges:
+        return self.kinds[kind]
+
+    @property
+    def changed(self) -> bool:
+        return any(changes.changed for changes in self.kinds.values())
+
+    def summary(self) -> str:
+        """One line: '10 boards (10 new), 11 themes (1 updated, 1 removed), …' or 'no changes (…)'."""
+        parts = []
+        for kind, changes in self.kinds.items():
+            if kind == "network":
+                continue
+            count = changes.in_file
+            noun = _SINGULAR[kind] if count == 1 else kind.replace("_", " ")
+            detail = [
+                f"{n} {label}"
+                for n, label in (
+                    (len(changes.created), "new"),
+                    (len(changes.updated), "updated"),
+                    (len(changes.removed), "demoted" if kind == "officers" else "removed"),
+                    (len(changes.kept), "kept, not in file"),
+                )
+                if n
+            ]
+            parts.append(f"{count} {noun}" + (f" ({', '.join(detail)})" if detail else ""))
+        network = self.kinds["network"]
+        if network.created:
+            parts.insert(0, "network created")
+        elif network.updated:
+            parts.insert(0, f"network updated ({', '.join(next(iter(network.updated.values())))})")
+        text = ", ".join(parts)
+        return text if self.changed else f"no changes ({text})"
+
+    def as_audit(self) -> dict[str, Any]:
+        return {
+            kind: {
+                key: value
+                for key, value in (
+                    ("created", changes.created),
+                    ("updated", changes.updated),
+                    ("removed", changes.removed),
+                )
+                if value
+            }
+            for kind, changes in self.kinds.items()
+            if changes.changed
+        }
+
+
+def load_path(session: Session, path: str | Path, *, actor: str = "network-file") -> LoadReport:
+    """Read, validate and load a network file (nothing is written if it has any problem)."""
+    document = read_network(path)
+    return load_network(session, document, actor=actor, source=Path(path).name)
+
+
+def load_network(
+    session: Session, document: NetworkDocument, *, actor: str = "network-file", source: str = "network file"
+) -> LoadReport:
+    """Bring the database in line with the document; the caller commits (or rolls back on error)."""
+    report = LoadReport(source)
+    with session.no_autoflush:
+        state = _State.read(session)
+        _refuse_conflicts(session, document, state, source)
+    try:
+        _Writer(session, document, state, report, actor).run()
+        session.flush()
+    except IntegrityError as exc:
+        # Rows outside the file's control (e.g. a table added later pointing at a board) can still
+        # refuse a change; the caller's transaction rolls everything back.
+        raise NetworkFileError([f"{source}: the database refused the change: {exc.orig}"], source) from None
+    return report
+
+
+def _digest(document: NetworkDocument) -> str:
+    """Of the validated content, so comments and layout changes are not changes."""
+    return hashlib.sha256(document.model_dump_json().encode()).hexdigest()
+
+
+@dataclass
+class _State:
+    network: Network | None
+    boards: dict[str, Board]
+    themes: dict[str, Theme]
+    organisations: list[Organisation]
+    members: dict[str, Member]
+    meetings: dict[str, Meeting]
+
+    @classmethod
+    def read(cls, session: Session) -> _State:
+        boards = session.scalars(select(Board).options(selectinload(Board.members))).all()
+        return cls(
+            network=session.scalars(select(Network).order_by(Network.id)).first(),
+            boards={b.slug: b for b in boards},
+            themes={t.slug: t for t in session.scalars(select(Theme))},
+            organisations=list(
+                session.scalars(select(Organisation).options(selectinload(Organisation.services)))
+            ),
+            members={m.slack_user_id: m for m in session.scalars(select(Member))},
+            meetings={m.uid: m for m in session.scalars(select(Meeting))},
+        )
+
+
+def _refuse_conflicts(session: Session, document: NetworkDocument, state: _State, source: str) -> None:
+    """Clashes with rows the file does not own (registered through Slack), found before writing."""
+    problems = []
+    by_slug = {o.slug: o for o in state.organisations if o.slug}
+    by_name = {o.name.casefold(): o for o in state.organisations}
+    mine_by_slug = {
+        o.slug: by_slug.get(o.slug) or _adoptable(by_name.get(o.name.casefold()))
+        for o in document.organisations
+    }
+    claimed = {id(row) for row in mine_by_slug.values() if row is not None}
+    for index, org in enumerate(document.organisations):
+        mine = mine_by_slug[org.slug]
+        for other in state.organisations:
+            if other is mine or id(other) in claimed:
+                continue
+            if other.name.casefold() == org.name.casefold():
+                problems.append(
+                    f"{source}: organisations[{index}].name: '{org.name}' is already registered "
+                    f"(as '{other.slug or 'registered through Slack'}')"
+                )
+            if org.identifier and other.org_identifier == org.identifier:
+                problems.append(
+                    f"{source}: organisations[{index}].identifier: {org.identifier} is already registered "
+                    f"to '{other.name}'"
+                )
+    file_meeting_times = {(b.slug, m.starts_at) for b in document.boards for m in b.meetings} | {
+        (None, when) for when in document.network.linked_up_meeting.meetings
+    }
+    for meeting in state.meetings.values():
+        if meeting.source == MEETING_SOURCE:
+            continue
+        board_slug = next((s for s, b in state.boards.items() if b.id == meeting.board_id), None)
+        if (board_slug, _as_utc(meeting.starts_at)) in file_meeting_times:
+            problems.append(
+                f"{source}: a meeting of {board_slug or 'the network'} at {meeting.starts_at:%Y-%m-%d %H:%M} "
+                f"UTC already exists (added as {meeting.source}); remove one of them"
+            )
+    if problems:
+        raise NetworkFileError(problems, source)
+
+
+def _adoptable(org: Organisation | None) -> Organisation | None:
+    """An organisation registered through Slack with the file's name becomes the file's (gets its slug)."""
+    return org if org is not None and org.slug is None else None
+
+
+class _Writer:
+    def __init__(
+        self, session: Session, document: NetworkDocument, state: _State, report: LoadReport, actor: str
+    ):
+        self.session, self.doc, self.state, self.report = session, document, state, report
+        self.actor = actor
+
+    def run(self) -> None:
+        self.remove_departed()
+        self.boards()
+        self.themes()
+        self.meetings()
+        self.people_and_organisations()
+        self.network()
+        if self.report.changed:
+            record(
+                self.session,
+                actor=self.actor,
+                action="network.load",
+                entity="network",
+                entity_id=self.doc.network.slug,
+                after={
+                    "source": self.report.source,
+                    "summary": self.report.summary(),
+                    "changes": self.report.as_audit(),
+                },
+            )
+
+    def _apply(self, kind: str, key: str, row: Any, values: dict[str, Any], *, created: bool) -> None:
+        """Set only the attributes that differ, so an unchanged row gets no UPDATE."""
+        changed = [name for name, value in values.items() if not _same(getattr(row, name), value)]
+        for name in changed:
+            setattr(row, name, values[name])
+        changes = self.report[kind]
+        if created:
+            changes.created.append(key)
+        elif changed:
+            changes.updated.setdefault(key, []).extend(changed)
+        else:
+            changes.unchanged += 1
+
+    def _mark_updated(self, kind: str, key: str, what: str) -> None:
+        changes = self.report[kind]
+        if key not in changes.updated:
+            changes.unchanged -= 1
+            changes.updated[key] = []
+        changes.updated[key].append(what)
+
+    def remove_departed(self) -> None:
+        """Meetings, themes and boards no longer in the file go first, freeing their names."""
+        wanted_uids = set(self.desired_meetings())
+        for uid, meeting in sorted(self.state.meetings.items()):
+            if meeting.source == MEETING_SOURCE and uid not in wanted_uids:
+                self.session.delete(meeting)
+                self.report["meetings"].removed.append(uid)
+                del self.state.meetings[uid]
+        theme_slugs = {t.slug for t in self.doc.themes}
+        for slug, theme in sorted(self.state.themes.items()):
+            if slug not in theme_slugs:
+                self.session.delete(theme)
+                self.report["themes"].removed.append(slug)
+                del self.state.themes[slug]
+        board_slugs = {b.slug for b in self.doc.boards}
+        for slug, board in sorted(self.state.boards.items()):
+            if slug not in board_slugs:
+                for child in self.state.boards.values():
+                    if child.parent_id == board.id:
+                        child.parent = None
+                for member in board.members:
+                    self.report["board_members"].removed.append(f"{slug}/{member.slack_user_id}")
+                self.session.delete(board)
+                self.report["boards"].removed.append(slug)
+                del self.state.boards[slug]
+        self.session.flush()
+
+    def _free_names(self, rows: dict[str, Any], wanted: dict[str, str], attr: str = "name") -> None:
+        """Renames that swap or reuse names would trip the unique index mid-flush: park them first."""
+        holders = {getattr(row, attr).casefold(): key for key, row in rows.items() if getattr(row, attr)}
+        parked = False
+        for key, value in wanted.items():
+            holder = holders.get(value.casefold())
+            if (
+                holder is not None and holder != key
+            ):  # names are unique in the file: the holder is renamed too
+                setattr(rows[holder], attr, f"\u2063{holder}")  # invisible, never a real name
+                parked = True
+        if parked:
+            self.session.flush()
+
+    def boards(self) -> None:
+        existing = self.state.boards
+        self._free_names(existing, {b.slug: b.name for b in self.doc.boards})
+        for spec in self.doc.boards:
+            row = existing.get(spec.slug)
+            created = row is None
+            if created:
+                row = Board(slug=spec.slug)
+                self.session.add(row)
+                existing[spec.slug] = row
+            self._apply(
+                "boards",
+                spec.slug,
+                row,
+                {
+                    "name": spec.name,
+                    "short_name": spec.short_name,
+                    "slack_channel": spec.channel,
+                    "private": spec.private,
+                    "acknowledge_days": spec.acknowledge_days,
+                    "respond_days": spec.respond_days,
+                    "max_reminders": spec.max_reminders,
+                    "chair_slack_user_id": spec.chair,
+                    "representative_slack_user_id": spec.representative,
+                    "cadence": spec.cadence,
+                    "withhold_organisation_when_sensitive": spec.withhold_organisation_when_sensitive,
+                    "description": spec.description,
+                },
+                created=created,
+            )
+        self.session.flush()
+        for spec in self.doc.boards:
+            row = existing[spec.slug]
+            parent = existing[spec.parent] if spec.parent else None
+            if row.parent_id != (parent.id if parent else None):
+                row.parent = parent
+                if spec.slug not in self.report["boards"].created:
+                    self._mark_updated("boards", spec.slug, "parent")
+            self.board_members(row, spec.members)
+
+    def board_members(self, board: Board, wanted: list[str]) -> None:
+        changes = self.report["board_members"]
+        current = {m.slack_user_id: m for m in board.members}
+        for slack_user_id, member in current.items():
+            if slack_user_id not in wanted:
+                board.members.remove(member)
+                changes.removed.append(f"{board.slug}/{slack_user_id}")
+        for slack_user_id in wanted:
+            if slack_user_id in current:
+                changes.unchanged += 1
+            else:
+                board.members.append(BoardMember(slack_user_id=slack_user_id))
+                changes.created.append(f"{board.slug}/{slack_user_id}")
+
+    def themes(self) -> None:
+        existing = self.state.themes
+        self._free_names(existing, {t.slug: t.name for t in self.doc.themes})
+        for position, spec in enumerate(self.doc.themes):
+            row = existing.get(spec.slug)
+            created = row is None
+            if created:
+                row = Theme(slug=spec.slug)
+                self.session.add(row)
+                existing[spec.slug] = row
+            board = self.state.boards[spec.board] if spec.board else None
+            self._apply(
+                "themes",
+                spec.slug,
+                row,
+                {
+                    "name": spec.name,
+                    "keywords": list(spec.keywords),
+                    "position": position,
+                    "board_id": board.id if board else None,
+                },
+                created=created,
+            )
+
+    def desired_meetings(self) -> dict[str, dict[str, Any]]:
+        """uid → values; the uid is stable while the board and start time stay the same."""
+        wanted = {}
+        linked_up = self.doc.network.linked_up_meeting
+        for when in linked_up.meetings:
+            wanted[_uid(NETWORK_MEETINGS_KEY, when)] = {
+                "board": None,
+                "title": NETWORK_MEETING_TITLE,
+                "starts_at": when,
+                "ends_at": None,
+                "location": linked_up.venue,
+            }
+        for board in self.doc.boards:
+            for meeting in board.meetings:
+                wanted[_uid(board.slug, meeting.starts_at)] = {
+                    "board": board.slug,
+                    "title": board.name,
+                    "starts_at": meeting.starts_at,
+                    "ends_at": meeting.ends_at,
+                    "location": meeting.location,
+                }
+        return wanted
+
+    def meetings(self) -> None:
+        for uid, spec in sorted(self.desired_meetings().items()):
+            row = self.state.meetings.get(uid)
+            created = row is None
+            if created:
+                row = Meeting(uid=uid, source=MEETING_SOURCE)
+                self.session.add(row)
+                self.state.meetings[uid] = row
+            board = self.state.boards[spec["board"]] if spec["board"] else None
+            values = {k: v for k, v in spec.items() if k != "board"}
+            values["board_id"] = board.id if board else None
+            self._apply("meetings", uid, row, values, created=created)
+
+    def people_and_organisations(self) -> None:
+        members = self.state.members
+        officer_ids = {o.slack_user_id for o in self.doc.officers}
+        org_member_ids = {m for org in self.doc.organisations for m in org.members}
+        for spec in self.doc.officers:
+            row = members.get(spec.slack_user_id)
+            created = row is None
+            if created:
+                row = Member(slack_user_id=spec.slack_user_id)
+                self.session.add(row)
+                members[spec.slack_user_id] = row
+            self._apply(
+                "officers",
+                spec.slack_user_id,
+                row,
+                {"role": MemberRole.OFFICER, "organisation_id": None, "display_name": spec.name},
+                created=created,
+            )
+        for slack_user_id, row in sorted(members.items()):
+            if row.role == MemberRole.OFFICER and slack_user_id not in officer_ids | org_member_ids:
+                row.role = MemberRole.MEMBER
+                self.report["officers"].removed.append(slack_user_id)
+
+        by_slug = {o.slug: o for o in self.state.organisations if o.slug}
+        by_name = {o.name.casefold(): o for o in self.state.organisations}
+        rows: dict[str, Organisation] = {}
+        for spec in self.doc.organisations:
+            row = by_slug.get(spec.slug) or _adoptable(by_name.get(spec.name.casefold()))
+            if row is not None:
+                rows[spec.slug] = row
+        self._free_names(rows, {o.slug: o.name for o in self.doc.organisations})
+        self._free_identifiers(rows)
+        for spec in self.doc.organisations:
+            row = rows.get(spec.slug)
+            created = row is None
+            if created:
+                row = Organisation(status=OrganisationStatus.APPROVED)
+                self.session.add(row)
+                self.state.organisations.append(row)
+                rows[spec.slug] = row
+            self._apply(
+                "organisations",
+                spec.slug,
+                row,
+                {
+                    "slug": spec.slug,
+                    "name": spec.name,
+                    "org_identifier": spec.identifier,
+                    "contact_email": spec.contact_email,
+                    "bulletin_consent": spec.bulletin_consent,
+                    "simulated": spec.demo,
+                },
+                created=created,
+            )
+            self.services(row, spec)
+        self.session.flush()
+        for spec in self.doc.organisations:
+            org = rows[spec.slug]
+            for slack_user_id in spec.members:
+                row = members.get(slack_user_id)
+                created = row is None
+                if created:
+                    row = Member(slack_user_id=slack_user_id)
+                    self.session.add(row)
+                    members[slack_user_id] = row
+                self._apply(
+                    "members",
+                    slack_user_id,
+                    row,
+                    {"role": MemberRole.MEMBER, "organisation_id": org.id},
+                    created=created,
+                )
+            listed = set(spec.members)
+            for slack_user_id, row in sorted(members.items()):
+                if row.organisation_id == org.id and slack_user_id not in listed:
+                    self.report["members"].kept.append(slack_user_id)
+        file_slugs = {o.slug for o in self.doc.organisations}
+        for org in self.state.organisations:
+            if org.slug and org.slug not in file_slugs:
+                self.report["organisations"].kept.append(org.slug)
+
+    def _free_identifiers(self, rows: dict[str, Organisation]) -> None:
+        wanted = {o.slug: o.identifier for o in self.doc.organisations if o.identifier}
+        holders = {row.org_identifier: slug for slug, row in rows.items() if row.org_identifier}
+        moved = False
+        for slug, identifier in wanted.items():
+            holder = holders.get(identifier)
+            if holder is not None and holder != slug:
+                rows[holder].org_identifier = None
+                moved = True
+        if moved:
+            self.session.flush()
+
+    def services(self, org: Organisation, spec) -> None:
+        current = {s.name: s for s in org.services}
+        for service in spec.services:
+            row = current.get(service.name)
+            created = row is None
+            if created:
+                row = Service(name=service.name)
+                org.services.append(row)
+            self._apply(
+                "services",
+                f"{spec.slug}/{service.name}",
+                row,
+                {"category": service.category, "min_age": service.min_age, "max_age": service.max_age},
+                created=created,
+            )
+        listed = {s.name for s in spec.services}
+        for name in sorted(set(current) - listed):
+            self.report["services"].kept.append(f"{spec.slug}/{name}")
+
+    def network(self) -> None:
+        net = self.doc.network
+        row = self.state.network
+        created = row is None
+        if created:
+            row = Network()
+            self.session.add(row)
+        linked_up = net.linked_up_meeting
+        settings = {
+            "timezone": net.timezone,
+            "bulletin": net.bulletin.model_dump(mode="json"),
+            "returns": net.returns.model_dump(mode="json"),
+            "linked_up_meeting": {"cadence": linked_up.cadence, "venue": linked_up.venue},
+        }
+        self._apply(
+            "network",
+            net.slug,
+            row,
+            {
+                "slug": net.slug,
+                "name": net.name,
+                "benchmark_open_rate": net.benchmark_open_rate,
+                "settings": settings,
+            },
+            created=created,
+        )
+        if self.report.changed:
+            row.file_digest = _digest(self.doc)
+            row.loaded_at = utcnow()
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    """Equal as stored; a naive time read back from SQLite is UTC (that is how it was written)."""
+    if isinstance(current, datetime) and isinstance(wanted, datetime):
+        return _as_utc(current) == _as_utc(wanted)
+    return current == wanted
+
+
+def _as_utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _uid(key: str, when: datetime) -> str:
+    return f"{key}/{when:%Y-%m-%dT%H:%MZ}@linkedup"
+
+
+# --- describing what is loaded -----------------------------------------------------------------
+
+
+def describe_network(session: Session) -> dict[str, Any]:
+    """Everything loaded, as plain JSON-ready data (times in UTC ISO 8601)."""
+    fresh = {"populate_existing": True}  # the same session may just have loaded the file
+    network = session.scalars(select(Network).order_by(Network.id).execution_options(**fresh)).first()
+    boards = session.scalars(
+        select(Board)
+        .options(selectinload(Board.members), selectinload(Board.parent))
+        .order_by(Board.id)
+        .execution_options(**fresh)
+    ).all()
+    meetings = session.scalars(select(Meeting).order_by(Meeting.starts_at, Meeting.id)).all()
+    by_board: dict[int | None, list[Meeting]] = {}
+    for meeting in meetings:
+        by_board.setdefault(meeting.board_id, []).append(meeting)
+    themes = session.scalars(
+        select(Theme)
+        .options(selectinload(Theme.board))
+        .order_by(Theme.position, Theme.id)
+        .execution_options(**fresh)
+    ).all()
+    organisations = session.scalars(
+        select(Organisation)
+        .options(selectinload(Organisation.members), selectinload(Organisation.services))
+        .order_by(Organisation.name)
+        .execution_options(**fresh)
+    ).all()
+    officers = session.scalars(
+        select(Member).where(Member.role == MemberRole.OFFICER).order_by(Member.slack_user_id)
+    ).all()
+    return {
+        "network": None
+        if network is None
+        else {
+            "slug": network.slug,
+            "name": network.name,
+            "benchmark_open_rate": network.benchmark_open_rate,
+            **(network.settings or {}),
+            "file_digest": network.file_digest,
+            "loaded_at": _iso(network.loaded_at),
+        },
+        "officers": [{"slack_user_id": o.slack_user_id, "name": o.display_name} for o in officers],
+        "boards": [
+            {
+                "slug": b.slug,
+                "name": b.name,
+                "short_name": b.short_name,
+                "channel": b.slack_channel,
+                "private": b.private,
+                "parent": b.parent.slug if b.parent else None,
+                "acknowledge_days": b.acknowledge_days,
+                "respond_days": b.respond_days,
+                "max_reminders": b.max_reminders,
+                "chair": b.chair_slack_user_id,
+                "representative": b.representative_slack_user_id,
+                "members": [m.slack_user_id for m in b.members],
+                "cadence": b.cadence,
+                "description": b.description,
+                "withhold_organisation_when_sensitive": b.withhold_organisation_when_sensitive,
+                "meetings": [_meeting(m) for m in by_board.get(b.id, [])],
+            }
+            for b in boards
+        ],
+        "network_meetings": [_meeting(m) for m in by_board.get(None, [])],
+        "themes": [
+            {
+                "slug": t.slug,
+                "name": t.name,
+                "board": t.board.slug if t.board else None,
+                "keywords": list(t.keywords or []),
+            }
+            for t in themes
+        ],
+        "organisations": [
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "identifier": o.org_identifier,
+                "status": o.status.value,
+                "contact_email": o.contact_email,
+                "bulletin_consent": o.bulletin_consent,
+                "demo": o.simulated,
+                "members": sorted(m.slack_user_id for m in o.members),
+                "services": [
+                    {"name": s.name, "category": s.category, "min_age": s.min_age, "max_age": s.max_age}
+                    for s in o.services
+                ],
+            }
+            for o in organisations
+        ],
+    }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else _as_utc(when).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _meeting(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "uid": meeting.uid,
+        "title": meeting.title,
+        "starts_at": _iso(meeting.starts_at),
+        "ends_at": _iso(meeting.ends_at),
+        "location": meeting.location,
+    }
+
+
+def format_network(data: dict[str, Any]) -> str:
+    """The description as text for a terminal: the ladder first, then each board, themes, organisations."""
+    network = data.get("network")
+    if network is None:
+        return "No network loaded. Load one with `linkedup network load FILE`."
+    zone = ZoneInfo(network.get("timezone") or DEFAULT_TIMEZONE)
+    lines = [
+        f"{network['name']} ({network['slug']}) — times in {zone.key}; "
+        f"benchmark open rate {network['benchmark_open_rate']:.1%}",
+    ]
+    bulletin = network.get("bulletin") or {}
+    if bulletin:
+        contacts = bulletin.get("contacts")
+        lines.append(
+            f"Bulletin: compiled on day {bulletin.get('compile_day')} of the month"
+            + (f", {contacts} contacts" if contacts is not None else "")
+            + f"; categories: {', '.join(bulletin.get('categories', []))}"
+        )
+    returns = network.get("returns") or {}
+    if returns:
+        lines.append(f"Waiting-list returns: reminders on day {returns.get('reminder_day')} of the month")
+    officers = ", ".join(f"{o['name'] or '?'} <{o['slack_user_id']}>" for o in data["officers"]) or "none"
+    lines.append(f"Officers: {officers}")
+
+    lines += ["", "Ladder (escalations go up):"]
+    children: dict[str | None, list[dict]] = {}
+    for board in data["boards"]:
+        children.setdefault(board["parent"], []).append(board)
+
+    def ladder(parent: str | None, depth: int) -> None:
+        for board in children.get(parent, []):
+            lines.append(f"{'  ' * (depth + 1)}{board['name']} [{board['slug']}]")
+            ladder(board["slug"], depth + 1)
+
+    ladder(None, 0)
+
+    lines += ["", "Boards:"]
+    for board in data["boards"]:
+        visibility = "private" if board["private"] else "public"
+        lines.append(f"  {board['name']} [{board['slug']}]")
+        lines.append(
+            f"    channel {board['channel']} ({visibility}); "
+            f"parent: {board['parent'] or '— top of the ladder'}"
+        )
+        lines.append(
+            f"    acknowledge within {board['acknowledge_days']}, respond within {board['respond_days']} "
+            f"working days; up to {board['max_reminders']} reminders"
+        )
+        lines.append(
+            f"    chair: {board['chair'] or '—'}; representative: {board['representative'] or '—'}; "
+            f"members: {', '.join(board['members']) or '—'}"
+        )
+        if board["cadence"]:
+            lines.append(f"    meets: {board['cadence']}")
+        if board["meetings"]:
+            lines.append(f"    meetings: {_when_list(board['meetings'], zone)}")
+
+    linked_up = network.get("linked_up_meeting") or {}
+    if data["network_meetings"] or linked_up.get("cadence"):
+        lines += [
+            "",
+            f"Linked-up network meeting: {linked_up.get('cadence') or ''} at {linked_up.get('venue') or '—'}",
+        ]
+        if data["network_meetings"]:
+            lines.append(f"  meetings: {_when_list(data['network_meetings'], zone)}")
+
+    lines += ["", "Themes (→ owning board):"]
+    for theme in data["themes"]:
+        owner = theme["board"] or "officer's triage"
+        lines.append(f"  {theme['name']} [{theme['slug']}] → {owner}: {', '.join(theme['keywords']) or '—'}")
+
+    lines += ["", "Organisations:"]
+    if not data["organisations"]:
+        lines.append("  none")
+    for org in data["organisations"]:
+        identifier = f", {org['identifier']}" if org["identifier"] else ""
+        lines.append(
+            f"  {org['name']} [{org['slug'] or 'registered in Slack'}] — {org['status']}{identifier}"
+        )
+        lines.append(
+            f"    contact {org['contact_email'] or '—'} "
+            f"(bulletin: {'yes' if org['bulletin_consent'] else 'no'}); "
+            f"members: {', '.join(org['members']) or '—'}"
+        )
+        for service in org["services"]:
+            lines.append(f"    - {service['name']} ({service['category']}, {_ages(service)})")
+    return "\n".join(lines)
+
+
+def _when_list(meetings: list[dict], zone: ZoneInfo) -> str:
+    return ", ".join(
+        datetime.fromisoformat(m["starts_at"].replace("Z", "+00:00"))
+        .astimezone(zone)
+        .strftime("%a %d %b %Y %H:%M")
+        for m in meetings
+    )
+
+
+def _ages(service: dict) -> str:
+    low, high = service["min_age"], service["max_age"]
+    if low is None and high is None:
+        return "all ages"
+    if high is None:
+        return f"ages {low}+"
+    if low is None:
+        return f"up to age {high}"
+    return f"ages {low}–{high}"
