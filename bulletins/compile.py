@@ -1,0 +1,278 @@
+"""Compiling a month's bulletin: approved articles by category (best-read categories first), then
+"You said, we did", a waiting-list snapshot and the coming meetings; rendered and stored as a draft
+for the officer to approve. Re-compiling a draft replaces it; an approved bulletin never changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from bulletins import render
+from bulletins.config import (
+    BulletinConfig,
+    bulletin_config,
+    month_label,
+    month_start,
+    parse_month,
+    shift_month,
+)
+from bulletins.performance import category_clicks_per_open, order_categories
+from models import audit
+from models.base import utcnow
+from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
+from models.errors import NotAllowed
+from models.issues import Issue, IssueStatus
+from models.network import Meeting, Service
+
+MEETINGS_AHEAD = timedelta(days=62)
+MAX_MEETINGS = 12
+MAX_ANSWERS = 10
+ANSWER_CHARS = 600
+
+
+@dataclass(frozen=True)
+class ArticleItem:
+    id: int
+    title: str
+    link: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    name: str
+    articles: list[ArticleItem]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One "You said, we did" item: the issue as raised, and what was done; never who raised it."""
+
+    theme: str | None
+    said: str
+    did: str
+
+
+@dataclass(frozen=True)
+class WaitingCategory:
+    """Services of one category that are full; counts of services, never of children."""
+
+    category: str
+    no_capacity: int
+    waitlist_only: int
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    title: str
+    board: str | None
+    starts_at: datetime
+    location: str | None
+
+
+@dataclass
+class BulletinContent:
+    month: str
+    month_label: str
+    network_name: str
+    subject: str
+    preview_text: str
+    sections: list[Section] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    waiting: list[WaitingCategory] = field(default_factory=list)
+    meetings: list[MeetingItem] = field(default_factory=list)
+    website_url: str | None = None
+    logo_url: str | None = None
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(section.articles) for section in self.sections)
+
+    def links(self) -> dict[str, dict]:
+        """Each article link → its article and category, for mapping clicks back."""
+        return {
+            item.link: {"article_id": item.id, "category": section.slug}
+            for section in self.sections
+            for item in section.articles
+        }
+
+
+def you_said_we_did(session: Session, *, since: datetime, until: datetime) -> list[Answer]:
+    """Issues answered in the window whose raiser allowed publication and that are not sensitive.
+
+    Reads the issue columns directly; `escalations.answers.you_said_we_did` can replace this
+    one function once it exists.
+    """
+    rows = session.scalars(
+        select(Issue)
+        .options(joinedload(Issue.theme))
+        .where(
+            Issue.status.in_((IssueStatus.ANSWERED, IssueStatus.CLOSED)),
+            Issue.publish_allowed.is_(True),
+            Issue.sensitive.is_(False),
+            Issue.answer_text.is_not(None),
+            Issue.answered_at >= since,
+            Issue.answered_at < until,
+        )
+        .order_by(Issue.answered_at)
+        .limit(MAX_ANSWERS)
+    )
+    answers = []
+    for issue in rows:
+        did = (issue.answer_text or "").strip()
+        if not did:
+            continue
+        if len(did) > ANSWER_CHARS:
+            did = did[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        answers.append(Answer(theme=issue.theme.name if issue.theme else None, said=issue.title, did=did))
+    return answers
+
+
+def waiting_list_snapshot(session: Session, *, month: str) -> list[WaitingCategory]:
+    """Service categories with services that are full (no capacity or waitlist only) this month.
+
+    Codes against intake's `models.returns.WaitingListReturn` (one return per service and period
+    with a capacity status); until that model exists there is nothing to report.
+    """
+    try:
+        from models.returns import WaitingListReturn  # issue 3 (intake)
+    except ImportError:
+        return []
+    status_column = getattr(WaitingListReturn, "capacity_status", None)
+    period_column = getattr(WaitingListReturn, "period", None)
+    if status_column is None or period_column is None:
+        return []
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"no capacity": 0, "waitlist only": 0})
+    latest_period = shift_month(month, -1)
+    rows = session.execute(
+        select(Service.category, status_column)
+        .join(Service, Service.id == WaitingListReturn.service_id)
+        .where(period_column.in_((month, latest_period)))
+    )
+    for category, status in rows:
+        key = str(getattr(status, "value", status)).replace("_", " ").lower()
+        if key in ("no capacity", "waitlist only"):
+            counts[category][key] += 1
+    return [
+        WaitingCategory(category, values["no capacity"], values["waitlist only"])
+        for category, values in sorted(counts.items())
+        if values["no capacity"] or values["waitlist only"]
+    ]
+
+
+def coming_meetings(session: Session, *, now: datetime) -> list[MeetingItem]:
+    rows = session.scalars(
+        select(Meeting)
+        .options(joinedload(Meeting.board))
+        .where(Meeting.starts_at >= now, Meeting.starts_at < now + MEETINGS_AHEAD)
+        .order_by(Meeting.starts_at)
+        .limit(MAX_MEETINGS)
+    )
+    return [
+        MeetingItem(
+            title=meeting.title,
+            board=meeting.board.name if meeting.board else None,
+            starts_at=meeting.starts_at,
+            location=meeting.location,
+        )
+        for meeting in rows
+    ]
+
+
+def _answers_window(session: Session, month: str, now: datetime) -> tuple[datetime, datetime]:
+    """Since the previous bulletin was compiled (or the start of last month), until now."""
+    previous = session.scalar(
+        select(Bulletin).where(Bulletin.month < month).order_by(Bulletin.month.desc()).limit(1)
+    )
+    since = previous.compiled_at if previous is not None else month_start(shift_month(month, -1))
+    return since, now
+
+
+def build_content(
+    session: Session, month: str, *, now: datetime | None = None, config: BulletinConfig | None = None
+) -> BulletinContent:
+    """Everything the month's bulletin will say, in the order it will say it."""
+    now = now or utcnow()
+    config = config or bulletin_config(session)
+    articles = session.scalars(
+        select(Article)
+        .where(Article.month == month, Article.status == ArticleStatus.APPROVED)
+        .order_by(Article.created_at, Article.id)
+    )
+    by_category: dict[str, list[ArticleItem]] = defaultdict(list)
+    for article in articles:
+        by_category[article.category].append(
+            ArticleItem(article.id, article.title, article.link, article.summary or "")
+        )
+    slugs = config.slugs + sorted(set(by_category) - set(config.slugs))
+    order = order_categories(slugs, category_clicks_per_open(session, before_month=month))
+    sections = [
+        Section(slug, config.label(slug), by_category[slug]) for slug in order if by_category.get(slug)
+    ]
+    since, until = _answers_window(session, month, now)
+    label = month_label(month)
+    lead = sections[0].articles[0].title if sections else "news from the network"
+    return BulletinContent(
+        month=month,
+        month_label=label,
+        network_name=config.network_name,
+        subject=f"{config.network_name} bulletin — {label}"[:150],
+        preview_text=lead[:150],
+        sections=sections,
+        answers=you_said_we_did(session, since=since, until=until),
+        waiting=waiting_list_snapshot(session, month=month),
+        meetings=coming_meetings(session, now=now),
+        website_url=config.website_url,
+        logo_url=config.logo_url,
+    )
+
+
+def compile_bulletin(session: Session, month: str, *, now: datetime | None = None, actor: str = "scheduler"):
+    """Build (or rebuild) the month's draft bulletin and store its HTML and plain text.
+
+    Refuses once the bulletin is approved: what the officer approved is what is sent.
+    """
+    month = parse_month(month)
+    now = now or utcnow()
+    bulletin = session.scalar(select(Bulletin).where(Bulletin.month == month))
+    if bulletin is not None and bulletin.state != BulletinState.DRAFT:
+        raise NotAllowed(
+            f"The {month} bulletin is already {bulletin.state.value.replace('_', ' ')}; "
+            "it cannot be recompiled."
+        )
+    config = bulletin_config(session)
+    content = build_content(session, month, now=now, config=config)
+    rendered = render.render_bulletin(content)
+    if bulletin is None:
+        bulletin = Bulletin(month=month, state=BulletinState.DRAFT, compile_version=1)
+        session.add(bulletin)
+    else:
+        bulletin.compile_version = (bulletin.compile_version or 0) + 1
+    bulletin.subject = content.subject
+    bulletin.preview_text = content.preview_text
+    bulletin.html = rendered.html
+    bulletin.text = rendered.text
+    bulletin.links = content.links()
+    bulletin.category_order = [section.slug for section in content.sections]
+    bulletin.article_count = content.article_count
+    bulletin.compiled_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="bulletin.compiled",
+        entity="bulletin",
+        entity_id=month,
+        after={
+            "articles": content.article_count,
+            "categories": bulletin.category_order,
+            "version": bulletin.compile_version,
+        },
+    )
+    return bulletin
