@@ -49,6 +49,13 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
         process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
+
+    @app.middleware
+    def with_settings(context, next):
+        """Listeners that need configuration (the dashboard's PUBLIC_URL and signing key) read it here."""
+        context["settings"] = settings
+        next()
+
     handlers.register(app, session_factory)
     return app
 

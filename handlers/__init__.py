@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 def register(app: App, session_factory: sessionmaker[Session]) -> None:
     """Attach the middleware, the error handler and every listener to a Bolt app."""
-    from handlers import commands, errors, middleware
+    from handlers import (
+        commands,
+        dashboard,  # noqa: F401  (registers `/linkedup dashboard`)
+        errors,
+        middleware,
+    )
 
     middleware.register(app, session_factory)
     errors.register(app)

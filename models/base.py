@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,25 +27,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class UTCDateTime(DateTime):
-    """A timezone-aware timestamp; SQLite hands back naive values, so they are read as UTC."""
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp, stored in UTC; SQLite hands back naive values, so they are read as UTC.
 
+    A TypeDecorator (not a DateTime subclass): dialects swap a DateTime subclass for their own
+    DATETIME type when compiling, which silently dropped the UTC handling on SQLite.
+    """
+
+    impl = DateTime(timezone=True)
     cache_ok = True
 
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
 
-    def result_processor(self, dialect, coltype):  # type: ignore[override]
-        parent = super().result_processor(dialect, coltype)
-
-        def process(value):
-            if parent is not None:
-                value = parent(value)
-            if isinstance(value, datetime) and value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            return value
-
-        return process
+    def process_result_value(self, value, dialect):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
