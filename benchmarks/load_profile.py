@@ -1,0 +1,158 @@
+"""Where one request's time goes: the load benchmark's mix, in one process, under a profiler.
+
+    .venv/bin/python benchmarks/load_profile.py [--db sqlite|postgresql] [--count N] [--kind NAME]
+                                                [--profiler cprofile|pyinstrument] [--top N]
+
+Builds the same database as `load.py` (migrated, network loaded, benchmark members), starts the
+same fake Slack Web API, creates our app with `bot.app.create_app` and sends `--count` signed
+requests of the mix through Flask's test client (WSGI, no sockets, one thread), so what is measured
+is our request path alone: Bolt, the middleware, the listener, SQLAlchemy and the database. Prints
+the time per request by kind, then the profile (cProfile's top functions by own and cumulative
+time, or pyinstrument's call tree when installed and asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import load, load_db, load_mix  # noqa: E402
+from tests.slack_requests import signed_headers  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--kind", default=None, help="only this request kind (default: the whole mix)")
+    parser.add_argument("--profiler", choices=["cprofile", "pyinstrument", "none"], default="cprofile")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", load.DEFAULT_PG_ADMIN))
+    args = parser.parse_args(argv)
+    if not 1 <= args.count <= 20_000:
+        parser.error("--count must be between 1 and 20000")
+
+    weights = {args.kind: 1} if args.kind else None
+    try:
+        kinds, notes = load_mix.active_kinds(load_mix.parse_weights(",".join(weights)) if weights else None)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if not kinds:
+        print("no request kind can run:", *notes, sep="\n  ", file=sys.stderr)
+        return 2
+    users = [f"U0BENCH{n:04d}" for n in range(1, 51)]
+    tmp, remove_tmp = load_db.temporary_directory()
+    children = load.Children(tmp)
+    database = None
+    try:
+        fake_port = load.free_port()
+        children.start(
+            "fake-slack",
+            load.gunicorn_argv("benchmarks.fake_slack:app", fake_port, workers=1),
+            load.base_env(),
+        )
+        load.wait_ready(children, "fake-slack", fake_port, "/_bench/stats")
+        if args.db == "sqlite":
+            database = load_db.sqlite_database(tmp)
+        else:
+            database = load_db.postgres_database(args.pg_admin_url, f"lu_prof_{os.getpid()}")
+        load_db.prepare(database, users)
+        for note in notes + database.notes:
+            print(f"note: {note}")
+
+        from bot.app import create_app
+        from bot.settings import load_settings
+
+        settings = load_settings(
+            _env_file=None,
+            database_url=database.url,
+            slack_bot_token=load.BOT_TOKEN,
+            slack_signing_secret=load.SIGNING_SECRET,
+            slack_api_url=f"http://127.0.0.1:{fake_port}/api/",
+        )
+        client = create_app(settings).test_client()
+        warm = load.prepare_requests(kinds, 50, users, 1, 9_000_000)
+        timed = load.prepare_requests(kinds, args.count, users, 2, 8_000_000)
+        for request in warm:
+            client.post("/slack/events", data=request.body, headers=request.headers)
+
+        profiler = _start(args.profiler)
+        by_kind: dict[str, list[float]] = defaultdict(list)
+        errors = 0
+        for request in timed:
+            # re-sign just before sending: a long profile must not outlive the 5-minute window
+            headers = signed_headers(
+                request.body.decode(),
+                content_type=request.headers["Content-Type"],
+                secret=load.SIGNING_SECRET,
+            )
+            started = time.perf_counter()
+            response = client.post("/slack/events", data=request.body, headers=headers)
+            elapsed = time.perf_counter() - started
+            kind = kinds[request.kind]
+            by_kind[kind.name].append(elapsed * 1000)
+            if kind.judge(response.status_code, response.get_data()).error:
+                errors += 1
+        report = _stop(args.profiler, profiler, args.top)
+
+        print(f"\n{args.count} requests in one thread, {args.db}, profiler {args.profiler}; errors: {errors}")
+        print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}")
+        for name, values in by_kind.items():
+            values.sort()
+            p50, p95 = values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.95))]
+            mean = sum(values) / len(values)
+            print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}")
+        print(report)
+        return 0
+    finally:
+        children.stop_all()
+        if database is not None:
+            database.cleanup()
+        remove_tmp()
+
+
+def _start(kind: str):
+    if kind == "cprofile":
+        profiler = cProfile.Profile()
+        profiler.enable()
+        return profiler
+    if kind == "pyinstrument":
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            raise SystemExit("pyinstrument is not installed: .venv/bin/pip install pyinstrument") from None
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        return profiler
+    return None
+
+
+def _stop(kind: str, profiler, top: int) -> str:
+    if kind == "cprofile":
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        out.write("\n--- by own time ---\n")
+        stats.sort_stats("tottime").print_stats(top)
+        out.write("\n--- by cumulative time ---\n")
+        stats.sort_stats("cumulative").print_stats(top)
+        return out.getvalue()
+    if kind == "pyinstrument":
+        profiler.stop()
+        return profiler.output_text(unicode=True, color=False, show_all=False)
+    return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
