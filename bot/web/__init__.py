@@ -3,4 +3,4 @@
 Each module listed here has a blueprint named `bp`; `create_app` registers them in this order.
 """
 
-WEB_MODULES: tuple[str, ...] = ("bot.web.dashboard",)
+WEB_MODULES: tuple[str, ...] = ("bot.web.dashboard", "bot.web.openreferral")
