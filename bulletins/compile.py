@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bulletins import render
 from bulletins.config import (
+    LONDON,
     BulletinConfig,
     bulletin_config,
     month_label,
@@ -135,34 +136,39 @@ def you_said_we_did(session: Session, *, since: datetime, until: datetime) -> li
 
 
 def waiting_list_snapshot(session: Session, *, month: str) -> list[WaitingCategory]:
-    """Service categories with services that are full (no capacity or waitlist only) this month.
+    """Service categories with services that are full (no capacity, or waiting-list referrals only).
 
-    Codes against intake's `models.returns.WaitingListReturn` (one return per service and period
-    with a capacity status); until that model exists there is nothing to report.
+    Each service counts once, by its latest return for this month or the month before. Only counts
+    of services are shown, never numbers waiting, so nothing can point to a child.
     """
     try:
-        from models.returns import WaitingListReturn  # issue 3 (intake)
+        from models.returns import CapacityStatus, WaitingListReturn  # intake (issue 3)
     except ImportError:
         return []
-    status_column = getattr(WaitingListReturn, "capacity_status", None)
-    period_column = getattr(WaitingListReturn, "period", None)
-    if status_column is None or period_column is None:
-        return []
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"no capacity": 0, "waitlist only": 0})
-    latest_period = shift_month(month, -1)
+    this_month = month_start(month).astimezone(LONDON).date()
+    last_month = month_start(shift_month(month, -1)).astimezone(LONDON).date()
     rows = session.execute(
-        select(Service.category, status_column)
+        select(
+            WaitingListReturn.service_id,
+            WaitingListReturn.period,
+            WaitingListReturn.capacity_status,
+            Service.category,
+        )
         .join(Service, Service.id == WaitingListReturn.service_id)
-        .where(period_column.in_((month, latest_period)))
+        .where(WaitingListReturn.period.in_((last_month, this_month)))
+        .order_by(WaitingListReturn.service_id, WaitingListReturn.period)
     )
-    for category, status in rows:
-        key = str(getattr(status, "value", status)).replace("_", " ").lower()
-        if key in ("no capacity", "waitlist only"):
-            counts[category][key] += 1
+    latest: dict[int, tuple[str, object]] = {}
+    for service_id, _period, status, category in rows:
+        latest[service_id] = (category, status)  # ordered by period: the later month wins
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for category, status in latest.values():
+        if status == CapacityStatus.NO_CAPACITY:
+            counts[category][0] += 1
+        elif status == CapacityStatus.WAITLIST_ONLY:
+            counts[category][1] += 1
     return [
-        WaitingCategory(category, values["no capacity"], values["waitlist only"])
-        for category, values in sorted(counts.items())
-        if values["no capacity"] or values["waitlist only"]
+        WaitingCategory(category, full, waitlist) for category, (full, waitlist) in sorted(counts.items())
     ]
 
 
