@@ -21,7 +21,7 @@ from models.db import make_engine, make_session_factory
 PG_URL = os.environ.get("LINKEDUP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ("sqlite", "postgresql")
 
-pytest_plugins = ["tests.fakes.slack_api"]
+pytest_plugins = ["tests.fakes.slack_api", "tests.fakes.mailchimp_api"]
 
 
 def pytest_addoption(parser):

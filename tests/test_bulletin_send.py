@@ -13,7 +13,6 @@ from models.bulletins import BulletinState, ContactStatus
 from models.errors import NotAllowed
 from tests import factories
 from tests.bulletin_support import article, mailer_for, network, quarter_hour_ahead, this_month
-from tests.fakes.mailchimp_api import mailchimp_api  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("mailchimp_api")
 

@@ -129,7 +129,7 @@ class FakeMailchimp:
         errors: list[dict] | None = None,
         times: int = 1,
     ) -> None:
-        """Answer the next matching calls with this status and an RFC 7807 body (an empty one if detail is None)."""
+        """Answer the next matching calls with this status and an RFC 7807 body (empty if detail is None)."""
         titles = {400: "Invalid Resource", 404: "Resource Not Found", 429: "Too Many Requests"}
         body = {
             "title": title or titles.get(status, "Internal Server Error"),
@@ -212,7 +212,8 @@ class FakeMailchimp:
         return problem(
             400,
             "Invalid Resource",
-            "The resource submitted could not be validated. For field-specific details, see the 'errors' array.",
+            "The resource submitted could not be validated. "
+            "For field-specific details, see the 'errors' array.",
             [{"field": m.split(":", 1)[0], "message": m.split(":", 1)[1].strip()} for m in messages],
         )
 
@@ -220,9 +221,8 @@ class FakeMailchimp:
         with self.lock:
             if method == "GET" and path == "/ping":
                 return _json({"health_status": "Everything's Chimpy!"})
-            if match := re.fullmatch(r"/lists/([^/]+)", path):
-                if method == "POST":
-                    return self.batch_members(match.group(1), body)
+            if (match := re.fullmatch(r"/lists/([^/]+)", path)) and method == "POST":
+                return self.batch_members(match.group(1), body)
             if path == "/campaigns":
                 if method == "POST":
                     return self.create_campaign(body)
@@ -234,18 +234,16 @@ class FakeMailchimp:
                     return problem(404, "Resource Not Found", "The requested resource could not be found.")
                 if method == "GET":
                     return _json(campaign)
-            if match := re.fullmatch(r"/campaigns/([^/]+)/content", path):
-                if method == "PUT":
-                    return self.set_content(match.group(1), body)
-            if match := re.fullmatch(r"/campaigns/([^/]+)/actions/(schedule|send)", path):
-                if method == "POST":
-                    return self.dispatch(match.group(1), match.group(2), body)
-            if match := re.fullmatch(r"/reports/([^/]+)", path):
-                if method == "GET":
-                    return self.report(match.group(1))
-            if match := re.fullmatch(r"/reports/([^/]+)/click-details", path):
-                if method == "GET":
-                    return self.click_details(match.group(1), args)
+            if (match := re.fullmatch(r"/campaigns/([^/]+)/content", path)) and method == "PUT":
+                return self.set_content(match.group(1), body)
+            if (
+                match := re.fullmatch(r"/campaigns/([^/]+)/actions/(schedule|send)", path)
+            ) and method == "POST":
+                return self.dispatch(match.group(1), match.group(2), body)
+            if (match := re.fullmatch(r"/reports/([^/]+)", path)) and method == "GET":
+                return self.report(match.group(1))
+            if (match := re.fullmatch(r"/reports/([^/]+)/click-details", path)) and method == "GET":
+                return self.click_details(match.group(1), args)
         return problem(404, "Resource Not Found", "The requested resource could not be found.")
 
     # --- operations ----------------------------------------------------------------------------
