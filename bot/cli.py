@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "bot.commands.serve",
     "bot.commands.database",
     "bot.commands.network",
+    "bot.commands.bulletin",
 )
 
 

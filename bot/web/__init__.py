@@ -3,4 +3,9 @@
 Each module listed here has a blueprint named `bp`; `create_app` registers them in this order.
 """
 
-WEB_MODULES: tuple[str, ...] = ("bot.web.dashboard", "bot.web.openreferral")
+WEB_MODULES: tuple[str, ...] = (
+    "bot.web.dashboard",
+    "bot.web.openreferral",
+    "bot.web.mailchimp",
+    "bot.web.bulletins",
+)
