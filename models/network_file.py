@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -48,7 +49,7 @@ DEFAULT_TIMEZONE = "Europe/London"
 NETWORK_MEETINGS_KEY = "linked-up-meeting"  # uid prefix of the network's own meetings; not a board slug
 
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
-CHANNEL_RE = re.compile(r"^(?:[CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,79})$")
+CHANNEL_RE = re.compile(r"^(?:[CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9_-]{0,78})$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ORG_ID_RE = re.compile(r"^(?:GB-CHC-\d{6,7}|GB-SC-SC\d{6}|GB-NIC-\d{5,6}|GB-COH-[A-Z0-9]{8})$")
 _WHEN_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -84,13 +85,15 @@ def _text(max_length: int) -> Any:
     ]
 
 
-def _pattern(regex: re.Pattern[str], what: str, example: str) -> Any:
+def _pattern(regex: re.Pattern[str], what: str, example: str, max_length: int) -> Any:
     def check(value: str) -> str:
         if not regex.match(value):
-            raise ValueError(f"{value!r} is not {what} (e.g. {example})")
+            raise ValueError(f"{_short(value)} is not {what} (e.g. {example})")
         return value
 
-    return Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(check)]
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(check)
+    ]
 
 
 def _parse_when(value: object) -> object:
@@ -116,11 +119,14 @@ def _parse_when(value: object) -> object:
 
 Text40, Text80, Text120, Text200 = _text(40), _text(80), _text(120), _text(200)
 LongText = _text(4000)
-Slug = _pattern(SLUG_RE, "a slug (lower-case letters, digits and hyphens)", "early-help")
-SlackUserId = _pattern(SLACK_USER_RE, "a Slack user id", "U0123ABCD")
-Channel = _pattern(CHANNEL_RE, "a Slack channel id or #name", "C0123ABCD or #linkedup-ctb")
+Slug = _pattern(SLUG_RE, "a slug (lower-case letters, digits and hyphens)", "early-help", 64)
+SlackUserId = _pattern(SLACK_USER_RE, "a Slack user id", "U0123ABCD", 32)
+Channel = _pattern(CHANNEL_RE, "a Slack channel id or #name", "C0123ABCD or #linkedup-ctb", 80)
 OrgIdentifier = _pattern(
-    ORG_ID_RE, "an org-id identifier", "GB-CHC-1234567, GB-SC-SC012345, GB-NIC-123456, GB-COH-01234567"
+    ORG_ID_RE,
+    "an org-id identifier",
+    "GB-CHC-1234567, GB-SC-SC012345, GB-NIC-123456, GB-COH-01234567",
+    40,
 )
 When = Annotated[datetime, BeforeValidator(_parse_when)]
 Day = Annotated[int, Field(ge=1, le=28)]
@@ -237,6 +243,17 @@ class NetworkDocument(Section):
     themes: list[ThemeSection] = Field(default_factory=list)
     organisations: list[OrganisationSection] = Field(default_factory=list)
 
+    _source: str = PrivateAttr(default="network file")
+    _lines: dict = PrivateAttr(default_factory=dict)
+
+    def locate(self, path: tuple, message: str) -> str:
+        """A problem found later (e.g. a clash with the database), worded like the parser's own."""
+        return _located(path, message, self._lines, self._source)
+
+    @property
+    def source(self) -> str:
+        return self._source
+
     @model_validator(mode="after")
     def _meetings_in_utc(self) -> NetworkDocument:
         zone = ZoneInfo(self.network.timezone)
@@ -308,6 +325,7 @@ def parse_network(text: str, source: str = "network file") -> NetworkDocument:
     problems = [_located(path, message, lines, source) for path, message in cross_check(document)]
     if problems:
         raise NetworkFileError(_by_line(problems), source)
+    document._source, document._lines = source, lines
     return document
 
 

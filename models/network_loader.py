@@ -208,31 +208,37 @@ def _refuse_conflicts(session: Session, document: NetworkDocument, state: _State
     }
     claimed = {id(row) for row in mine_by_slug.values() if row is not None}
     for index, org in enumerate(document.organisations):
-        mine = mine_by_slug[org.slug]
         for other in state.organisations:
-            if other is mine or id(other) in claimed:
+            if other is mine_by_slug[org.slug] or id(other) in claimed:
                 continue
             if other.name.casefold() == org.name.casefold():
                 problems.append(
-                    f"{source}: organisations[{index}].name: '{org.name}' is already registered "
-                    f"(as '{other.slug or 'registered through Slack'}')"
+                    document.locate(
+                        ("organisations", index, "name"),
+                        f"'{org.name}' is already registered "
+                        f"({f'as {other.slug!r}' if other.slug else 'through Slack'})",
+                    )
                 )
             if org.identifier and other.org_identifier == org.identifier:
                 problems.append(
-                    f"{source}: organisations[{index}].identifier: {org.identifier} is already registered "
-                    f"to '{other.name}'"
+                    document.locate(
+                        ("organisations", index, "identifier"),
+                        f"{org.identifier} is already registered to '{other.name}'",
+                    )
                 )
-    file_meeting_times = {(b.slug, m.starts_at) for b in document.boards for m in b.meetings} | {
-        (None, when) for when in document.network.linked_up_meeting.meetings
+    file_meetings = {
+        (None, when): ("network", "linked_up_meeting", "meetings", j)
+        for j, when in enumerate(document.network.linked_up_meeting.meetings)
     }
+    for i, board in enumerate(document.boards):
+        for j, meeting in enumerate(board.meetings):
+            file_meetings[(board.slug, meeting.starts_at)] = ("boards", i, "meetings", j, "starts_at")
+    slug_of = {b.id: slug for slug, b in state.boards.items()}
     for meeting in state.meetings.values():
-        if meeting.source == MEETING_SOURCE:
-            continue
-        board_slug = next((s for s, b in state.boards.items() if b.id == meeting.board_id), None)
-        if (board_slug, _as_utc(meeting.starts_at)) in file_meeting_times:
+        path = file_meetings.get((slug_of.get(meeting.board_id), _as_utc(meeting.starts_at)))
+        if meeting.source != MEETING_SOURCE and path is not None:
             problems.append(
-                f"{source}: a meeting of {board_slug or 'the network'} at {meeting.starts_at:%Y-%m-%d %H:%M} "
-                f"UTC already exists (added as {meeting.source}); remove one of them"
+                document.locate(path, f"a meeting at this time already exists (added as {meeting.source})")
             )
     if problems:
         raise NetworkFileError(problems, source)
