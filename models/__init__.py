@@ -9,6 +9,7 @@ from models.bulletins import (
     LinkClick,
     MailchimpWebhookEvent,
 )
+from models.escalations import Escalation, EscalationEvent, EscalationState, Outcome
 from models.issues import Issue, IssueStatus, Urgency
 from models.network import (
     Board,
@@ -35,6 +36,9 @@ __all__ = [
     "Bulletin",
     "BulletinContact",
     "BulletinReport",
+    "Escalation",
+    "EscalationEvent",
+    "EscalationState",
     "Issue",
     "IssueStatus",
     "LinkClick",
@@ -45,6 +49,7 @@ __all__ = [
     "Network",
     "Organisation",
     "OrganisationStatus",
+    "Outcome",
     "OutboxMessage",
     "OutboxStatus",
     "ReferenceCounter",

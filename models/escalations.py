@@ -1,0 +1,154 @@
+"""Escalations: one issue in front of one board, with its deadlines, and the history of each.
+
+An issue may be in front of several boards over time (re-assigned, escalated up the ladder), so
+each board's turn is its own `Escalation` row; at most one per issue is live at a time. The
+ladder (boards, timeframes, reminder caps) is copied onto the row when it starts, so that editing
+the network file changes no escalation already running. `next_step_at` says when the sweep must
+next look at the row (NULL: never), which keeps the sweep an index range scan.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Timestamps, UTCDateTime, enum_column, utcnow
+from models.issues import Issue
+from models.network import Board
+
+
+class EscalationState(enum.StrEnum):
+    """open → acknowledged → responded → closed; open/acknowledged → reassigned | escalated."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESPONDED = "responded"
+    REASSIGNED = "reassigned"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+# The row that is "the board's turn" for its issue; the partial unique index keeps it single.
+LIVE_STATES = (EscalationState.OPEN, EscalationState.ACKNOWLEDGED, EscalationState.RESPONDED)
+AWAITING_BOARD = (EscalationState.OPEN, EscalationState.ACKNOWLEDGED)
+
+
+class Outcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    PARTLY = "partly"
+    DECLINED = "declined"
+
+
+class NextStep(enum.StrEnum):
+    """What the sweep does when `next_step_at` comes."""
+
+    REMIND_ACKNOWLEDGE = "remind_acknowledge"
+    ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
+    REMIND_RESPOND = "remind_respond"
+    RESPOND_OVERDUE = "respond_overdue"
+    ALERT_OFFICER = "alert_officer"
+    FOLLOW_UP = "follow_up"
+
+
+class Escalation(Timestamps, Base):
+    __tablename__ = "escalations"
+    __table_args__ = (
+        Index(
+            "uq_escalations_live_issue",
+            "issue_id",
+            unique=True,
+            sqlite_where=text("state IN ('open', 'acknowledged', 'responded')"),
+            postgresql_where=text("state IN ('open', 'acknowledged', 'responded')"),
+        ),
+        Index(
+            "ix_escalations_next_step_at",
+            "next_step_at",
+            sqlite_where=text("next_step_at IS NOT NULL"),
+            postgresql_where=text("next_step_at IS NOT NULL"),
+        ),
+        Index("ix_escalations_board_state", "board_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    # SET NULL: a board removed from the network file keeps its history (the ladder has its name).
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id", ondelete="SET NULL"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="SET NULL"))
+    state: Mapped[EscalationState] = mapped_column(
+        enum_column(EscalationState, "escalation_state"), default=EscalationState.OPEN
+    )
+    rung: Mapped[int] = mapped_column(Integer, default=0)
+    ladder: Mapped[dict] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    acknowledge_by: Mapped[datetime] = mapped_column(UTCDateTime())
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    responded_by: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "escalation_outcome"))
+    answer: Mapped[str | None] = mapped_column(Text)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    follow_up_date: Mapped[date | None] = mapped_column(Date)
+    next_step: Mapped[NextStep | None] = mapped_column(enum_column(NextStep, "escalation_next_step"))
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    officer_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    card_channel: Mapped[str | None] = mapped_column(String(80))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Optimistic concurrency: an UPDATE that finds another version changed nothing (StaleDataError).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    issue: Mapped[Issue] = relationship()
+    board: Mapped[Board | None] = relationship()
+    previous: Mapped[Escalation | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def rungs(self) -> list[dict]:
+        return list((self.ladder or {}).get("rungs", []))
+
+    @property
+    def current_rung(self) -> dict:
+        return self.rungs[self.rung]
+
+    @property
+    def board_name(self) -> str:
+        return self.current_rung["name"]
+
+    @property
+    def at_top(self) -> bool:
+        return self.rung >= len(self.rungs) - 1
+
+
+class EscalationEvent(Base):
+    """One line of an item's history: who did what, when, from which state or board to which.
+
+    Routing decisions made before any board has the item (held for approval, sent to triage) have
+    no escalation yet, so the issue is the anchor and the escalation is optional.
+    """
+
+    __tablename__ = "escalation_events"
+    __table_args__ = (
+        Index("ix_escalation_events_issue_at", "issue_id", "at"),
+        Index("ix_escalation_events_escalation_at", "escalation_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    from_board: Mapped[str | None] = mapped_column(String(200))
+    to_board: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
