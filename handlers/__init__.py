@@ -18,3 +18,6 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     middleware.register(app, session_factory)
     errors.register(app)
     commands.register(app)
+    from handlers import bulletins  # the monthly bulletin (issue 5); also registers `/linkedup article`
+
+    bulletins.register(app)
