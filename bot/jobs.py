@@ -27,4 +27,32 @@ JOBS: list[JobSpec] = [
         trigger_args={"seconds": 15},
         description="send queued Slack messages, retrying failures",
     ),
+    JobSpec(
+        id="bulletin_import_feed",
+        func="bot.bulletin_jobs:import_feed",
+        trigger="cron",
+        trigger_args={"hour": 6, "minute": 30},
+        description="read the network's web-page feed for new bulletin articles",
+    ),
+    JobSpec(
+        id="bulletin_compile",
+        func="bot.bulletin_jobs:compile_due",
+        trigger="cron",
+        trigger_args={"hour": 7, "minute": 0},
+        description="compile this month's bulletin on the configured day and send the officer the preview",
+    ),
+    JobSpec(
+        id="bulletin_deliver",
+        func="bot.bulletin_jobs:deliver_due",
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description="take approved bulletins through Mailchimp (sync, create, content, schedule/send)",
+    ),
+    JobSpec(
+        id="bulletin_poll_reports",
+        func="bot.bulletin_jobs:poll_reports",
+        trigger="interval",
+        trigger_args={"minutes": 15},
+        description="store Mailchimp report snapshots at 1 h, 24 h, 72 h and 7 days; then the performance message",
+    ),
 ]

@@ -267,6 +267,13 @@ def compile_bulletin(session: Session, month: str, *, now: datetime | None = Non
     bulletin.links = content.links()
     bulletin.category_order = [section.slug for section in content.sections]
     bulletin.article_count = content.article_count
+    bulletin.summary = {
+        "categories": {section.slug: len(section.articles) for section in content.sections},
+        "labels": {section.slug: section.name for section in content.sections},
+        "answers": len(content.answers),
+        "waiting": len(content.waiting),
+        "meetings": len(content.meetings),
+    }
     bulletin.compiled_at = now
     session.flush()
     audit.record(

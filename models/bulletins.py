@@ -104,6 +104,8 @@ class Bulletin(Timestamps, Base):
     links: Mapped[dict] = mapped_column(JSON, default=dict)
     category_order: Mapped[list] = mapped_column(JSON, default=list)
     article_count: Mapped[int] = mapped_column(Integer, default=0)
+    # What the officer is shown before approving: articles per category, answers, waiting, meetings.
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
     compiled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     compile_version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -1,0 +1,230 @@
+"""The bulletin's scheduled jobs: read the feed, compile on the configured day, deliver approved
+bulletins, poll Mailchimp's reports, and post the monthly performance message with its chart.
+
+Each job is idempotent (outbox keys, the bulletin's state machine and lease, unique snapshots) and
+each bulletin or item is handled in its own try/except, so one failure never stops the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.runtime import Context
+from bulletins.config import LONDON, bulletin_config, month_label, month_of
+from bulletins.mailer import MailchimpNotConfigured, Mailer
+from bulletins.tracking import FINAL_CHECKPOINT
+from models.base import utcnow
+from models.bulletins import Bulletin, BulletinReport, BulletinState
+from models.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def _context(ctx: Context | None) -> Context:
+    if ctx is not None:
+        return ctx
+    from bot.worker import context
+
+    return context()
+
+
+def send_preview(session, settings, bulletin: Bulletin) -> None:
+    """Queue the preview summary (with the approve buttons) to every officer."""
+    from bot.web.bulletins import preview_url
+    from handlers import bulletins as slack_bulletins
+
+    summary = bulletin.summary or {}
+    config = bulletin_config(session)
+    labels = {c.slug: c.name for c in config.categories} | dict(summary.get("labels") or {})
+    blocks = slack_bulletins.preview_blocks(
+        bulletin,
+        labels=labels,
+        counts=dict(summary.get("categories") or {}),
+        preview_url=preview_url(settings, bulletin.month),
+        extras={k: int(summary.get(k) or 0) for k in ("answers", "waiting", "meetings")},
+        mailchimp_missing=settings.missing_mailchimp(),
+    )
+    for officer in slack_bulletins.officers(session):
+        slack_bulletins._dm(
+            session,
+            key=f"bulletin:{bulletin.month}:preview:v{bulletin.compile_version}:{officer}",
+            user=officer,
+            text=f"The {month_label(bulletin.month)} bulletin is ready for your approval.",
+            blocks=blocks,
+        )
+
+
+def compile_due(ctx: Context | None = None, *, now: datetime | None = None) -> str | None:
+    """Job: on (or after) the network's compile day, compile this month's bulletin once and preview it."""
+    from bulletins.compile import compile_bulletin
+
+    ctx = _context(ctx)
+    now = now or utcnow()
+    month = month_of(now)
+    with transaction(ctx.session_factory) as session:
+        config = bulletin_config(session)
+        if now.astimezone(LONDON).day < config.compile_day:
+            return None
+        if session.scalar(select(Bulletin.id).where(Bulletin.month == month)) is not None:
+            return None
+        bulletin = compile_bulletin(session, month, now=now)
+        send_preview(session, ctx.settings, bulletin)
+    log.info("compiled the %s bulletin and sent the preview", month)
+    return month
+
+
+def import_feed(ctx: Context | None = None, *, now: datetime | None = None) -> int:
+    """Job: read the network's web-page feed; new items go to the officer for approval."""
+    from bulletins.articles import import_feed as read_feed
+    from handlers import bulletins as slack_bulletins
+
+    ctx = _context(ctx)
+    now = now or utcnow()
+    with transaction(ctx.session_factory) as session:
+        if not bulletin_config(session).feed_url:
+            return 0
+        result = read_feed(session, now=now)
+        for article in result.added:
+            slack_bulletins.queue_review(session, article)
+        if result.error:
+            log.warning("feed skipped: %s", result.error)
+            for officer in slack_bulletins.officers(session):
+                slack_bulletins._dm(
+                    session,
+                    key=f"feed-error:{now.astimezone(LONDON):%Y-%m-%d}:{officer}",
+                    user=officer,
+                    text=f":warning: The web-page feed was skipped today: {result.error}. "
+                    "Articles can still be sent with `/linkedup article`.",
+                )
+        return len(result.added)
+
+
+def deliver_due(
+    ctx: Context | None = None, *, mailer: Mailer | None = None, now: datetime | None = None
+) -> list[str]:
+    """Job: take each approved bulletin through its remaining Mailchimp steps; report the outcome."""
+    from bot.mailchimp import build_mailer
+    from bulletins.send import SendInProgress, deliver_bulletin, due_deliveries
+    from handlers import bulletins as slack_bulletins
+
+    ctx = _context(ctx)
+    now = now or utcnow()
+    with ctx.session_factory() as session:
+        months = due_deliveries(session, now=now)
+    if not months:
+        return []
+    try:
+        mailer = mailer or build_mailer(ctx.settings)
+    except MailchimpNotConfigured as exc:
+        with transaction(ctx.session_factory) as session:
+            for month in months:
+                for officer in slack_bulletins.officers(session):
+                    slack_bulletins._dm(
+                        session,
+                        key=f"bulletin:{month}:not-configured:{officer}",
+                        user=officer,
+                        text=f":warning: {exc}",
+                    )
+        return []
+    done = []
+    for month in months:
+        try:
+            deliver_bulletin(ctx.session_factory, mailer, month, now=now)
+        except SendInProgress:
+            continue
+        except Exception as exc:  # each bulletin on its own; the failure is recorded on the row
+            log.warning("bulletin %s not delivered: %s", month, exc)
+        with transaction(ctx.session_factory) as session:
+            bulletin = session.scalar(select(Bulletin).where(Bulletin.month == month))
+            for officer in slack_bulletins.officers(session):
+                if bulletin.state in (BulletinState.SCHEDULED, BulletinState.SENT):
+                    slack_bulletins._dm(
+                        session,
+                        key=f"bulletin:{month}:{bulletin.state.value}:{officer}",
+                        user=officer,
+                        text=slack_bulletins.delivered_text(bulletin),
+                    )
+                elif bulletin.failed_step:
+                    slack_bulletins._dm(
+                        session,
+                        key=f"bulletin:{month}:failed:{bulletin.attempts}:{officer}",
+                        user=officer,
+                        text=f"The {month_label(month)} bulletin stopped at {bulletin.failed_step}.",
+                        blocks=slack_bulletins.failure_blocks(bulletin),
+                    )
+        done.append(month)
+    return done
+
+
+def poll_reports(
+    ctx: Context | None = None, *, mailer: Mailer | None = None, now: datetime | None = None
+) -> int:
+    """Job: take the report snapshots that are due (about 1 h, 24 h, 72 h and 7 days after sending)."""
+    from bot.mailchimp import build_mailer
+    from bulletins.tracking import poll_reports as poll
+
+    ctx = _context(ctx)
+    try:
+        mailer = mailer or build_mailer(ctx.settings)
+    except MailchimpNotConfigured:
+        return 0
+    snapshots = poll(ctx.session_factory, mailer, now=now)
+    stored = sum(1 for snap in snapshots if snap.error is None)
+    if any(snap.checkpoint == FINAL_CHECKPOINT and snap.error is None for snap in snapshots):
+        post_performance(ctx)
+    return stored
+
+
+def post_performance(ctx: Context | None = None, *, client=None) -> list[str]:
+    """Job step: after the 7-day snapshot, send each officer the performance message with its chart."""
+    from bot.slack import web_client
+    from bulletins.chart import performance_png
+    from bulletins.performance import bulletin_performance
+    from handlers import bulletins as slack_bulletins
+
+    ctx = _context(ctx)
+    if client is None:
+        if not ctx.settings.slack_enabled:
+            return []
+        client = web_client(ctx.settings)
+    posted = []
+    with ctx.session_factory() as session:
+        months = list(
+            session.scalars(
+                select(Bulletin.month).where(
+                    Bulletin.performance_posted_at.is_(None),
+                    Bulletin.reports.any(BulletinReport.checkpoint == FINAL_CHECKPOINT),
+                )
+            )
+        )
+    for month in months:
+        with ctx.session_factory() as session:
+            bulletin = session.scalar(select(Bulletin).where(Bulletin.month == month))
+            performance = bulletin_performance(session, bulletin)
+            if performance is None:
+                continue
+            bulletin.performance_posted_at = utcnow()
+            session.flush()
+            try:
+                png = performance_png(performance)
+                text = slack_bulletins.performance_text(performance)
+                for officer in slack_bulletins.officers(session):
+                    channel = client.conversations_open(users=officer)["channel"]["id"]
+                    client.files_upload_v2(
+                        channel=channel,
+                        content=png,
+                        filename=f"bulletin-{month}.png",
+                        title=f"{month_label(month)} bulletin: opens and clicks per open",
+                        initial_comment=text,
+                    )
+            except (SlackApiError, OSError) as exc:
+                session.rollback()  # not marked as posted: the next poll tries again
+                log.warning("performance message for %s not posted: %s", month, exc)
+                continue
+            session.commit()
+            posted.append(month)
+    return posted
