@@ -430,6 +430,8 @@ def _schema_message(error: dict, loc: tuple) -> str:
         return "required, but missing"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"should be a mapping of keys and values, got {_short(error.get('input'))}"
     message = error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     if kind.endswith("_type") and not isinstance(value, dict | list):

@@ -157,7 +157,7 @@ def load_network(
     report = LoadReport(source)
     with session.no_autoflush:
         state = _State.read(session)
-        _refuse_conflicts(session, document, state, source)
+        _refuse_conflicts(document, state, source)
     try:
         _Writer(session, document, state, report, actor).run()
         session.flush()
@@ -197,7 +197,7 @@ class _State:
         )
 
 
-def _refuse_conflicts(session: Session, document: NetworkDocument, state: _State, source: str) -> None:
+def _refuse_conflicts(document: NetworkDocument, state: _State, source: str) -> None:
     """Clashes with rows the file does not own (registered through Slack), found before writing."""
     problems = []
     by_slug = {o.slug: o for o in state.organisations if o.slug}
