@@ -45,6 +45,8 @@ class Viewer:
     board_names: tuple[str, ...]
     organisation_id: int | None
     organisation_name: str | None
+    # A safeguarding board can choose to see which organisation raised a sensitive item.
+    sees_sensitive_organisations: bool = False
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -74,7 +76,9 @@ def viewer_for(session: Session, slack_user_id: str) -> Viewer:
     """The roles of this Slack user now; NoDashboardRole if the network does not know them."""
     member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
     boards = session.execute(
-        select(Board.id, Board.name, Board.short_name, Board.private)
+        select(
+            Board.id, Board.name, Board.short_name, Board.private, Board.withhold_organisation_when_sensitive
+        )
         .join(BoardMember, BoardMember.board_id == Board.id)
         .where(BoardMember.slack_user_id == slack_user_id)
         .order_by(Board.name)
@@ -94,6 +98,9 @@ def viewer_for(session: Session, slack_user_id: str) -> Viewer:
         board_names=tuple(row.short_name or row.name for row in boards),
         organisation_id=organisation.id if organisation else None,
         organisation_name=organisation.name if organisation else None,
+        sees_sensitive_organisations=any(
+            row.private and not row.withhold_organisation_when_sensitive for row in boards
+        ),
     )
 
 

@@ -13,15 +13,16 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from models.access import Viewer, issue_visibility
 from models.errors import NotFound, ValidationError
+from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationEvent, EscalationState
 from models.issues import OPEN_STATUSES, Issue, IssueStatus
 from models.network import Board, Meeting, Organisation, Theme
 from models.records import AuditLog
@@ -37,17 +38,17 @@ NO_BOARD = "No board (officer's triage)"
 
 # ---------------------------------------------------------------------------------------------- routing
 def held_by(board_ids: Collection[int]) -> ColumnElement[bool]:
-    """The issue is with one of these boards.
+    """The issue is, or has been, in front of one of these boards (it has an escalation there).
 
-    Routing sends an issue to the board that owns its theme, and a safeguarding-sensitive one to the
-    private (safeguarding) board only, so that is what "held by" means here.
+    Items the officer has not routed yet (triage, held for approval) have no escalation, so only the
+    officer and the raising organisation see them.
     """
-    ids = list(board_ids)
-    theme_board = select(Theme.board_id).where(Theme.id == Issue.theme_id).scalar_subquery()
-    any_private = exists().where(Board.id.in_(ids), Board.private.is_(True))
-    return or_(
-        and_(Issue.sensitive.is_(False), theme_board.in_(ids)),
-        and_(Issue.sensitive.is_(True), any_private),
+    held = aliased(Escalation)  # so it never correlates with an Escalation in the outer query
+    return (
+        select(held.id)
+        .where(held.issue_id == Issue.id, held.board_id.in_(list(board_ids)))
+        .correlate(Issue)
+        .exists()
     )
 
 
@@ -239,6 +240,11 @@ def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
         statement = statement.where(Issue.status.in_(filters.statuses))
     if filters.organisation is not None:
         statement = statement.where(Issue.organisation_id == filters.organisation.id)
+        if not (viewer.officer or viewer.sees_sensitive_organisations):
+            # Filtering by organisation must not reveal who raised a sensitive item.
+            statement = statement.where(
+                or_(Issue.sensitive.is_(False), Issue.organisation_id == viewer.organisation_id)
+            )
     if filters.period is not None:
         statement = statement.where(
             Issue.created_at >= filters.period.start_utc, Issue.created_at < filters.period.end_utc
@@ -274,7 +280,23 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class IssueHistory:
     issue: Issue
+    organisation_shown: bool
+    escalations: list[Escalation]
     entries: list[HistoryEntry]
+
+
+WITHHELD = "Withheld (safeguarding)"
+
+
+def organisation_shown(viewer: Viewer, issue: Issue) -> bool:
+    """Whether the viewer may see who raised the item: sensitive items keep the organisation back
+    from board members unless their safeguarding board has chosen to see it."""
+    return (
+        not issue.sensitive
+        or viewer.officer
+        or issue.organisation_id == viewer.organisation_id
+        or viewer.sees_sensitive_organisations
+    )
 
 
 def _describe(row: AuditLog) -> str:
@@ -282,7 +304,7 @@ def _describe(row: AuditLog) -> str:
     before = row.before or {}
     changes = []
     for key in sorted(set(after) | set(before)):
-        if key in ("title", "organisation"):
+        if key in ("title", "organisation", "description"):
             continue
         old, new = before.get(key), after.get(key)
         if old != new:
@@ -290,8 +312,25 @@ def _describe(row: AuditLog) -> str:
     return "; ".join(changes)
 
 
+def _describe_event(event: EscalationEvent) -> str:
+    parts = []
+    if event.from_board or event.to_board:
+        if event.from_board and event.to_board and event.from_board != event.to_board:
+            parts.append(f"{event.from_board} → {event.to_board}")
+        else:
+            parts.append(event.to_board or event.from_board or "")
+    if event.from_state != event.to_state and (event.from_state or event.to_state):
+        parts.append(f"{event.from_state or '—'} → {event.to_state or '—'}")
+    for key in ("reason", "outcome", "note"):
+        value = (event.detail or {}).get(key)
+        if isinstance(value, str) and value:
+            parts.append(f"{key}: {value[:300]}")
+    return "; ".join(p for p in parts if p)
+
+
 def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHistory:
-    """One issue and its audit trail, or NotFound if it does not exist or is not the viewer's to see."""
+    """One issue, each board's turn with it and its whole history (audit log and escalation events),
+    or NotFound if it does not exist or is not the viewer's to see."""
     issue = session.scalar(
         select(Issue)
         .options(joinedload(Issue.organisation), joinedload(Issue.theme))
@@ -299,15 +338,30 @@ def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHist
     )
     if issue is None:
         raise NotFound(f"No issue {reference} that you can see.")
-    rows = session.scalars(
-        select(AuditLog)
-        .where(AuditLog.entity == "issue", AuditLog.entity_id == issue.reference)
-        .order_by(AuditLog.at, AuditLog.id)
-    )
+    shown = organisation_shown(viewer, issue)
     entries = [
-        HistoryEntry(at=row.at, actor=row.actor, action=row.action, detail=_describe(row)) for row in rows
+        HistoryEntry(at=row.at, actor=row.actor, action=row.action, detail=_describe(row))
+        for row in session.scalars(
+            select(AuditLog).where(AuditLog.entity == "issue", AuditLog.entity_id == issue.reference)
+        )
     ]
-    return IssueHistory(issue=issue, entries=entries)
+    entries += [
+        HistoryEntry(at=event.at, actor=event.actor, action=event.kind, detail=_describe_event(event))
+        for event in session.scalars(select(EscalationEvent).where(EscalationEvent.issue_id == issue.id))
+    ]
+    entries.sort(key=lambda entry: entry.at)
+    if not shown:
+        name = issue.organisation.name
+        entries = [HistoryEntry(e.at, e.actor, e.action, e.detail.replace(name, WITHHELD)) for e in entries]
+    escalations = list(
+        session.scalars(
+            select(Escalation)
+            .options(joinedload(Escalation.board))
+            .where(Escalation.issue_id == issue.id)
+            .order_by(Escalation.started_at, Escalation.id)
+        )
+    )
+    return IssueHistory(issue=issue, organisation_shown=shown, escalations=escalations, entries=entries)
 
 
 # ---------------------------------------------------------------------------------------------- overview
@@ -324,30 +378,16 @@ def open_issues_by_theme(session: Session, viewer: Viewer) -> list[tuple[str, in
 
 
 def open_issues_by_board(session: Session, viewer: Viewer) -> list[tuple[str, int]]:
-    """Open issues counted per board holding them (sensitive ones under the safeguarding board)."""
-    open_visible = and_(Issue.status.in_(OPEN_STATUSES), visible(viewer))
-    routed = session.execute(
-        select(Theme.board_id, func.count(Issue.id))
+    """Open issues counted by the board that has them now; unrouted ones under the officer's triage."""
+    rows = session.execute(
+        select(Board.name, func.count(Issue.id))
         .select_from(Issue)
-        .outerjoin(Theme, Theme.id == Issue.theme_id)
-        .where(open_visible, Issue.sensitive.is_(False))
-        .group_by(Theme.board_id)
+        .outerjoin(Escalation, and_(Escalation.issue_id == Issue.id, Escalation.state.in_(LIVE_STATES)))
+        .outerjoin(Board, Board.id == Escalation.board_id)
+        .where(Issue.status.in_(OPEN_STATUSES), visible(viewer))
+        .group_by(Board.name)
     ).all()
-    sensitive = (
-        session.scalar(select(func.count(Issue.id)).where(open_visible, Issue.sensitive.is_(True))) or 0
-    )
-    boards = {row.id: row for row in session.execute(select(Board.id, Board.name, Board.private))}
-    counts: dict[str, int] = {}
-    for board_id, count in routed:
-        name = boards[board_id].name if board_id in boards else NO_BOARD
-        counts[name] = counts.get(name, 0) + count
-    if sensitive:
-        for board in boards.values():
-            if board.private and (
-                viewer.officer or board.id in viewer.private_board_ids or viewer.organisation_id
-            ):
-                counts[board.name] = counts.get(board.name, 0) + sensitive
-    return sorted(counts.items(), key=lambda r: (-r[1], r[0]))
+    return sorted(((name or NO_BOARD, count) for name, count in rows), key=lambda r: (-r[1], r[0]))
 
 
 def issue_totals(session: Session, viewer: Viewer) -> dict[str, int]:
@@ -361,6 +401,183 @@ def issue_totals(session: Session, viewer: Viewer) -> dict[str, int]:
         "answered": by_status.get(IssueStatus.ANSWERED, 0) + by_status.get(IssueStatus.CLOSED, 0),
         "total": sum(by_status.values()),
     }
+
+
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(Escalation.state == EscalationState.OPEN, Escalation.acknowledge_by < now),
+        and_(Escalation.state.in_(AWAITING_BOARD), Escalation.respond_by < now),
+    )
+
+
+@dataclass(frozen=True)
+class OverdueEscalation:
+    escalation: Escalation
+    what: str  # "acknowledgement" or "response"
+    due: datetime
+    organisation_shown: bool
+
+
+def overdue_escalations(
+    session: Session, viewer: Viewer, *, now: datetime, limit: int = 10
+) -> tuple[int, list[OverdueEscalation]]:
+    """How many live escalations the viewer can see are past a deadline, and the longest overdue."""
+    condition = and_(_overdue(now), visible(viewer))
+    total = (
+        session.scalar(
+            select(func.count(Escalation.id)).join(Issue, Issue.id == Escalation.issue_id).where(condition)
+        )
+        or 0
+    )
+    rows = session.scalars(
+        select(Escalation)
+        .join(Issue, Issue.id == Escalation.issue_id)
+        .options(joinedload(Escalation.board), joinedload(Escalation.issue).joinedload(Issue.organisation))
+        .where(condition)
+        .order_by(Escalation.acknowledge_by, Escalation.id)
+        .limit(limit)
+    ).all()
+    items = []
+    for row in rows:
+        if row.state == EscalationState.OPEN and row.acknowledge_by < now:
+            what, when = "acknowledgement", row.acknowledge_by
+        else:
+            what, when = "response", row.respond_by
+        items.append(OverdueEscalation(row, what, when, organisation_shown(viewer, row.issue)))
+    items.sort(key=lambda item: item.due)
+    return total, items
+
+
+# ---------------------------------------------------------------------------------------------- timeliness
+@dataclass(frozen=True)
+class BoardTimeliness:
+    """How one board keeps to its timeframes, over the escalations started in the period."""
+
+    board: str
+    escalations: int
+    acknowledged: int
+    median_acknowledge: timedelta | None
+    acknowledged_in_time: int
+    acknowledge_due: int  # acknowledged, or past the deadline without it
+    responded: int
+    median_respond: timedelta | None
+    responded_in_time: int
+    respond_due: int
+
+    @property
+    def acknowledge_share(self) -> float | None:
+        return self.acknowledged_in_time / self.acknowledge_due if self.acknowledge_due else None
+
+    @property
+    def respond_share(self) -> float | None:
+        return self.responded_in_time / self.respond_due if self.respond_due else None
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def board_timeliness(
+    session: Session, viewer: Viewer, *, now: datetime, period: Period | None = None
+) -> list[BoardTimeliness]:
+    """Per board: median time to acknowledge and to respond, and the share done within the timeframe.
+
+    Counts are one GROUP BY; medians need the durations themselves (PostgreSQL computes them with
+    percentile_cont, SQLite — a one-borough deployment — in Python).
+    """
+    conditions = [visible(viewer), Escalation.board_id.is_not(None)]
+    if period is not None:
+        conditions += [Escalation.started_at >= period.start_utc, Escalation.started_at < period.end_utc]
+    ack_in_time = and_(
+        Escalation.acknowledged_at.is_not(None), Escalation.acknowledged_at <= Escalation.acknowledge_by
+    )
+    ack_due = or_(Escalation.acknowledged_at.is_not(None), Escalation.acknowledge_by < now)
+    resp_in_time = and_(
+        Escalation.responded_at.is_not(None), Escalation.responded_at <= Escalation.respond_by
+    )
+    resp_due = or_(Escalation.responded_at.is_not(None), Escalation.respond_by < now)
+
+    def count_if(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    dialect = session.get_bind().dialect.name
+    columns = [
+        Board.name,
+        func.count(Escalation.id),
+        func.count(Escalation.acknowledged_at),
+        count_if(ack_in_time),
+        count_if(ack_due),
+        func.count(Escalation.responded_at),
+        count_if(resp_in_time),
+        count_if(resp_due),
+    ]
+    if dialect == "postgresql":
+        ack_seconds = func.extract("epoch", Escalation.acknowledged_at - Escalation.started_at)
+        resp_seconds = func.extract("epoch", Escalation.responded_at - Escalation.started_at)
+        columns += [
+            func.percentile_cont(0.5).within_group(ack_seconds),
+            func.percentile_cont(0.5).within_group(resp_seconds),
+        ]
+    rows = session.execute(
+        select(*columns)
+        .select_from(Escalation)
+        .join(Issue, Issue.id == Escalation.issue_id)
+        .join(Board, Board.id == Escalation.board_id)
+        .where(*conditions)
+        .group_by(Board.name)
+        .order_by(Board.name)
+    ).all()
+    medians: dict[str, tuple[float | None, float | None]] = {}
+    if dialect == "postgresql":
+        medians = {row[0]: (row[8], row[9]) for row in rows}
+    else:
+        durations: dict[str, tuple[list[float], list[float]]] = {}
+        for name, started, acknowledged, responded in session.execute(
+            select(Board.name, Escalation.started_at, Escalation.acknowledged_at, Escalation.responded_at)
+            .select_from(Escalation)
+            .join(Issue, Issue.id == Escalation.issue_id)
+            .join(Board, Board.id == Escalation.board_id)
+            .where(*conditions)
+        ):
+            acks, responses = durations.setdefault(name, ([], []))
+            if acknowledged is not None:
+                acks.append((acknowledged - started).total_seconds())
+            if responded is not None:
+                responses.append((responded - started).total_seconds())
+        medians = {name: (_median(a), _median(r)) for name, (a, r) in durations.items()}
+
+    def as_delta(seconds: float | None) -> timedelta | None:
+        return None if seconds is None else timedelta(seconds=float(seconds))
+
+    return [
+        BoardTimeliness(
+            board=row[0],
+            escalations=row[1],
+            acknowledged=row[2],
+            acknowledged_in_time=int(row[3] or 0),
+            acknowledge_due=int(row[4] or 0),
+            responded=row[5],
+            responded_in_time=int(row[6] or 0),
+            respond_due=int(row[7] or 0),
+            median_acknowledge=as_delta(medians.get(row[0], (None, None))[0]),
+            median_respond=as_delta(medians.get(row[0], (None, None))[1]),
+        )
+        for row in rows
+    ]
+
+
+def duration_words(value: timedelta | None) -> str:
+    """A duration as people say it: "5 hours", "3.5 days"."""
+    if value is None:
+        return "—"
+    hours = value.total_seconds() / 3600
+    if hours < 48:
+        return f"{hours:.0f} hour{'s' if round(hours) != 1 else ''}" if hours >= 1 else "under an hour"
+    return f"{hours / 24:.1f} days"
 
 
 # ---------------------------------------------------------------------------------------------- meetings

@@ -1,0 +1,150 @@
+"""Bulletin figures for the dashboard and the board report, from the stored Mailchimp report snapshots.
+
+The statistics themselves (Wilson interval, trailing average, clicks per open) are
+`bulletins.performance`'s; this module lays them out per bulletin and across bulletins. The open
+rate is unique opens over delivered emails (Mailchimp's own rate when nothing is recorded as
+delivered), as in `bulletins.performance`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bulletins.config import BulletinConfig, bulletin_config
+from bulletins.performance import (
+    Interval,
+    bulletin_performance,
+    category_clicks_per_open,
+    compare,
+    latest_report,
+    reported_bulletins,
+    wilson_interval,
+)
+from models.bulletins import Bulletin, BulletinReport
+
+
+@dataclass(frozen=True)
+class BulletinRow:
+    month: str
+    subject: str
+    sent_at: datetime | None
+    checkpoint: str
+    emails_sent: int
+    delivered: int
+    unique_opens: int
+    open_rate: float
+    interval: Interval
+    proxy_excluded_open_rate: float | None
+    clicks_per_open: float | None
+    versus_benchmark: str
+
+    @property
+    def label(self) -> str:
+        return month_label(self.month)
+
+
+def month_label(month: str) -> str:
+    return datetime.strptime(month, "%Y-%m").strftime("%b %Y")
+
+
+def open_rate(report: BulletinReport) -> float:
+    return report.unique_opens / report.delivered if report.delivered > 0 else report.open_rate
+
+
+def _row(bulletin: Bulletin, report: BulletinReport, benchmark: float) -> BulletinRow:
+    rate = open_rate(report)
+    interval = wilson_interval(report.unique_opens, report.delivered or report.emails_sent)
+    return BulletinRow(
+        month=bulletin.month,
+        subject=bulletin.subject,
+        sent_at=bulletin.sent_at,
+        checkpoint=report.checkpoint,
+        emails_sent=report.emails_sent,
+        delivered=report.delivered,
+        unique_opens=report.unique_opens,
+        open_rate=rate,
+        interval=interval,
+        proxy_excluded_open_rate=report.proxy_excluded_open_rate,
+        clicks_per_open=report.clicks_per_unique_open,
+        versus_benchmark=compare(rate, interval, benchmark),
+    )
+
+
+@dataclass(frozen=True)
+class RankedLink:
+    url: str
+    title: str
+    category: str
+    unique_clicks: int
+    clicks_per_open: float
+
+
+@dataclass(frozen=True)
+class BulletinFigures:
+    benchmark: float
+    rows: list[BulletinRow]  # oldest first
+    categories: list[tuple[str, float]]  # label, unique clicks per unique open (pooled)
+    top_links: list[RankedLink]
+    window: int
+
+    @property
+    def last(self) -> BulletinRow | None:
+        return self.rows[-1] if self.rows else None
+
+    @property
+    def any_proxy_excluded(self) -> bool:
+        return any(row.proxy_excluded_open_rate is not None for row in self.rows)
+
+
+def bulletin_figures(
+    session: Session, *, months: int = 12, top: int = 10, config: BulletinConfig | None = None
+) -> BulletinFigures:
+    """The last `months` reported bulletins: open rate with interval, category and link rankings."""
+    config = config or bulletin_config(session)
+    bulletins = reported_bulletins(session, limit=months)
+    rows = []
+    clicks: dict[str, int] = defaultdict(int)
+    opens: dict[str, int] = defaultdict(int)
+    meta: dict[str, tuple[str, str]] = {}
+    for bulletin in bulletins:
+        report = latest_report(bulletin)
+        if report is None:
+            continue
+        rows.append(_row(bulletin, report, config.benchmark_open_rate))
+        for link in report.links:
+            clicks[link.url] += link.unique_clicks
+            opens[link.url] += report.unique_opens
+            title = link.article.title if link.article is not None else link.url
+            meta.setdefault(link.url, (title, config.label(link.category) if link.category else "—"))
+    rows.sort(key=lambda row: row.month)
+    categories = category_clicks_per_open(session, limit=months)
+    ranked_categories = sorted(
+        ((config.label(slug), rate) for slug, rate in categories.items()),
+        key=lambda item: (-item[1], item[0]),
+    )
+    links = sorted(
+        (
+            RankedLink(
+                url, meta[url][0], meta[url][1], clicks[url], clicks[url] / opens[url] if opens[url] else 0.0
+            )
+            for url in clicks
+        ),
+        key=lambda link: (-link.unique_clicks, link.title),
+    )[:top]
+    return BulletinFigures(
+        benchmark=config.benchmark_open_rate,
+        rows=rows,
+        categories=ranked_categories,
+        top_links=links,
+        window=len(rows),
+    )
+
+
+def last_bulletin(session: Session):
+    """The newest reported bulletin's performance (`bulletins.performance.Performance`), or None."""
+    newest = reported_bulletins(session, limit=1)
+    return bulletin_performance(session, newest[0]) if newest else None
