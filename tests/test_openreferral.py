@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
