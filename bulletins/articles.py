@@ -40,7 +40,7 @@ CATEGORY_HINTS: dict[str, tuple[str, ...]] = {
     "training-and-events": ("training", "course", "workshop", "event", "conference", "webinar"),
     "safeguarding-updates": ("safeguarding", "wscb", "child protection"),
     "the-hive": ("hive", "youth zone"),
-    "funding": ("funding", "grant", "fund", "bid"),
+    "funding": ("funding", "grant", "grants", "fund", "funds", "bid"),
     "service-changes": ("service change", "closing", "new service", "moved", "opening hours"),
 }
 
@@ -273,6 +273,9 @@ def import_feed(
     if content is None:
         try:
             content = fetch_feed(feed_url)
+        except urllib.error.HTTPError as exc:
+            result.error = f"the feed could not be read (the web server answered HTTP {exc.code} {exc.reason})"
+            return result
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             result.error = f"the feed could not be read ({type(exc).__name__}: {reason})"
