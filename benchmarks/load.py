@@ -35,7 +35,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,7 +228,12 @@ class Prepared:
 
 
 def prepare_requests(
-    kinds: list[load_mix.RequestKind], count: int, users: list[str], seed: int, seq_start: int
+    kinds: list[load_mix.RequestKind],
+    count: int,
+    users: list[str],
+    seed: int,
+    seq_start: int,
+    ctx: load_mix.MixContext,
 ) -> list[Prepared]:
     """`count` requests, signed now, users in turn; the same seed gives every server the same sequence."""
     rng = random.Random(seed)
@@ -236,7 +241,7 @@ def prepare_requests(
     index = {id(kind): n for n, kind in enumerate(kinds)}
     prepared = []
     for n, kind in enumerate(chosen):
-        built = kind.build(seq_start + n, users[n % len(users)], rng)
+        built = kind.build(seq_start + n, users[n % len(users)], rng, ctx)
         headers = signed_headers(
             built.body, content_type="application/x-www-form-urlencoded", secret=SIGNING_SECRET
         )
@@ -319,9 +324,13 @@ class Server:
     database: load_db.BenchDatabase | None = None
     master: int = 0
     workers: list[int] = field(default_factory=list)
-    keys_sent: set[str] = field(default_factory=set)
-    keys_ok: set[str] = field(default_factory=set)
-    references: list[str] = field(default_factory=list)
+    ctx: load_mix.MixContext = field(default_factory=load_mix.MixContext)
+    # by delivery kind ("issue", "waiting_return"): keys sent, keys answered well, references quoted
+    sent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    ok: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    references: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    modal_requests: int = 0
+    modal_ok: int = 0
     fake_calls: dict[str, int] = field(default_factory=dict)
     duplicates: dict | None = None
     warmup_errors: Counter = field(default_factory=Counter)
@@ -338,6 +347,7 @@ class LevelResult:
     warmup_errors: Counter
     cpu_ms_per_request: float
     host_cpu_pct: float
+    other_cpu_pct: float
     rss_mb: list[float | None]
     worker_restarts: bool
 
@@ -362,7 +372,7 @@ class LevelResult:
 
 
 def judge(server: Server, kinds: list[load_mix.RequestKind], sample: Sample) -> str | None:
-    """The error in one answer, or None; for ours, an issue answered with a reference is noted."""
+    """The error in one answer, or None; for ours, what was answered well is noted for the database check."""
     if sample.failure:
         return sample.failure
     kind = kinds[sample.request.kind]
@@ -370,11 +380,23 @@ def judge(server: Server, kinds: list[load_mix.RequestKind], sample: Sample) -> 
         verdict = load_mix.judge_bare(sample.status, sample.body)
     else:
         verdict = kind.judge(sample.status, sample.body)
-        if verdict.error is None and kind.stores_issue and sample.request.key:
-            server.keys_ok.add(sample.request.key)
-        if verdict.reference:
-            server.references.append(verdict.reference)
+        if verdict.error is None:
+            if kind.stores and sample.request.key:
+                server.ok[kind.stores].add(sample.request.key)
+            if kind.opens_modal:
+                server.modal_ok += 1
+        if verdict.reference and kind.stores:
+            server.references[kind.stores].append(verdict.reference)
     return f"{kind.name}: {verdict.error}" if verdict.error else None
+
+
+HELPER_PIDS: list[int] = []  # the fake Slack's worker: its CPU is not "other" load
+
+
+def _own_and_helpers_cpu() -> float:
+    """CPU seconds of the load generator (this process, all threads) and of the fake Slack."""
+    times = os.times()
+    return times.user + times.system + sum(cpu_seconds(pid) for pid in HELPER_PIDS)
 
 
 def run_level(
@@ -389,11 +411,13 @@ def run_level(
     level_deadline: float,
 ) -> LevelResult:
     seq_start = seed * 1_000_000
-    warm = prepare_requests(kinds, warmup * clients, users, seed + 7, seq_start + 500_000)
-    timed = prepare_requests(kinds, count, users, seed, seq_start)
+    warm = prepare_requests(kinds, warmup * clients, users, seed + 7, seq_start + 500_000, server.ctx)
+    timed = prepare_requests(kinds, count, users, seed, seq_start, server.ctx)
     for request in (*warm, *timed):
-        if server.ours and request.key and kinds[request.kind].stores_issue:
-            server.keys_sent.add(request.key)
+        kind = kinds[request.kind]
+        if kind.stores and request.key:
+            server.sent[kind.stores].add(request.key)
+        server.modal_requests += kind.opens_modal
     queue = deque(timed)
     barrier = threading.Barrier(clients + 1)
     stop_at = time.monotonic() + level_deadline
@@ -408,12 +432,14 @@ def run_level(
     except threading.BrokenBarrierError:
         raise RuntimeError(f"{server.name}: clients did not finish their warm-up in time") from None
     cpu_before = sum(cpu_seconds(pid) for pid in workers_before)
+    mine_before = _own_and_helpers_cpu()
     host_before = host_cpu()
     started = time.perf_counter()
     for thread in threads:
         thread.join(timeout=max(0.0, stop_at - time.monotonic()) + REQUEST_TIMEOUT + 5)
     wall = time.perf_counter() - started
     host_after = host_cpu()
+    mine_after = _own_and_helpers_cpu()
     workers_after = worker_pids(server.master)
     cpu_after = sum(cpu_seconds(pid) for pid in workers_after)
 
@@ -432,6 +458,7 @@ def run_level(
                 errors[failure] += 1
     busy = host_after[0] - host_before[0]
     total = host_after[1] - host_before[1]
+    other = busy / CLK_TCK - (cpu_after - cpu_before) - (mine_after - mine_before)
     completed = len(latencies)
     return LevelResult(
         server=server,
@@ -443,6 +470,7 @@ def run_level(
         warmup_errors=warmup_errors,
         cpu_ms_per_request=(cpu_after - cpu_before) * 1000 / completed if completed else float("nan"),
         host_cpu_pct=100 * busy / total if total else float("nan"),
+        other_cpu_pct=max(0.0, 100 * other * CLK_TCK / total) if total else float("nan"),
         rss_mb=[peak_rss_mb(pid) for pid in workers_after],
         worker_restarts=workers_before != workers_after,
     )
@@ -481,7 +509,7 @@ def _ratio(value: float) -> str:
 def print_table(results: list[LevelResult]) -> None:
     header = (
         f"{'server':<22}{'clients':>7}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'max ms':>9}{'errors':>8}{'cpu ms/req':>11}{'host cpu':>9}  peak RSS MB per worker"
+        f"{'max ms':>9}{'errors':>8}{'cpu ms/req':>11}{'host cpu':>9}{'other':>7}  peak RSS MB per worker"
     )
     print(header)
     print("-" * len(header))
@@ -496,7 +524,8 @@ def print_table(results: list[LevelResult]) -> None:
         print(
             f"{r.server.name:<22}{r.clients:>7}{r.completed:>9}{r.throughput:>9.1f}{_ms(r.percentile(50)):>9}"
             f"{_ms(r.percentile(95)):>9}{_ms(r.percentile(99)):>9}{_ms(r.percentile(100)):>9}"
-            f"{r.error_count:>8}{_ms(r.cpu_ms_per_request):>11}{r.host_cpu_pct:>8.0f}%  {rss}"
+            f"{r.error_count:>8}{_ms(r.cpu_ms_per_request):>11}"
+            f"{r.host_cpu_pct:>8.0f}%{r.other_cpu_pct:>6.0f}%  {rss}"
         )
 
 
@@ -540,51 +569,78 @@ def print_ratios(results: list[LevelResult], ours_labels: list[str], levels: tup
             )
 
 
-def check_duplicates(server: Server) -> dict:
-    """What the database holds after the run, against what was sent and what was answered."""
+def check_database(server: Server) -> dict[str, int]:
+    """What the database holds after the run, against what was sent and what was answered.
+
+    Invariants: every stored issue has exactly one delivery key (the modal's view id) and every
+    stored key was sent; every return submission stored adds exactly one revision to its row; no
+    reference is stored twice or quoted to two issue submissions; every reference quoted was stored;
+    every modal opened is one `views.open` call.
+    """
     from sqlalchemy import func, select
 
     from models import Issue, SlackDelivery
     from models.db import make_engine, make_session_factory
 
+    try:
+        from models.returns import WaitingListReturn
+    except ImportError:
+        WaitingListReturn = None
+
     engine = make_engine(server.database.url)
     try:
         with make_session_factory(engine)() as session:
-            stored = session.scalar(select(func.count()).select_from(Issue))
-            twice = session.scalar(
-                select(func.count()).select_from(
-                    select(Issue.reference).group_by(Issue.reference).having(func.count() > 1).subquery()
-                )
-            )
-            delivery_keys = set(
-                session.scalars(select(SlackDelivery.key).where(SlackDelivery.kind == "issue"))
-            )
-            stored_refs = set(session.scalars(select(Issue.reference)))
+            keys: dict[str, set[str]] = defaultdict(set)
+            for kind, key in session.execute(select(SlackDelivery.kind, SlackDelivery.key)):
+                keys[kind].add(key)
+            issue_refs = list(session.scalars(select(Issue.reference)))
+            return_refs, revisions = [], 0
+            if WaitingListReturn is not None:
+                return_refs = list(session.scalars(select(WaitingListReturn.reference)))
+                revisions = session.scalar(select(func.coalesce(func.sum(WaitingListReturn.revision), 0)))
     finally:
         engine.dispose()
-    quoted = server.references
+    quoted = server.references["issue"]
+    all_refs = issue_refs + return_refs
     report = {
-        "issue requests sent (distinct trigger ids)": len(server.keys_sent),
-        "answered with a reference": len(server.keys_ok),
-        "issues stored": stored,
-        "delivery keys stored": len(delivery_keys),
-        "stored keys never sent": len(delivery_keys - server.keys_sent),
-        "answered but not stored": len(server.keys_ok - delivery_keys),
-        "reference stored twice": twice,
-        "reference quoted to two requests": len(quoted) - len(set(quoted)),
-        "quoted reference not stored": len(set(quoted) - stored_refs),
+        "issue submissions sent (distinct view ids)": len(server.sent["issue"]),
+        "  answered with a receipt quoting a new reference": len(server.ok["issue"]),
+        "  issues stored": len(issue_refs),
+        "  their delivery keys stored": len(keys["issue"]),
+        "return submissions sent (distinct view ids)": len(server.sent["waiting_return"]),
+        "  answered with a receipt": len(server.ok["waiting_return"]),
+        "  delivery keys stored": len(keys["waiting_return"]),
+        "  returns stored (service × month)": len(return_refs),
+        "  revisions stored (one per accepted return)": revisions,
+        "modal-opening commands sent": server.modal_requests,
+        "  answered by opening the modal": server.modal_ok,
+        "  views.open calls the fake Slack received": server.fake_calls.get("views.open", 0),
+        "  modal delivery keys stored": len(keys["modal"]),
     }
-    extra = stored - len(server.keys_sent)
+    issues_twice = len(issue_refs) - len(keys["issue"])
+    never_sent = len(keys["issue"] - server.sent["issue"]) + len(
+        keys["waiting_return"] - server.sent["waiting_return"]
+    )
+    refs_twice = len(all_refs) - len(set(all_refs))
+    quoted_twice = len(quoted) - len(set(quoted))
+    extra_revisions = revisions - len(keys["waiting_return"])
+    extra_opens = server.fake_calls.get("views.open", 0) - server.modal_requests
     report["duplicates"] = (
-        max(0, extra)
-        + report["stored keys never sent"]
-        + twice
-        + report["reference quoted to two requests"]
-        + max(0, stored - len(delivery_keys))
+        max(0, issues_twice)
+        + never_sent
+        + refs_twice
+        + quoted_twice
+        + max(0, extra_revisions)
+        + max(0, extra_opens)
     )
-    report["lost (answered, not stored)"] = (
-        report["answered but not stored"] + report["quoted reference not stored"]
+    lost = (
+        len(server.ok["issue"] - keys["issue"])
+        + len(server.ok["waiting_return"] - keys["waiting_return"])
+        + len(set(quoted) - set(issue_refs))
+        + max(0, -issues_twice)
+        + max(0, -extra_revisions)  # a return answered and keyed, but its revision overwritten
     )
+    report["lost (answered or keyed, but not stored)"] = lost
     return report
 
 
@@ -592,9 +648,9 @@ def print_duplicates(servers: list[Server]) -> None:
     for server in servers:
         if server.duplicates is None:
             continue
-        print(f"\nduplicates check, {server.name}:")
+        print(f"\ndatabase after the run, {server.name} (duplicates and losses):")
         for name, value in server.duplicates.items():
-            print(f"  {name:<44}{value:>8}")
+            print(f"  {name:<52}{value:>8}")
 
 
 def print_targets(results: list[LevelResult], servers: list[Server]) -> bool:
@@ -658,7 +714,7 @@ def print_targets(results: list[LevelResult], servers: list[Server]) -> bool:
         if s.duplicates is None:
             cells.append(("-", None))
         else:
-            lost = s.duplicates["lost (answered, not stored)"]
+            lost = s.duplicates["lost (answered or keyed, but not stored)"]
             cells.append((str(lost), lost == 0))
     row("nothing answered and lost", cells)
     return all_met
@@ -747,6 +803,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         wait_ready(children, "fake-slack", fake_port, "/_bench/stats")
         fake_worker = wait_workers(children.procs["fake-slack"].pid, 1)[0]
+        HELPER_PIDS[:] = [fake_worker]
         slack_env = {
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -772,9 +829,18 @@ def main(argv: list[str] | None = None) -> int:
             env = {**base_env(), **slack_env, "DATABASE_URL": database.url}
             servers.append(
                 Server(
-                    f"ours ({backend})", f"ours-{backend}", "bot.wsgi:app", env, ours=True, database=database
+                    f"ours ({backend})",
+                    f"ours-{backend}",
+                    "bot.wsgi:app",
+                    env,
+                    ours=True,
+                    database=database,
+                    ctx=load_db.mix_context(database, users),
                 )
             )
+        for server in servers:  # the bare app gets the same requests, with the first database's ids
+            if not server.ours:
+                server.ctx = next(s.ctx for s in servers if s.ours)
 
         print_header(args, kinds, notes, databases)
         fake_cpu_start = cpu_seconds(fake_worker)
@@ -808,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
             server.fake_calls = fake_stats(fake_port)
             children.stop(server.label)
             if server.ours:
-                server.duplicates = check_duplicates(server)
+                server.duplicates = check_database(server)
 
         print()
         print_table(results)
@@ -849,6 +915,10 @@ def print_header(args, kinds, notes, databases) -> None:
         f"levels {', '.join(map(str, args.levels))} clients"
     )
     print(f"mix: {mix}")
+    load1, load5, _ = os.getloadavg()
+    print(
+        f"load average before the run: {load1:.2f} (1 min), {load5:.2f} (5 min) — the machine should be idle"
+    )
     for note in notes:
         print(f"note: {note}")
     for database in databases:

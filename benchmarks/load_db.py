@@ -189,24 +189,30 @@ def _seed_network(url: str) -> None:
 
 
 def add_members(database: BenchDatabase, users: list[str]) -> int:
-    """Make every benchmark user a member of an organisation (round robin); returns organisations used."""
+    """Make every benchmark user a member of an organisation with services (round robin).
+
+    Returns how many organisations the users were spread over.
+    """
     from sqlalchemy import select
 
-    from models import Member, MemberRole, Organisation, OrganisationStatus
+    from models import Member, MemberRole, Organisation, OrganisationStatus, Service
     from models.db import make_engine, make_session_factory, transaction
 
     engine = make_engine(database.url)
     try:
         with transaction(make_session_factory(engine)) as session:
+            with_services = select(Service.organisation_id).distinct()
             orgs = list(
                 session.scalars(
                     select(Organisation)
-                    .where(Organisation.status == OrganisationStatus.APPROVED)
+                    .where(
+                        Organisation.status == OrganisationStatus.APPROVED, Organisation.id.in_(with_services)
+                    )
                     .order_by(Organisation.id)
                 )
             )
             if not orgs:
-                raise RuntimeError("the loaded network has no approved organisation to add members to")
+                raise RuntimeError("the loaded network has no approved organisation with a service")
             known = set(session.scalars(select(Member.slack_user_id).where(Member.slack_user_id.in_(users))))
             for n, user in enumerate(users):
                 if user not in known:
@@ -221,6 +227,32 @@ def add_members(database: BenchDatabase, users: list[str]) -> int:
             return min(len(orgs), len(users))
     finally:
         engine.dispose()
+
+
+def mix_context(database: BenchDatabase, users: list[str]):
+    """The ids the request mix needs: each user's organisation's services, and the themes."""
+    from sqlalchemy import select
+
+    from benchmarks.load_mix import MixContext
+    from models import Member, Service, Theme
+    from models.db import make_engine, make_session_factory
+
+    engine = make_engine(database.url)
+    try:
+        with make_session_factory(engine)() as session:
+            services: dict[str, tuple[int, ...]] = {}
+            rows = session.execute(
+                select(Member.slack_user_id, Service.id)
+                .join(Service, Service.organisation_id == Member.organisation_id)
+                .where(Member.slack_user_id.in_(users))
+                .order_by(Service.id)
+            )
+            for user, service_id in rows:
+                services[user] = (*services.get(user, ()), service_id)
+            themes = tuple(session.scalars(select(Theme.id).order_by(Theme.id)))
+    finally:
+        engine.dispose()
+    return MixContext(services=services, themes=themes)
 
 
 def prepare(database: BenchDatabase, users: list[str]) -> None:

@@ -20,7 +20,7 @@ import os
 import pstats
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,10 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", default=None, help="only this request kind (default: the whole mix)")
     parser.add_argument("--profiler", choices=["cprofile", "pyinstrument", "none"], default="cprofile")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--show-all", action="store_true", help="pyinstrument: show library frames too")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=300,
+        help="untimed requests first (default 300: a network with a history, like load.py after warm-up)",
+    )
     parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", load.DEFAULT_PG_ADMIN))
     args = parser.parse_args(argv)
     if not 1 <= args.count <= 20_000:
         parser.error("--count must be between 1 and 20000")
+    if not 0 <= args.warmup <= 20_000:
+        parser.error("--warmup must be between 0 and 20000")
 
     weights = {args.kind: 1} if args.kind else None
     try:
@@ -82,14 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             slack_api_url=f"http://127.0.0.1:{fake_port}/api/",
         )
         client = create_app(settings).test_client()
-        warm = load.prepare_requests(kinds, 50, users, 1, 9_000_000)
-        timed = load.prepare_requests(kinds, args.count, users, 2, 8_000_000)
+        ctx = load_db.mix_context(database, users)
+        warm = load.prepare_requests(kinds, args.warmup, users, 1, 9_000_000, ctx)
+        timed = load.prepare_requests(kinds, args.count, users, 2, 8_000_000, ctx)
         for request in warm:
             client.post("/slack/events", data=request.body, headers=request.headers)
 
         profiler = _start(args.profiler)
         by_kind: dict[str, list[float]] = defaultdict(list)
-        errors = 0
+        errors: Counter = Counter()
         for request in timed:
             # re-sign just before sending: a long profile must not outlive the 5-minute window
             headers = signed_headers(
@@ -102,11 +112,15 @@ def main(argv: list[str] | None = None) -> int:
             elapsed = time.perf_counter() - started
             kind = kinds[request.kind]
             by_kind[kind.name].append(elapsed * 1000)
-            if kind.judge(response.status_code, response.get_data()).error:
-                errors += 1
-        report = _stop(args.profiler, profiler, args.top)
+            verdict = kind.judge(response.status_code, response.get_data())
+            if verdict.error:
+                errors[f"{kind.name}: {verdict.error}"] += 1
+        report = _stop(args.profiler, profiler, args.top, args.show_all)
 
-        print(f"\n{args.count} requests in one thread, {args.db}, profiler {args.profiler}; errors: {errors}")
+        print(f"\n{args.count} requests in one thread, {args.db}, profiler {args.profiler}")
+        print(f"errors: {sum(errors.values())}")
+        for text, count in errors.most_common(5):
+            print(f"  {count} × {text}")
         print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}")
         for name, values in by_kind.items():
             values.sort()
@@ -138,7 +152,7 @@ def _start(kind: str):
     return None
 
 
-def _stop(kind: str, profiler, top: int) -> str:
+def _stop(kind: str, profiler, top: int, show_all: bool = False) -> str:
     if kind == "cprofile":
         profiler.disable()
         out = io.StringIO()
@@ -150,7 +164,7 @@ def _stop(kind: str, profiler, top: int) -> str:
         return out.getvalue()
     if kind == "pyinstrument":
         profiler.stop()
-        return profiler.output_text(unicode=True, color=False, show_all=False)
+        return profiler.output_text(unicode=True, color=False, show_all=show_all)
     return ""
 
 
