@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "bot.commands.database",
     "bot.commands.network",
     "bot.commands.bulletin",
+    "bot.commands.escalations",
 )
 
 

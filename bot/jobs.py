@@ -55,4 +55,18 @@ JOBS: list[JobSpec] = [
         trigger_args={"minutes": 15},
         description="store Mailchimp report snapshots at 1 h, 24 h, 72 h and 7 days; then the performance message",
     ),
+    JobSpec(
+        id="escalation_sweep",
+        func="bot.escalation_jobs:sweep_escalations",
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description="escalation deadlines: reminders to chairs, overdue notices, up the ladder, alert the officer",
+    ),
+    JobSpec(
+        id="meeting_digests",
+        func="bot.escalation_jobs:send_meeting_digests",
+        trigger="interval",
+        trigger_args={"minutes": 30},
+        description="pending escalations to each board's representative two working days before it meets",
+    ),
 ]

@@ -23,15 +23,16 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BATCH = 100
+WAIT_FOR_POST = 5  # seconds an update waits for the post it edits
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def send(client: WebClient, message: OutboxMessage) -> dict:
+def send(client: WebClient, message: OutboxMessage, payload: dict | None = None) -> dict:
     """Make the Slack call for one outbox row; returns the useful part of Slack's answer."""
-    payload = dict(message.payload)
+    payload = dict(message.payload if payload is None else payload)
     if message.method == "dm":
         channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
         answer = client.chat_postMessage(channel=channel, **payload)
@@ -68,9 +69,13 @@ def deliver_due(
             message = session.scalar(query)
             if message is None:
                 return sent
+            payload = addressed_payload(session, message)
+            if payload is None:
+                session.commit()
+                continue
             message.attempts += 1
             try:
-                message.result = send(client, message)
+                message.result = send(client, message, payload)
             except SlackApiError as exc:
                 _failed(message, exc)
             except Exception as exc:  # network errors, time-outs: retry later
@@ -79,11 +84,51 @@ def deliver_due(
                 message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.last_error = None
+                record_sent(session, message)
                 if on_sent is not None:
                     on_sent(session, message)
                 sent += 1
             session.commit()
     return sent
+
+
+def addressed_payload(session: Session, message: OutboxMessage) -> dict | None:
+    """The payload to send, with a `chat.update` aimed at a message another outbox row posts.
+
+    `ts_from` names that row's key: the update waits (None, retried shortly, no attempt used)
+    until the post is delivered, then takes its channel and ts; if the post failed for good, so
+    does the update, with the reason.
+    """
+    payload = dict(message.payload)
+    source = payload.pop("ts_from", None)
+    if message.method != "chat.update" or not source or payload.get("ts"):
+        return payload
+    post = session.scalar(select(OutboxMessage).where(OutboxMessage.key == source))
+    if post is not None and post.status == OutboxStatus.SENT and (post.result or {}).get("ts"):
+        payload["channel"] = post.result.get("channel") or payload.get("channel")
+        payload["ts"] = post.result["ts"]
+        return payload
+    if post is None or post.status == OutboxStatus.FAILED:
+        message.status = OutboxStatus.FAILED
+        message.last_error = f"the message it updates ({source}) was never posted"
+        return None
+    message.next_attempt_at = utcnow() + timedelta(seconds=WAIT_FOR_POST)
+    return None
+
+
+def record_sent(session: Session, message: OutboxMessage) -> None:
+    """What a delivered message tells the domain (an escalation card's channel and ts).
+
+    The message is already in Slack, so a failure here must not roll its delivery back (that
+    would send it again): it runs in a savepoint and is logged.
+    """
+    from escalations.messages import record_card_delivery
+
+    try:
+        with session.begin_nested():
+            record_card_delivery(session, message)
+    except Exception:
+        log.exception("recording the delivery of outbox message %s failed", message.key)
 
 
 def retry_after_seconds(exc: Exception) -> int | None:

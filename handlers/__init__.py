@@ -21,3 +21,6 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     from handlers import bulletins  # the monthly bulletin (issue 5); also registers `/linkedup article`
 
     bulletins.register(app)
+    from handlers import escalations  # routing and the ladder (issue 4); also registers its sub-commands
+
+    escalations.register(app)

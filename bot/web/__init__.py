@@ -8,4 +8,5 @@ WEB_MODULES: tuple[str, ...] = (
     "bot.web.openreferral",
     "bot.web.mailchimp",
     "bot.web.bulletins",
+    "bot.web.calendar",
 )

@@ -1,0 +1,57 @@
+"""The board calendar as iCalendar (RFC 5545), built with the maintained `icalendar` library.
+
+One VEVENT per meeting with a stable UID (from the network file or the officer's addition), so
+a subscribed calendar updates a meeting in place when its time changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from escalations.meetings import DEFAULT_LENGTH
+from models.network import Board, Meeting
+
+PRODID = "-//Linked-up bot//Board meetings//EN"
+HISTORY = timedelta(days=366)
+
+
+def build_calendar(session: Session, *, now: datetime, board_slug: str | None = None) -> bytes:
+    """Meetings from a year ago onwards (all boards, or one board's) as an .ics document."""
+    query = (
+        select(Meeting)
+        .options(selectinload(Meeting.board))
+        .where(Meeting.starts_at >= now - HISTORY)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    name = "Linked-up board meetings"
+    if board_slug:
+        board = session.scalar(select(Board).where(Board.slug == board_slug))
+        if board is None:
+            raise LookupError(board_slug)
+        query = query.where(Meeting.board_id == board.id)
+        name = f"{board.name} meetings"
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/London")
+    for meeting in session.scalars(query):
+        event = Event()
+        event.add("uid", meeting.uid)
+        event.add("dtstamp", (meeting.updated_at or now).astimezone(UTC))
+        event.add("dtstart", meeting.starts_at.astimezone(UTC))
+        event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(UTC))
+        event.add("summary", meeting.title)
+        if meeting.location:
+            event.add("location", meeting.location)
+        board = meeting.board.name if meeting.board is not None else "Linked-up network"
+        event.add("description", f"{board}. On the co-ordinated schedule of the Linked-up network.")
+        event.add("categories", [board])
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,292 @@
+"""Queueing what the escalation domain says in Slack, and recording what happened, in one place.
+
+Every Slack call goes through the outbox in the same transaction as the change that causes it,
+under a deterministic key, so re-running a flow or the sweep queues nothing twice:
+
+- `escalation:{id}:card` — the card, posted once in the board's channel;
+- `escalation:{id}:card:v{version}` — the card updated in place after the row reached `version`;
+- `escalation:{id}:<what>:…` — reminders, alerts, answers (one key per recipient and occasion).
+
+A card update must edit the message the card post created. Once the post is delivered,
+`record_card_delivery` (called by `bot.outbox` for every delivered message) stores its channel and
+ts on the escalation; an update queued before that names the post's key in `ts_from`, and the
+outbox delivers it only after the post, with the post's channel and ts. If an older update is
+delivered after a newer one (a 429 retried late), the newest card content is re-queued, so the
+card always ends at the latest state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from escalations.ports import Renderer
+from escalations.views import CardView, Notice, card_view
+from models.base import utcnow
+from models.escalations import Escalation, EscalationEvent
+from models.issues import Issue
+from models.network import Member, MemberRole
+from models.outbox import OutboxMessage, OutboxStatus
+
+SYSTEM = "system"
+_CARD_KEY = re.compile(r"^escalation:(?P<id>\d+):card(?::(?P<rest>.*))?$")
+HISTORY_KINDS = (
+    "routed",
+    "acknowledged",
+    "responded",
+    "not_satisfied",
+    "escalated",
+    "reassigned",
+    "officer_alerted",
+)
+HISTORY_LINES = 8
+
+
+def card_post_key(escalation_id: int) -> str:
+    return f"escalation:{escalation_id}:card"
+
+
+def card_update_key(escalation_id: int, version: int) -> str:
+    return f"escalation:{escalation_id}:card:v{version}"
+
+
+def enqueue_rows(session: Session, rows: Iterable[dict]) -> list[str]:
+    """Queue outbox rows ({key, method, payload}); keys already queued are left as they are.
+
+    One `INSERT … ON CONFLICT (key) DO NOTHING` for the lot: idempotent, safe against a
+    concurrent writer of the same key, and fast for the sweep's batches.
+    """
+    rows = [dict(row) for row in rows]
+    if not rows:
+        return []
+    now = utcnow()
+    for row in rows:
+        row.setdefault("status", OutboxStatus.PENDING)
+        row.setdefault("attempts", 0)
+        row.setdefault("next_attempt_at", now)
+        row.setdefault("created_at", now)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(statement, rows)
+    return [row["key"] for row in rows]
+
+
+def dm_row(key: str, user: str, body: dict) -> dict:
+    return {"key": key, "method": "dm", "payload": {"user": user, **body}}
+
+
+def channel_row(key: str, channel: str, body: dict, *, thread_ts: str | None = None) -> dict:
+    payload = {"channel": channel, **body, "unfurl_links": False, "unfurl_media": False}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    return {"key": key, "method": "chat.postMessage", "payload": payload}
+
+
+def officers(session: Session) -> list[str]:
+    """Slack ids of the network's officers (who triage, and who are alerted at the top)."""
+    return list(
+        session.scalars(
+            select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER).order_by(Member.id)
+        )
+    )
+
+
+def event(
+    session: Session,
+    *,
+    issue: Issue,
+    kind: str,
+    actor: str,
+    at: datetime,
+    escalation: Escalation | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    from_board: str | None = None,
+    to_board: str | None = None,
+    detail: dict | None = None,
+) -> EscalationEvent:
+    """Add one history line; `detail["messages"]` lists the outbox keys it sent, if any."""
+    row = EscalationEvent(
+        issue_id=issue.id,
+        escalation_id=escalation.id if escalation is not None else None,
+        at=at,
+        actor=actor,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        from_board=from_board,
+        to_board=to_board,
+        detail=detail or {},
+    )
+    session.add(row)
+    return row
+
+
+def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, tuple[str, ...]]:
+    """For each escalation, the item's history before this board had it (shown on its card)."""
+    from escalations.views import person
+    from escalations.working_days import describe
+
+    wanted = {e.issue_id: e for e in escalations if e.previous_id is not None}
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(EscalationEvent)
+        .where(EscalationEvent.issue_id.in_(list(wanted)), EscalationEvent.kind.in_(HISTORY_KINDS))
+        .order_by(EscalationEvent.issue_id, EscalationEvent.at, EscalationEvent.id)
+    )
+    lines: dict[int, list[str]] = {}
+    for row in rows:
+        escalation = wanted[row.issue_id]
+        if row.escalation_id == escalation.id:
+            continue
+        board = row.to_board or row.from_board or ""
+        text = {
+            "routed": f"routed to {row.to_board}",
+            "acknowledged": f"acknowledged by {person(row.actor)} ({row.from_board or board})",
+            "responded": f"answered by {person(row.actor)} ({row.from_board or board})",
+            "not_satisfied": "the organisation was not satisfied with the answer",
+            "escalated": f"escalated from {row.from_board} to {row.to_board} "
+            + ("automatically" if (row.detail or {}).get("automatic") else f"by {person(row.actor)}"),
+            "reassigned": f"re-assigned by {person(row.actor)} from {row.from_board} to {row.to_board}",
+            "officer_alerted": "overdue at the top of the ladder: officer alerted",
+        }[row.kind]
+        reason = (row.detail or {}).get("reason")
+        if reason and row.kind in ("escalated", "reassigned"):
+            text += f" — “{reason}”"
+        lines.setdefault(row.issue_id, []).append(f"{describe(row.at)}: {text}")
+    return {wanted[issue_id].id: tuple(found[-HISTORY_LINES:]) for issue_id, found in lines.items()}
+
+
+def card_body(
+    escalation: Escalation,
+    render: Renderer,
+    *,
+    now: datetime,
+    history: tuple[str, ...] = (),
+    moved_on: str | None = None,
+) -> tuple[CardView, dict]:
+    view = card_view(escalation, now=now, history=history, moved_on=moved_on)
+    return view, render.card(view)
+
+
+def post_card(
+    session: Session,
+    escalation: Escalation,
+    render: Renderer,
+    *,
+    now: datetime,
+    history: tuple[str, ...] = (),
+) -> dict:
+    """The outbox row that posts the card in the board's channel (queue it with `enqueue_rows`)."""
+    _, body = card_body(escalation, render, now=now, history=history)
+    return channel_row(card_post_key(escalation.id), escalation.current_rung["channel"], body)
+
+
+def card_update_row(
+    session: Session,
+    escalation: Escalation,
+    render: Renderer,
+    *,
+    now: datetime,
+    history: tuple[str, ...] = (),
+    moved_on: str | None = None,
+) -> dict:
+    """The outbox row that edits the card in place to show the row's current version.
+
+    The card is addressed by the ts stored on the escalation once its post is delivered; until
+    then by the post's outbox key (`ts_from`), which the outbox resolves after the post. A card
+    whose post failed for good is posted afresh instead (and later updates follow that post).
+    """
+    _, body = card_body(escalation, render, now=now, history=history, moved_on=moved_on)
+    key = card_update_key(escalation.id, escalation.version)
+    if escalation.card_ts and escalation.card_channel:
+        return {
+            "key": key,
+            "method": "chat.update",
+            "payload": {"channel": escalation.card_channel, "ts": escalation.card_ts, **body},
+        }
+    post_key = current_post_key(session, escalation.id)
+    post = session.scalar(select(OutboxMessage).where(OutboxMessage.key == post_key))
+    channel = escalation.current_rung["channel"]
+    if post is not None and post.status == OutboxStatus.SENT and (post.result or {}).get("ts"):
+        return {
+            "key": key,
+            "method": "chat.update",
+            "payload": {"channel": post.result.get("channel") or channel, "ts": post.result["ts"], **body},
+        }
+    if post is None or post.status == OutboxStatus.FAILED:
+        return channel_row(f"escalation:{escalation.id}:card:repost:v{escalation.version}", channel, body)
+    return {"key": key, "method": "chat.update", "payload": {"channel": channel, "ts_from": post_key, **body}}
+
+
+def current_post_key(session: Session, escalation_id: int) -> str:
+    """The key of the newest post of this escalation's card (a re-post replaces a failed one)."""
+    reposts = session.scalars(
+        select(OutboxMessage.key)
+        .where(OutboxMessage.key.like(f"escalation:{escalation_id}:card:repost:%"))
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    return reposts or card_post_key(escalation_id)
+
+
+def record_card_delivery(session: Session, message: OutboxMessage) -> None:
+    """After the outbox delivered `message`: remember a card's channel/ts, keep the card current.
+
+    Runs inside the delivery's transaction. The escalation row is updated with a plain UPDATE
+    (no version bump): learning where the card is does not change the escalation's state.
+    """
+    match = _CARD_KEY.match(message.key)
+    if match is None:
+        return
+    escalation_id = int(match["id"])
+    rest = match["rest"] or ""
+    result = message.result or {}
+    if message.method == "chat.postMessage" and (rest == "" or rest.startswith("repost:")):
+        if result.get("ts"):
+            session.execute(
+                update(Escalation.__table__)
+                .where(Escalation.__table__.c.id == escalation_id)
+                .values(card_channel=result.get("channel"), card_ts=result["ts"])
+            )
+        return
+    if message.method != "chat.update":
+        return
+    newest = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.key.like(f"escalation:{escalation_id}:card:%"),
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.id > message.id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return
+    # An older card state just overwrote a newer one (it was retried late): show the newest again.
+    payload = dict(newest.payload)
+    payload.pop("ts_from", None)
+    payload["channel"] = result.get("channel") or payload.get("channel")
+    payload["ts"] = result.get("ts") or payload.get("ts")
+    enqueue_rows(
+        session,
+        [
+            {
+                "key": f"escalation:{escalation_id}:card:restore:{message.id}:{newest.id}",
+                "method": "chat.update",
+                "payload": payload,
+            }
+        ],
+    )
+
+
+def notice_body(render: Renderer, notice: Notice) -> dict:
+    return render.notice(notice)

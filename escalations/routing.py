@@ -1,0 +1,112 @@
+"""Which board receives an issue: a pure function of the issue's facts and the network's rules.
+
+The rules, in order:
+1. safeguarding-sensitive → the safeguarding board (a private channel), whatever the theme says;
+   with no private safeguarding board configured it goes to the officer, never to a public channel;
+2. a theme owned by a board → that board;
+3. anything else (no theme, or a theme no board owns) → the officer's triage queue.
+
+`rules_from_network` reads the rules from the database; `route` itself touches nothing, so it is
+tested with plain tables of cases.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.network import Board, Network, Theme
+
+SAFEGUARDING_SETTING = "safeguarding_board"
+SAFEGUARDING_THEME = "safeguarding"
+
+
+class RouteKind(enum.StrEnum):
+    THEME = "theme"
+    SAFEGUARDING = "safeguarding"
+    TRIAGE = "triage"
+
+
+@dataclass(frozen=True)
+class IssueFacts:
+    """What routing looks at, and nothing else."""
+
+    theme_id: int | None
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    id: int
+    name: str
+    private: bool
+
+
+@dataclass(frozen=True)
+class RoutingRules:
+    boards: Mapping[int, BoardFacts]
+    theme_owner: Mapping[int, int]
+    theme_names: Mapping[int, str] = field(default_factory=dict)
+    safeguarding_board_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: RouteKind
+    board_id: int | None
+    reason: str
+
+
+def route(facts: IssueFacts, rules: RoutingRules) -> Route:
+    """The board an issue goes to (or the officer's triage queue), with the reason in words."""
+    if facts.sensitive:
+        board = rules.boards.get(rules.safeguarding_board_id) if rules.safeguarding_board_id else None
+        if board is not None and board.private:
+            return Route(RouteKind.SAFEGUARDING, board.id, f"safeguarding-sensitive: {board.name} only")
+        return Route(
+            RouteKind.TRIAGE,
+            None,
+            "safeguarding-sensitive but no private safeguarding board is configured: the officer decides",
+        )
+    if facts.theme_id is None:
+        return Route(RouteKind.TRIAGE, None, "no theme chosen: the officer decides")
+    theme = rules.theme_names.get(facts.theme_id, f"theme {facts.theme_id}")
+    owner = rules.theme_owner.get(facts.theme_id)
+    board = rules.boards.get(owner) if owner is not None else None
+    if board is None:
+        return Route(RouteKind.TRIAGE, None, f"no board owns the theme “{theme}”: the officer decides")
+    return Route(RouteKind.THEME, board.id, f"{board.name} owns the theme “{theme}”")
+
+
+def safeguarding_board(session: Session) -> Board | None:
+    """The network's safeguarding board: named in the network settings, else the private owner of
+    the `safeguarding` theme."""
+    network = session.scalar(select(Network).order_by(Network.id).limit(1))
+    slug = (network.settings or {}).get(SAFEGUARDING_SETTING) if network is not None else None
+    if slug:
+        board = session.scalar(select(Board).where(Board.slug == slug))
+        if board is not None:
+            return board
+    theme = session.scalar(select(Theme).where(Theme.slug == SAFEGUARDING_THEME))
+    if theme is not None and theme.board is not None and theme.board.private:
+        return theme.board
+    return None
+
+
+def rules_from_network(session: Session) -> RoutingRules:
+    """The routing rules as the network file last loaded them."""
+    boards = {
+        board.id: BoardFacts(board.id, board.name, board.private) for board in session.scalars(select(Board))
+    }
+    owners: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for theme in session.scalars(select(Theme)):
+        names[theme.id] = theme.name
+        if theme.board_id is not None:
+            owners[theme.id] = theme.board_id
+    guard = safeguarding_board(session)
+    return RoutingRules(boards, owners, names, guard.id if guard is not None else None)

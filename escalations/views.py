@@ -1,0 +1,209 @@
+"""What each message says, as plain values: built from the models here, rendered by the Slack layer.
+
+Times are formatted for people (Europe/London) here, once, so every surface says the same thing.
+The organisation's name is left out of a card when the item is safeguarding-sensitive and the
+board's settings (copied onto the escalation) say to withhold it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from escalations.working_days import describe
+from models.escalations import AWAITING_BOARD, Escalation, EscalationState, NextStep
+from models.issues import Issue
+
+DESCRIPTION_PREVIEW = 1200
+
+
+class CardAction(enum.StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    RESPOND = "respond"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+
+
+class NoticeKind(enum.StrEnum):
+    REMINDER = "reminder"
+    ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
+    OFFICER_ALERT = "officer_alert"
+    TRIAGE = "triage"
+    ACKNOWLEDGED = "acknowledged"
+    ANSWER = "answer"
+    NOT_SATISFIED = "not_satisfied"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class CardView:
+    escalation_id: int
+    reference: str
+    title: str
+    description: str
+    theme: str | None
+    urgency: str
+    organisation: str | None
+    organisation_withheld: bool
+    sensitive: bool
+    board: str
+    ladder: tuple[str, ...]
+    rung: int
+    state: str
+    acknowledge_by: str
+    respond_by: str
+    acknowledge_overdue: bool
+    respond_overdue: bool
+    acknowledged: str | None = None
+    responded: str | None = None
+    outcome: str | None = None
+    answer: str | None = None
+    decline_reason: str | None = None
+    follow_up: str | None = None
+    officer_alerted: bool = False
+    moved_on: str | None = None
+    history: tuple[str, ...] = ()
+    affected: str | None = None
+    source_link: str | None = None
+    actions: tuple[CardAction, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    reference: str
+    title: str
+    heading: str
+    lines: tuple[str, ...] = ()
+    escalation_id: int | None = None
+    issue_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    reference: str
+    title: str
+    state: str
+    respond_by: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DigestView:
+    board: str
+    meeting: str
+    when: str
+    items: tuple[DigestItem, ...] = field(default_factory=tuple)
+
+
+def person(slack_user_id: str | None) -> str:
+    """A Slack mention, or "the sweep" for things the bot did on its own."""
+    if not slack_user_id or slack_user_id == "system":
+        return "Linked-up (automatic)"
+    return f"<@{slack_user_id}>"
+
+
+def withhold_organisation(escalation: Escalation) -> bool:
+    rung = escalation.current_rung
+    return bool(escalation.issue.sensitive and rung.get("withhold_organisation", True))
+
+
+def affected_of(issue: Issue) -> str | None:
+    parts = [getattr(issue, "affected_age_range", None), getattr(issue, "affected_group", None)]
+    parts = [str(p) for p in parts if p]
+    return ", ".join(parts) or None
+
+
+def available_actions(escalation: Escalation) -> tuple[CardAction, ...]:
+    if escalation.state == EscalationState.OPEN:
+        actions = [CardAction.ACKNOWLEDGE, CardAction.RESPOND, CardAction.REASSIGN]
+    elif escalation.state == EscalationState.ACKNOWLEDGED:
+        actions = [CardAction.RESPOND, CardAction.REASSIGN]
+    else:
+        return ()
+    if not escalation.at_top:
+        actions.append(CardAction.ESCALATE)
+    return tuple(actions)
+
+
+def card_view(
+    escalation: Escalation, *, now: datetime, history: tuple[str, ...] = (), moved_on: str | None = None
+) -> CardView:
+    issue = escalation.issue
+    withheld = withhold_organisation(escalation)
+    awaiting = escalation.state in AWAITING_BOARD
+    acknowledged = None
+    if escalation.acknowledged_at is not None:
+        acknowledged = f"{person(escalation.acknowledged_by)}, {describe(escalation.acknowledged_at)}"
+    responded = None
+    if escalation.responded_at is not None:
+        responded = f"{person(escalation.responded_by)}, {describe(escalation.responded_at)}"
+    description = issue.description
+    if len(description) > DESCRIPTION_PREVIEW:
+        description = description[: DESCRIPTION_PREVIEW - 1].rstrip() + "…"
+    return CardView(
+        escalation_id=escalation.id,
+        reference=issue.reference,
+        title=issue.title,
+        description=description,
+        theme=issue.theme.name if issue.theme is not None else None,
+        urgency=issue.urgency.value,
+        organisation=None if withheld else issue.organisation.name,
+        organisation_withheld=withheld,
+        sensitive=issue.sensitive,
+        board=escalation.board_name,
+        ladder=tuple(r["name"] for r in escalation.rungs),
+        rung=escalation.rung,
+        state=escalation.state.value,
+        acknowledge_by=describe(escalation.acknowledge_by),
+        respond_by=describe(escalation.respond_by),
+        acknowledge_overdue=escalation.state == EscalationState.OPEN and escalation.acknowledge_by <= now,
+        respond_overdue=awaiting and escalation.respond_by <= now,
+        acknowledged=acknowledged,
+        responded=responded,
+        outcome=escalation.outcome.value if escalation.outcome else None,
+        answer=escalation.answer,
+        decline_reason=escalation.decline_reason,
+        follow_up=escalation.follow_up_date.strftime("%a %-d %b %Y") if escalation.follow_up_date else None,
+        officer_alerted=escalation.officer_alerted_at is not None and awaiting,
+        moved_on=moved_on,
+        history=history,
+        affected=affected_of(issue),
+        source_link=getattr(issue, "source_link", None),
+        actions=available_actions(escalation),
+    )
+
+
+def state_in_words(escalation: Escalation) -> str:
+    """What a stale button is answered with: where the item stands now."""
+    state = escalation.state
+    board = escalation.board_name
+    if state == EscalationState.OPEN:
+        return f"{escalation.issue.reference} is waiting for {board} to acknowledge it."
+    if state == EscalationState.ACKNOWLEDGED:
+        return (
+            f"{escalation.issue.reference} was acknowledged by {person(escalation.acknowledged_by)} "
+            f"and awaits {board}'s response (due {describe(escalation.respond_by)})."
+        )
+    if state == EscalationState.RESPONDED:
+        when = describe(escalation.responded_at) if escalation.responded_at else "earlier"
+        return (
+            f"{escalation.issue.reference} was already answered by {person(escalation.responded_by)} "
+            f"on {when} ({escalation.outcome.value if escalation.outcome else 'answered'})."
+        )
+    if state == EscalationState.ESCALATED:
+        return f"{escalation.issue.reference} has moved up the ladder from {board}; it is no longer theirs."
+    if state == EscalationState.REASSIGNED:
+        return f"{escalation.issue.reference} was re-assigned away from {board}."
+    return f"{escalation.issue.reference} is closed."
+
+
+STEP_WORDS = {
+    NextStep.REMIND_ACKNOWLEDGE: "acknowledgement reminder",
+    NextStep.ACKNOWLEDGE_OVERDUE: "acknowledgement deadline",
+    NextStep.REMIND_RESPOND: "response reminder",
+    NextStep.RESPOND_OVERDUE: "response deadline (then up the ladder)",
+    NextStep.ALERT_OFFICER: "response deadline (then the officer is alerted)",
+    NextStep.FOLLOW_UP: "follow-up date",
+}
