@@ -381,8 +381,8 @@ def judge(server: Server, kinds: list[load_mix.RequestKind], sample: Sample) -> 
     else:
         verdict = kind.judge(sample.status, sample.body)
         if verdict.error is None:
-            if kind.stores and sample.request.key:
-                server.ok[kind.stores].add(sample.request.key)
+            if kind.tracked and sample.request.key:
+                server.ok[kind.tracked].add(sample.request.key)
             if kind.opens_modal:
                 server.modal_ok += 1
         if verdict.reference and kind.stores:
@@ -415,8 +415,8 @@ def run_level(
     timed = prepare_requests(kinds, count, users, seed, seq_start, server.ctx)
     for request in (*warm, *timed):
         kind = kinds[request.kind]
-        if kind.stores and request.key:
-            server.sent[kind.stores].add(request.key)
+        if kind.tracked and request.key:
+            server.sent[kind.tracked].add(request.key)
         server.modal_requests += kind.opens_modal
     queue = deque(timed)
     barrier = threading.Barrier(clients + 1)
@@ -586,6 +586,10 @@ def check_database(server: Server) -> dict[str, int]:
         from models.returns import WaitingListReturn
     except ImportError:
         WaitingListReturn = None
+    try:
+        from models.escalations import Escalation
+    except ImportError:
+        Escalation = None
 
     engine = make_engine(server.database.url)
     try:
@@ -593,7 +597,20 @@ def check_database(server: Server) -> dict[str, int]:
             keys: dict[str, set[str]] = defaultdict(set)
             for kind, key in session.execute(select(SlackDelivery.kind, SlackDelivery.key)):
                 keys[kind].add(key)
-            issue_refs = list(session.scalars(select(Issue.reference)))
+            issue_refs = list(
+                session.scalars(select(Issue.reference).where(Issue.raised_by != load_db.SEED_USER))
+            )
+            seeded_refs = list(
+                session.scalars(select(Issue.reference).where(Issue.raised_by == load_db.SEED_USER))
+            )
+            acknowledged: set[str] = set()
+            if Escalation is not None:
+                acknowledged = {
+                    str(escalation_id)
+                    for escalation_id in session.scalars(
+                        select(Escalation.id).where(Escalation.acknowledged_by.is_not(None))
+                    )
+                }
             return_refs, revisions = [], 0
             if WaitingListReturn is not None:
                 return_refs = list(session.scalars(select(WaitingListReturn.reference)))
@@ -601,7 +618,7 @@ def check_database(server: Server) -> dict[str, int]:
     finally:
         engine.dispose()
     quoted = server.references["issue"]
-    all_refs = issue_refs + return_refs
+    all_refs = issue_refs + seeded_refs + return_refs
     report = {
         "issue submissions sent (distinct view ids)": len(server.sent["issue"]),
         "  answered with a receipt quoting a new reference": len(server.ok["issue"]),
@@ -616,6 +633,10 @@ def check_database(server: Server) -> dict[str, int]:
         "  answered by opening the modal": server.modal_ok,
         "  views.open calls the fake Slack received": server.fake_calls.get("views.open", 0),
         "  modal delivery keys stored": len(keys["modal"]),
+        "acknowledge presses sent (one per open escalation)": len(server.sent["escalation"]),
+        "  answered": len(server.ok["escalation"]),
+        "  escalations acknowledged": len(acknowledged),
+        "  chat.postEphemeral calls (the presser is told)": server.fake_calls.get("chat.postEphemeral", 0),
     }
     issues_twice = len(issue_refs) - len(keys["issue"])
     never_sent = len(keys["issue"] - server.sent["issue"]) + len(
@@ -626,7 +647,8 @@ def check_database(server: Server) -> dict[str, int]:
     extra_revisions = revisions - len(keys["waiting_return"])
     extra_opens = server.fake_calls.get("views.open", 0) - server.modal_requests
     report["duplicates"] = (
-        max(0, issues_twice)
+        len(acknowledged - server.sent["escalation"])
+        + max(0, issues_twice)
         + never_sent
         + refs_twice
         + quoted_twice
@@ -639,6 +661,7 @@ def check_database(server: Server) -> dict[str, int]:
         + len(set(quoted) - set(issue_refs))
         + max(0, -issues_twice)
         + max(0, -extra_revisions)  # a return answered and keyed, but its revision overwritten
+        + len(server.ok["escalation"] - acknowledged)  # pressed, answered, not acknowledged
     )
     report["lost (answered or keyed, but not stored)"] = lost
     return report
@@ -778,6 +801,30 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+ESCALATION_MARGIN = 1.3  # open escalations seeded per Acknowledge request expected, plus 50
+
+
+def planned_requests(args) -> int:
+    """Requests one server is sent in the whole run: server warm-up, then each level with its warm-up."""
+    server_warmup = max(args.warmup, 1) * max(args.levels)
+    return server_warmup + sum(args.count + args.warmup * clients for clients in args.levels)
+
+
+def seed_escalations(database, kinds, notes: list[str], board_users: list[str], args):
+    """Open enough escalations for the Acknowledge requests; without them that kind is left out."""
+    acknowledge = [kind for kind in kinds if kind.acts_on == "escalation"]
+    if not acknowledge:
+        return kinds
+    share = sum(kind.weight for kind in acknowledge) / sum(kind.weight for kind in kinds)
+    needed = int(planned_requests(args) * share * ESCALATION_MARGIN) + 50
+    try:
+        load_db.open_escalations(database, needed, board_users)
+    except Exception as exc:  # the domain is in flux: say why, measure the rest
+        notes.append(f"acknowledge: left out — could not open escalations ({type(exc).__name__}: {exc})")
+        return [kind for kind in kinds if kind.acts_on != "escalation"]
+    return kinds
+
+
 def _terminate(signum, frame):  # SIGTERM → the same clean-up as Ctrl-C
     raise KeyboardInterrupt
 
@@ -790,6 +837,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no request kind can run (see notes)", *notes, sep="\n  ", file=sys.stderr)
         return 2
     users = [f"U0BENCH{n:04d}" for n in range(1, max(args.levels) + 1)]
+    board_users = [f"U0BOARD{n:04d}" for n in range(1, 11)]
     run_deadline = time.monotonic() + args.max_seconds
     tmp, remove_tmp = load_db.temporary_directory()
     children = Children(tmp)
@@ -809,15 +857,7 @@ def main(argv: list[str] | None = None) -> int:
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": f"http://127.0.0.1:{fake_port}/api/",
         }
-        bare_listeners = json.dumps(load_mix.listeners(kinds))
-        for mode, label, name in (("0", "bare-default", "bare (default)"), ("1", "bare-pbr", "bare (pbr)")):
-            env = {
-                **base_env(),
-                **slack_env,
-                "BENCH_LISTENERS": bare_listeners,
-                "BENCH_PROCESS_BEFORE_RESPONSE": mode,
-            }
-            servers.append(Server(name, label, "benchmarks.bare_app:app", env, ours=False))
+        ours: list[Server] = []
         backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
         for backend in backends:
             if backend == "sqlite":
@@ -826,8 +866,10 @@ def main(argv: list[str] | None = None) -> int:
                 database = load_db.postgres_database(args.pg_admin_url, f"lu_bench_{os.getpid()}")
             databases.append(database)
             load_db.prepare(database, users)
+            kinds = seed_escalations(database, kinds, notes, board_users, args)
             env = {**base_env(), **slack_env, "DATABASE_URL": database.url}
-            servers.append(
+            ctx = load_db.mix_context(database, users, board_users)
+            ours.append(
                 Server(
                     f"ours ({backend})",
                     f"ours-{backend}",
@@ -835,12 +877,22 @@ def main(argv: list[str] | None = None) -> int:
                     env,
                     ours=True,
                     database=database,
-                    ctx=load_db.mix_context(database, users),
+                    ctx=ctx,
                 )
             )
-        for server in servers:  # the bare app gets the same requests, with the first database's ids
-            if not server.ours:
-                server.ctx = next(s.ctx for s in servers if s.ours)
+        bare_listeners = json.dumps(load_mix.listeners(kinds))
+        for mode, label, name in (("0", "bare-default", "bare (default)"), ("1", "bare-pbr", "bare (pbr)")):
+            env = {
+                **base_env(),
+                **slack_env,
+                "BENCH_LISTENERS": bare_listeners,
+                "BENCH_PROCESS_BEFORE_RESPONSE": mode,
+            }
+            # the same requests as ours, with the first database's ids (a pool of its own)
+            servers.append(
+                Server(name, label, "benchmarks.bare_app:app", env, ours=False, ctx=ours[0].ctx.copy())
+            )
+        servers += ours
 
         print_header(args, kinds, notes, databases)
         fake_cpu_start = cpu_seconds(fake_worker)

@@ -229,8 +229,71 @@ def add_members(database: BenchDatabase, users: list[str]) -> int:
         engine.dispose()
 
 
-def mix_context(database: BenchDatabase, users: list[str]):
-    """The ids the request mix needs: each user's organisation's services, and the themes."""
+SEED_USER = "U0BENCHSEED"  # raises the issues behind the seeded escalations (left out of the checks)
+
+
+def open_escalations(database: BenchDatabase, count: int, board_users: list[str]) -> int:
+    """`count` issues in front of a board (open escalations, cards queued), for the Acknowledge button.
+
+    Made with the domain's own functions (`models.intake.raise_issue`, `escalations.flows.
+    start_escalation`), raised by SEED_USER, each theme's board in turn; `board_users` become members
+    of every board so that they may acknowledge. Returns how many were opened.
+    """
+    from sqlalchemy import select
+
+    from escalations import flows
+    from handlers.escalations import RENDERER
+    from models import Board, BoardMember, Theme
+    from models.base import utcnow
+    from models.db import make_engine, make_session_factory, transaction
+    from models.intake import raise_issue
+
+    engine = make_engine(database.url)
+    factory = make_session_factory(engine)
+    try:
+        with transaction(factory) as session:
+            for board in session.scalars(select(Board)):
+                have = {member.slack_user_id for member in board.members}
+                for user in board_users:
+                    if user not in have:
+                        session.add(BoardMember(board=board, slack_user_id=user))
+        with factory() as session:
+            themes = [(t.id, t.board_id) for t in session.scalars(select(Theme).order_by(Theme.id))]
+            boards = list(session.scalars(select(Board.id).order_by(Board.id)))
+        if not boards:
+            raise RuntimeError("the network has no board to escalate to")
+        opened = 0
+        while opened < count:
+            with transaction(factory) as session:
+                for _ in range(min(100, count - opened)):
+                    theme_id, board_id = themes[opened % len(themes)] if themes else (None, None)
+                    raised = raise_issue(
+                        session,
+                        slack_user_id=SEED_USER,
+                        title=f"Seeded issue {opened + 1} for the load benchmark",
+                        description=f"Seeded issue {opened + 1}: an item for a board to acknowledge.",
+                        theme_id=theme_id,
+                    )
+                    board = session.get(Board, board_id or boards[opened % len(boards)])
+                    flows.start_escalation(
+                        session,
+                        raised.issue,
+                        board,
+                        now=utcnow(),
+                        render=RENDERER,
+                        actor=SEED_USER,
+                        reason="load benchmark seed",
+                    )
+                    opened += 1
+        return opened
+    finally:
+        engine.dispose()
+
+
+def mix_context(database: BenchDatabase, users: list[str], board_users: list[str] | None = None):
+    """The ids the request mix needs: services per user, themes, board members, open escalations."""
+    from collections import deque
+
     from sqlalchemy import select
 
     from benchmarks.load_mix import MixContext
@@ -250,15 +313,38 @@ def mix_context(database: BenchDatabase, users: list[str]):
             for user, service_id in rows:
                 services[user] = (*services.get(user, ()), service_id)
             themes = tuple(session.scalars(select(Theme.id).order_by(Theme.id)))
+            escalations, channels = [], {}
+            try:
+                from models import Board
+                from models.escalations import Escalation, EscalationState
+
+                open_rows = session.execute(
+                    select(Escalation.id, Board.slack_channel)
+                    .join(Board, Board.id == Escalation.board_id)
+                    .where(Escalation.state == EscalationState.OPEN)
+                    .order_by(Escalation.id)
+                )
+                for escalation_id, channel in open_rows:
+                    escalations.append(escalation_id)
+                    channels[escalation_id] = channel
+            except ImportError:
+                pass
     finally:
         engine.dispose()
-    return MixContext(services=services, themes=themes)
+    return MixContext(
+        services=services,
+        themes=themes,
+        board_users=tuple(board_users or ()),
+        board_channels=channels,
+        escalations=deque(escalations),
+    )
 
 
 def prepare(database: BenchDatabase, users: list[str]) -> None:
+    """Migrate, load the network, make the users (and SEED_USER) members of organisations."""
     migrate(database)
     load_network(database)
-    add_members(database, users)
+    add_members(database, [*users, SEED_USER])
 
 
 def temporary_directory() -> tuple[Path, Callable[[], None]]:

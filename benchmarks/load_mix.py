@@ -15,11 +15,17 @@ import json
 import random
 import re
 import uuid
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from tests.slack_requests import interactive_body, slash_command_body, view_submission_payload
+from tests.slack_requests import (
+    block_actions_payload,
+    interactive_body,
+    slash_command_body,
+    view_submission_payload,
+)
 
 COMMAND = "/linkedup"
 REFERENCE = re.compile(r"\bLU-\d{4}-\d{4,}\b")
@@ -40,11 +46,28 @@ RETURN_MONTHS = 24  # the return modal offers the last 24 complete months
 
 @dataclass(frozen=True)
 class MixContext:
-    """What the requests need to know of the seeded network: each user's services, the themes."""
+    """What the requests need to know of the seeded database.
+
+    Each user's services and the themes (for the forms); board members and a pool of open
+    escalations, each acknowledged by exactly one request (so a button press is never a no-op).
+    """
 
     services: dict[str, tuple[int, ...]] = field(default_factory=dict)
     themes: tuple[int, ...] = ()
     today: date = field(default_factory=date.today)
+    board_users: tuple[str, ...] = ()
+    board_channels: dict[int, str] = field(default_factory=dict)  # escalation id → its board's channel
+    escalations: deque = field(default_factory=deque)
+
+    def next_escalation(self) -> int:
+        try:
+            return self.escalations.popleft()
+        except IndexError:
+            raise RuntimeError("the pool of open escalations is used up; raise ESCALATION_MARGIN") from None
+
+    def copy(self) -> MixContext:
+        """The same ids with a pool of its own (the bare app consumes its copy)."""
+        return replace(self, escalations=deque(self.escalations))
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,12 @@ class RequestKind:
     missing: Callable[[], str | None]  # why the kind cannot run yet, or None
     stores: str | None = None  # the delivery kind (slack_deliveries.kind) of what it stores
     opens_modal: bool = False  # answers by calling views.open once
+    acts_on: str | None = None  # "escalation": its key is the escalation it changes
+
+    @property
+    def tracked(self) -> str | None:
+        """Under which name the database check follows this kind's keys."""
+        return self.stores or self.acts_on
 
 
 def trigger_id(seq: int) -> str:
@@ -290,6 +319,38 @@ def build_return_submission(seq: int, user: str, rng: random.Random, ctx: MixCon
     return Built(interactive_body(payload), key=f"view:{vid}")
 
 
+# --- block action: "Acknowledge" on an escalation card ----------------------------------------------
+
+ACKNOWLEDGE_ACTION = _callback(
+    "handlers.escalations", "EscalationAction.ACKNOWLEDGE.value", "escalation_acknowledge"
+)
+
+
+def build_acknowledge(seq: int, user: str, rng: random.Random, ctx: MixContext) -> Built:
+    escalation = ctx.next_escalation()
+    actor = ctx.board_users[seq % len(ctx.board_users)] if ctx.board_users else user
+    payload = block_actions_payload(
+        user_id=actor,
+        action_id=ACKNOWLEDGE_ACTION,
+        value=str(escalation),
+        block_id="card",
+        channel_id=ctx.board_channels.get(escalation, "C0BOARD"),
+        message_ts=f"1700000000.{escalation:06d}",
+        trigger_id=trigger_id(seq),
+    )
+    return Built(interactive_body(payload), key=str(escalation))
+
+
+def judge_acknowledge(status: int, raw: bytes) -> Verdict:
+    """The button acks at once (200, empty); the database check sees whether it was acknowledged."""
+    body, error = _json_body(status, raw)
+    if error:
+        return Verdict(error)
+    if body:
+        return Verdict(f"unexpected answer to a button: {json.dumps(body)[:80]}")
+    return Verdict()
+
+
 KINDS: tuple[RequestKind, ...] = (
     RequestKind(
         name="issue-command",
@@ -326,6 +387,15 @@ KINDS: tuple[RequestKind, ...] = (
         judge=_receipt,
         missing=_needs("handlers.returns", "submit_return"),
         stores="waiting_return",
+    ),
+    RequestKind(
+        name="acknowledge",
+        weight=1,
+        listener=("action", ACKNOWLEDGE_ACTION),
+        build=build_acknowledge,
+        judge=judge_acknowledge,
+        missing=_needs("handlers.escalations", "on_acknowledge", "RENDERER"),
+        acts_on="escalation",
     ),
     RequestKind(
         name="help-command",

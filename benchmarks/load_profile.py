@@ -91,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             slack_api_url=f"http://127.0.0.1:{fake_port}/api/",
         )
         client = create_app(settings).test_client()
-        ctx = load_db.mix_context(database, users)
+        board_users = [f"U0BOARD{n:04d}" for n in range(1, 11)]
+        acknowledge = [kind for kind in kinds if kind.acts_on == "escalation"]
+        if acknowledge:
+            share = sum(k.weight for k in acknowledge) / sum(k.weight for k in kinds)
+            needed = int((args.count + args.warmup) * share * load.ESCALATION_MARGIN) + 50
+            load_db.open_escalations(database, needed, board_users)
+        ctx = load_db.mix_context(database, users, board_users)
         warm = load.prepare_requests(kinds, args.warmup, users, 1, 9_000_000, ctx)
         timed = load.prepare_requests(kinds, args.count, users, 2, 8_000_000, ctx)
         for request in warm:
