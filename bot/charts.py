@@ -65,14 +65,30 @@ def _nice_max(value: float) -> float:
     return float(10 ** (exponent + 1))
 
 
+# The chart's own colours, scoped to its id, so it looks the same in a page, a PDF or on its own.
+STYLE = """
+#{id} .bar-fill {{ fill: #2f7fc1; }}
+#{id} .label, #{id} .tick {{ fill: #55606b; }}
+#{id} .value {{ fill: #1d2329; font-weight: 600; }}
+#{id} .grid {{ stroke: #d5dbe1; stroke-width: 1; }}
+#{id} .line {{ fill: none; stroke: #1d5a8e; stroke-width: 2.5; }}
+#{id} .point {{ fill: #1d5a8e; }}
+#{id} .band {{ fill: #9cc3e6; fill-opacity: 0.45; }}
+#{id} .band-whisker {{ stroke: #9cc3e6; stroke-width: 6; }}
+#{id} .benchmark {{ stroke: #9a3412; stroke-width: 2; stroke-dasharray: 6 4; }}
+#{id} .benchmark-label {{ fill: #9a3412; font-weight: 600; }}
+"""
+
+
 def _open_svg(chart_id: str, title: str, description: str, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" viewBox="0 0 {WIDTH} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" font-family="system-ui, sans-serif" '
+        f'width="100%" preserveAspectRatio="xMinYMin meet" font-family="DejaVu Sans, system-ui, sans-serif" '
         f'font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        f"<style>{STYLE.format(id=chart_id)}</style>",
     ]
 
 

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "bot.commands.network",
     "bot.commands.bulletin",
     "bot.commands.escalations",
+    "bot.commands.report",
 )
 
 

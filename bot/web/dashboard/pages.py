@@ -1,19 +1,21 @@
-"""The dashboard's pages. Each view: who is asking → one reporting query or a few → a template.
+"""The dashboard's pages. Each view: who is asking → the reporting queries → a template.
 
-Every figure comes from `models.reporting`, which applies the viewer's access rules, so a view never
+Every figure comes from `models.reporting*`, which apply the viewer's access rules, so a view never
 filters anything itself. Filters and page numbers that make no sense answer 400 with the reason.
 """
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
 from bot import charts
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import db, now, signed_in
-from models import reporting
+from models import reporting, reporting_bulletins, reporting_waiting
 from models.access import Viewer
-from models.errors import ValidationError
+from models.board_report import build_board_report, parse_quarter
+from models.errors import NotAllowed, NotFound, ValidationError
+from models.reporting import LONDON
 
 
 def paging(default_per_page: int = 25) -> tuple[int, int]:
@@ -33,12 +35,24 @@ def paging(default_per_page: int = 25) -> tuple[int, int]:
     return values["page"], values["per_page"]
 
 
+@bp.app_template_global()
+def organisation_label(viewer: Viewer, issue) -> str:
+    return issue.organisation.name if reporting.organisation_shown(viewer, issue) else reporting.WITHHELD
+
+
+@bp.app_template_filter("duration")
+def duration(value) -> str:
+    return reporting.duration_words(value)
+
+
 @bp.get("/")
 @signed_in
 def overview(viewer: Viewer):
     session = db()
+    moment = now()
     by_theme = reporting.open_issues_by_theme(session, viewer)
     by_board = reporting.open_issues_by_board(session, viewer)
+    overdue_total, overdue = reporting.overdue_escalations(session, viewer, now=moment)
     return render_template(
         "dashboard/overview.html",
         viewer=viewer,
@@ -49,6 +63,10 @@ def overview(viewer: Viewer):
         board_chart=charts.bar_chart(
             "Open issues by board", by_board, value_label="Open issues", category_label="Board"
         ),
+        overdue_total=overdue_total,
+        overdue=overdue,
+        missing=reporting_waiting.returns_missing(session, viewer),
+        bulletin=reporting_bulletins.last_bulletin(session),
     )
 
 
@@ -69,6 +87,7 @@ def issues(viewer: Viewer):
         boards=reporting.boards_for_filters(session),
         organisations=reporting.organisations_for_filters(session, viewer),
         states=list(reporting.STATE_CHOICES),
+        timeliness=reporting.board_timeliness(session, viewer, now=now(), period=filters.period),
     )
 
 
@@ -77,6 +96,90 @@ def issues(viewer: Viewer):
 def issue(viewer: Viewer, reference: str):
     history = reporting.issue_history(db(), viewer, reference)
     return render_template("dashboard/issue.html", viewer=viewer, history=history)
+
+
+@bp.get("/waiting-lists")
+@signed_in
+def waiting_lists(viewer: Viewer):
+    session = db()
+    page, per_page = paging()
+    periods, series = reporting_waiting.waiting_by_category(session, viewer)
+    labels = [period.strftime("%b %Y") for period in periods]
+    waiting_charts = []
+    for category, months in series.items():
+        waiting_charts.append(
+            charts.line_chart(
+                f"Waiting — {category}",
+                [
+                    charts.Point(label, float(cell.number_waiting) if cell else None)
+                    for label, cell in zip(labels, months, strict=True)
+                ],
+                value_label="Number waiting",
+                category_label="Month",
+                fmt=charts.number,
+            )
+        )
+    latest = {category: next((c for c in reversed(months) if c), None) for category, months in series.items()}
+    median_chart = charts.bar_chart(
+        "Median wait by category, latest month reported (weeks)",
+        [
+            (category, cell.median_wait_weeks)
+            for category, cell in latest.items()
+            if cell and cell.median_wait_weeks is not None
+        ],
+        value_label="Median wait (weeks)",
+        category_label="Service category",
+    )
+    return render_template(
+        "dashboard/waiting_lists.html",
+        viewer=viewer,
+        waiting_charts=[chart for chart in waiting_charts if chart],
+        median_chart=median_chart,
+        latest=latest,
+        capacity=reporting_waiting.capacity_now(session, viewer),
+        capacity_columns=reporting_waiting.CAPACITY_COLUMNS,
+        returns=reporting_waiting.recent_returns(session, viewer, page=page, per_page=per_page),
+        per_page=per_page,
+        missing=reporting_waiting.returns_missing(session, viewer),
+    )
+
+
+@bp.get("/bulletins")
+@signed_in
+def bulletins(viewer: Viewer):
+    figures = reporting_bulletins.bulletin_figures(db())
+    open_chart = charts.line_chart(
+        "Open rate per bulletin, with 95% interval and benchmark",
+        [charts.Point(row.label, row.open_rate, row.interval.low, row.interval.high) for row in figures.rows],
+        value_label="Open rate",
+        category_label="Bulletin",
+        benchmark=figures.benchmark,
+        benchmark_label="Benchmark",
+    )
+    proxy_chart = None
+    if figures.any_proxy_excluded:
+        proxy_chart = charts.line_chart(
+            "Open rate excluding Apple Mail privacy-proxy opens",
+            [charts.Point(row.label, row.proxy_excluded_open_rate) for row in figures.rows],
+            value_label="Open rate (proxy opens excluded)",
+            category_label="Bulletin",
+            benchmark=figures.benchmark,
+        )
+    category_chart = charts.bar_chart(
+        f"Unique clicks per unique open, by category (last {figures.window} bulletins)",
+        figures.categories,
+        value_label="Clicks per open",
+        category_label="Category",
+        fmt=lambda value: f"{value:.3f}",
+    )
+    return render_template(
+        "dashboard/bulletins.html",
+        viewer=viewer,
+        figures=figures,
+        open_chart=open_chart,
+        proxy_chart=proxy_chart,
+        category_chart=category_chart,
+    )
 
 
 @bp.get("/meetings")
@@ -96,13 +199,45 @@ def calendar_url() -> str | None:
     return current_app.extensions["linkedup"].settings.public_base_url + "/calendar.ics"
 
 
-@bp.get("/waiting-lists")
-@signed_in
-def waiting_lists(viewer: Viewer):
-    return render_template("dashboard/waiting_lists.html", viewer=viewer)
+# --------------------------------------------------------------------------------------------- board report
+def _officer_only(viewer: Viewer) -> None:
+    if not viewer.officer:
+        raise NotAllowed("The quarterly board report is prepared by the network's officer.")
 
 
-@bp.get("/bulletins")
+def _previous_quarter(today) -> str:
+    index = (today.year * 4 + (today.month - 1) // 3) - 1
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+@bp.get("/report")
 @signed_in
-def bulletins(viewer: Viewer):
-    return render_template("dashboard/bulletins.html", viewer=viewer)
+def board_report(viewer: Viewer):
+    """The officer's button: choose a quarter, then open the HTML, the PDF or the CSVs."""
+    _officer_only(viewer)
+    raw = request.args.get("quarter", "").strip() or _previous_quarter(now().astimezone(LONDON).date())
+    quarter = parse_quarter(raw)
+    key = quarter.label.replace(" ", "")
+    return render_template("dashboard/report.html", viewer=viewer, quarter=quarter, key=key)
+
+
+@bp.get("/report/<quarter>.<fmt>")
+@signed_in
+def board_report_file(viewer: Viewer, quarter: str, fmt: str):
+    from bot.report import csv_zip, file_stem, render_html, render_pdf
+
+    _officer_only(viewer)
+    if fmt not in ("html", "pdf", "zip"):
+        raise NotFound(f"The report comes as .html, .pdf or .zip (CSVs), not .{fmt}.")
+    report = build_board_report(db(), parse_quarter(quarter), now=now())
+    tz = current_app.extensions["linkedup"].settings.tz
+    stem = file_stem(report)
+    if fmt == "html":
+        return Response(render_html(report, tz=tz), mimetype="text/html")
+    if fmt == "pdf":
+        body, mimetype, name = render_pdf(render_html(report, tz=tz)), "application/pdf", f"{stem}.pdf"
+    else:
+        body, mimetype, name = csv_zip(report), "application/zip", f"{stem}-data.zip"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

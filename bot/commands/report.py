@@ -1,0 +1,45 @@
+"""`linkedup report --quarter 2026Q3 --out DIR` — the quarterly report to the Children's Trust Board.
+
+Writes the report as HTML and PDF, with a CSV per table of the underlying data, and prints the
+files written. The officer then writes the recommendations (the report leaves a marked place).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.cli import CommandError
+from bot.runtime import build_context
+from bot.settings import load_settings
+from models.db import transaction
+from models.errors import ValidationError
+
+
+def add_commands(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report", help="write the quarterly board report (HTML, PDF and CSVs of the figures)"
+    )
+    parser.add_argument("--quarter", required=True, help="the quarter, e.g. 2026Q3")
+    parser.add_argument("--out", required=True, type=Path, help="directory to write the files into")
+    parser.set_defaults(func=run_report)
+
+
+def run_report(args) -> int:
+    from bot.report import write_report
+    from models.board_report import build_board_report, parse_quarter
+
+    try:
+        quarter = parse_quarter(args.quarter)
+    except ValidationError as exc:
+        raise CommandError(exc.errors["quarter"]) from None
+    if args.out.exists() and not args.out.is_dir():
+        raise CommandError(f"--out {args.out} exists and is not a directory")
+    settings = load_settings()
+    context = build_context(settings)
+    with transaction(context.session_factory) as session:
+        report = build_board_report(session, quarter)
+    paths = write_report(report, args.out, tz=settings.tz)
+    print(f"Board report for {quarter.label}: {len(paths)} files in {args.out}")
+    for path in paths:
+        print(f"  {path.name}  ({path.stat().st_size:,} bytes)")
+    return 0

@@ -1,0 +1,120 @@
+"""Rendering the quarterly board report: one HTML page (charts inline as SVG), the same page as a PDF
+(WeasyPrint, which draws the SVG charts itself), and a CSV per table of underlying data.
+
+Used by `linkedup report` and by the officer's button on the dashboard, so both give the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot import charts
+from models.board_report import BoardReport, Table
+
+TEMPLATES = Path(__file__).resolve().parent / "report_templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def _cell(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "percent":
+        return f"{value * 100:.1f}%"
+    if kind == "int":
+        return f"{value:,}"
+    if kind in ("hours", "weeks"):
+        return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+    if kind == "ratio":
+        return f"{value:.3f}"
+    return str(value)
+
+
+_env.filters["cell"] = _cell
+
+
+def file_stem(report: BoardReport) -> str:
+    return "board-report-" + report.quarter.label.replace(" ", "")
+
+
+def report_charts(report: BoardReport) -> dict[str, charts.Chart | None]:
+    return {
+        "bulletins": charts.line_chart(
+            "Bulletin open rate with 95% interval, against the benchmark",
+            [charts.Point(r.label, r.open_rate, r.interval.low, r.interval.high) for r in report.bulletins],
+            value_label="Open rate",
+            category_label="Bulletin",
+            benchmark=report.benchmark,
+        ),
+        "themes": charts.bar_chart(
+            "Issues raised in the quarter by theme",
+            report.by_theme,
+            value_label="Issues",
+            category_label="Theme",
+        ),
+        "waiting": charts.bar_chart(
+            "Number waiting by service category (latest month reported)",
+            report.waiting_latest,
+            value_label="Number waiting",
+            category_label="Service category",
+        ),
+    }
+
+
+def render_html(report: BoardReport, *, tz) -> str:
+    return _env.get_template("board_report.html").render(
+        report=report, charts=report_charts(report), tables=report.tables, tz=tz
+    )
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported here: it loads system libraries (Pango) on import
+
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+def csv_text(table: Table) -> str:
+    """The table's raw values (rates as fractions, durations as numbers) for a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column.title for column in table.columns])
+    for row in table.rows:
+        writer.writerow(
+            ["" if value is None else round(value, 4) if isinstance(value, float) else value for value in row]
+        )
+    return buffer.getvalue()
+
+
+def all_tables(report: BoardReport) -> list[Table]:
+    return [report.key_figures, *report.tables.values()]
+
+
+def csv_zip(report: BoardReport) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table in all_tables(report):
+            archive.writestr(f"{table.slug}.csv", csv_text(table))
+    return buffer.getvalue()
+
+
+def write_report(report: BoardReport, out: Path, *, tz) -> list[Path]:
+    """Write `<stem>.html`, `<stem>.pdf` and one CSV per table into `out`; return the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    html = render_html(report, tz=tz)
+    stem = file_stem(report)
+    written = []
+    html_path = out / f"{stem}.html"
+    html_path.write_text(html, encoding="utf-8")
+    written.append(html_path)
+    pdf_path = out / f"{stem}.pdf"
+    pdf_path.write_bytes(render_pdf(html))
+    written.append(pdf_path)
+    for table in all_tables(report):
+        path = out / f"{table.slug}.csv"
+        path.write_text(csv_text(table), encoding="utf-8", newline="")
+        written.append(path)
+    return written
