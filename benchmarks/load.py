@@ -781,6 +781,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=540.0, help="seconds for the whole run at most")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--keep-databases",
+        action="store_true",
+        help="keep the databases and server logs after the run, to inspect them (prints where)",
+    )
     args = parser.parse_args(argv)
     args.count = args.count if args.count is not None else (200 if args.quick else 2000)
     args.warmup = args.warmup if args.warmup is not None else (2 if args.quick else 5)
@@ -946,12 +951,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         children.stop_all()
-        for database in databases:
-            try:
-                database.cleanup()
-            except Exception as exc:  # report, and go on removing the rest
-                print(f"could not remove the {database.backend} database: {exc}", file=sys.stderr)
-        remove_tmp()
+        if args.keep_databases:
+            print(f"\nkept for inspection (remove them yourself): {tmp} (SQLite file and server logs)")
+            for database in databases:
+                print(f"  {database.backend}: {database.url}")
+        else:
+            for database in databases:
+                try:
+                    database.cleanup()
+                except Exception as exc:  # report, and go on removing the rest
+                    print(f"could not remove the {database.backend} database: {exc}", file=sys.stderr)
+            remove_tmp()
 
 
 def print_header(args, kinds, notes, databases) -> None:
