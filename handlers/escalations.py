@@ -10,6 +10,7 @@ Card updates, DMs and notes to the board go through the outbox, queued by the do
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import logging
 from datetime import date
@@ -306,6 +307,27 @@ def tell(client: WebClient, body_: dict, text: str) -> None:
         log.warning("could not tell %s: %s", user, text, exc_info=True)
 
 
+def releasing_session(func):
+    """Close the request's session when the listener is done.
+
+    Bolt runs a listener only after every global middleware has returned, so the session the
+    middleware opened is still in use afterwards; closing it here hands its connection back to
+    the pool at once instead of leaving it idle in a transaction until garbage collection.
+    """
+
+    @functools.wraps(func)
+    def listener(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        finally:
+            context = kwargs.get("context")
+            db = context.get("db") if context is not None else None
+            if db is not None:
+                db.close()
+
+    return listener
+
+
 def acting(func):
     """Run a button listener; a domain refusal becomes an ephemeral "why not" and changes nothing."""
 
@@ -317,6 +339,8 @@ def acting(func):
         except DomainError as error:
             db.rollback()
             tell(client, body, f":no_entry: {error}")
+        finally:
+            db.close()
 
     listener.__name__ = func.__name__
     return listener
@@ -597,6 +621,7 @@ def on_route(body: dict, db, client: WebClient) -> None:
 # Modal submissions (a ValidationError goes back inline; a refusal shows on the first field)
 
 
+@releasing_session
 def on_respond_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     values = form_values(view)
@@ -615,6 +640,7 @@ def on_respond_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **
     ack()
 
 
+@releasing_session
 def on_reassign_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     values = form_values(view)
@@ -631,6 +657,7 @@ def on_reassign_submit(ack: Ack, view: dict, body: dict, context: BoltContext, *
     ack()
 
 
+@releasing_session
 def on_escalate_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     values = form_values(view)
@@ -646,6 +673,7 @@ def on_escalate_submit(ack: Ack, view: dict, body: dict, context: BoltContext, *
     ack()
 
 
+@releasing_session
 def on_not_satisfied_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     values = form_values(view)
@@ -661,6 +689,7 @@ def on_not_satisfied_submit(ack: Ack, view: dict, body: dict, context: BoltConte
     ack()
 
 
+@releasing_session
 def on_route_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     values = form_values(view)
@@ -688,6 +717,7 @@ def on_route_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_:
     usage="history LU-YYYY-NNNN",
     summary="an item's full history (its organisation and the officer)",
 )
+@releasing_session
 def show_history(ack: Ack, text: str, command: dict, context: BoltContext, **_: object) -> None:
     reference = text.split()[0] if text.split() else ""
     if not reference:
@@ -708,6 +738,7 @@ def show_history(ack: Ack, text: str, command: dict, context: BoltContext, **_: 
 
 
 @subcommand("agenda", usage="agenda", summary="draft the issues-and-challenges agenda (officer)")
+@releasing_session
 def show_agenda(ack: Ack, command: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     flows.require_officer(db, command["user_id"], "draft the meeting agenda")
@@ -742,6 +773,7 @@ def agenda_blocks(draft: agenda_domain.Agenda) -> list[Block]:
 
 
 @subcommand("route", usage="route LU-YYYY-NNNN <board> [why]", summary="route or re-route an item (officer)")
+@releasing_session
 def route_command(ack: Ack, text: str, command: dict, context: BoltContext, **_: object) -> None:
     parts = text.split(maxsplit=2)
     if len(parts) < 2:
@@ -765,6 +797,7 @@ def route_command(ack: Ack, text: str, command: dict, context: BoltContext, **_:
 
 
 @subcommand("triage", usage="triage", summary="items no board has yet, with a Route button (officer)")
+@releasing_session
 def show_triage(ack: Ack, command: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     flows.require_officer(db, command["user_id"], "see the triage queue")
@@ -793,6 +826,7 @@ def show_triage(ack: Ack, command: dict, context: BoltContext, **_: object) -> N
 
 
 @subcommand("meeting", usage=meetings.USAGE + " | meeting list", summary="the board calendar (officer adds)")
+@releasing_session
 def meeting_command(ack: Ack, text: str, command: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     action, _, rest = text.partition(" ")
