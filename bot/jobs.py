@@ -28,6 +28,13 @@ JOBS: list[JobSpec] = [
         description="send queued Slack messages, retrying failures",
     ),
     JobSpec(
+        id="remind_missing_returns",
+        func="bot.reminders:remind_missing_returns",
+        trigger="cron",
+        trigger_args={"hour": 9, "minute": 30},
+        description="DM organisations missing last month's waiting-list return (from its reminder day)",
+    ),
+    JobSpec(
         id="bulletin_import_feed",
         func="bot.bulletin_jobs:import_feed",
         trigger="cron",

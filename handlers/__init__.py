@@ -18,6 +18,10 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     middleware.register(app, session_factory)
     errors.register(app)
     commands.register(app)
+    from handlers import feedback, home, issues, joining, returns  # intake (issue 3)
+
+    for intake_module in (issues, joining, returns, feedback, home):
+        intake_module.register(app)
     from handlers import bulletins  # the monthly bulletin (issue 5); also registers `/linkedup article`
 
     bulletins.register(app)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from slack_bolt import Ack, App, BoltContext
 
 from handlers.ids import COMMAND
-from models import intake
 
 
 @dataclass(frozen=True)
@@ -52,24 +51,6 @@ def help_text(prefix: str = "") -> str:
 @subcommand("help", usage="help", summary="this list")
 def show_help(ack: Ack, **_: object) -> None:
     reply(ack, help_text())
-
-
-@subcommand("issue", usage="issue <what is happening>", summary="raise an issue or challenge")
-def raise_issue(ack: Ack, text: str, command: dict, context: BoltContext, **_: object) -> None:
-    db = context["db"]
-    raised = intake.raise_issue(
-        db,
-        slack_user_id=command["user_id"],
-        description=text,
-        delivery_key=f"trigger:{command.get('trigger_id')}" if command.get("trigger_id") else None,
-    )
-    db.commit()
-    issue = raised.issue
-    reply(
-        ack,
-        f":white_check_mark: Thanks — your issue is *{issue.reference}*: “{issue.title}”. "
-        f"Status: {issue.status.value}. Quote the reference to follow it up.",
-    )
 
 
 def dispatch(ack: Ack, command: dict, context: BoltContext, client, **_: object) -> None:

@@ -10,7 +10,9 @@ from models.bulletins import (
     MailchimpWebhookEvent,
 )
 from models.escalations import Escalation, EscalationEvent, EscalationState, Outcome
+from models.feedback import Feedback, FeedbackAbout
 from models.issues import Issue, IssueStatus, Urgency
+from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.network import (
     Board,
     BoardMember,
@@ -25,6 +27,7 @@ from models.network import (
 )
 from models.outbox import OutboxMessage, OutboxStatus
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
+from models.returns import CapacityStatus, ReturnReminder, WaitingListReturn
 from models.sign_in import SignInLink
 
 __all__ = [
@@ -36,11 +39,15 @@ __all__ = [
     "Bulletin",
     "BulletinContact",
     "BulletinReport",
+    "CapacityStatus",
     "Escalation",
     "EscalationEvent",
     "EscalationState",
+    "Feedback",
+    "FeedbackAbout",
     "Issue",
     "IssueStatus",
+    "JoinRequest",
     "LinkClick",
     "MailchimpWebhookEvent",
     "Meeting",
@@ -53,9 +60,13 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "ReferenceCounter",
+    "RequestKind",
+    "RequestStatus",
+    "ReturnReminder",
     "Service",
     "SignInLink",
     "SlackDelivery",
     "Theme",
     "Urgency",
+    "WaitingListReturn",
 ]

@@ -1,28 +1,58 @@
-"""Raising issues and challenges: validation, references, de-duplication of Slack retries."""
+"""Raising issues and challenges: validation, the suggested theme, references, Slack retries.
+
+Issues of a *pending* organisation are kept and acknowledged like any other; routing to a board
+waits for the officer's approval (the routing step checks `organisation.status`).
+"""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import audit
+from models import audit, fields
 from models.base import utcnow
-from models.deliveries import claim_delivery, find_delivery
 from models.errors import ValidationError
 from models.issues import Issue, Urgency
-from models.membership import organisation_of
+from models.joining import submitting_organisation
+from models.network import Theme
 from models.references import next_reference
+from models.submissions import store_once
+from models.suggestions import suggest_theme
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 3000
+GROUP_MAX = 200
+LINK_MAX = 500
+
+
+class IssueSource(enum.StrEnum):
+    """Where the issue was raised from."""
+
+    SLACK = "slack"
+    COMMAND = "command"  # /linkedup issue
+    MESSAGE = "message"  # the "Raise as Linked-up issue" message shortcut
+    MENTION = "mention"  # the button offered when someone @-mentions the bot
+    HOME = "home"  # the App Home button
+
+
+AGE_RANGES: dict[str, str] = {
+    "0-4": "0–4 (early years)",
+    "5-11": "5–11 (primary)",
+    "12-15": "12–15 (secondary)",
+    "16-18": "16–18",
+    "19-25": "19–25 (SEND, care leavers)",
+    "all": "All ages",
+}
 
 
 @dataclass(frozen=True)
 class RaisedIssue:
     issue: Issue
     duplicate_delivery: bool
+    theme_suggested: bool = False  # the theme was left empty and the suggestion was applied
 
 
 def title_from(description: str) -> str:
@@ -39,40 +69,90 @@ def raise_issue(
     session: Session,
     *,
     slack_user_id: str,
-    description: str,
-    title: str | None = None,
-    theme_id: int | None = None,
-    urgency: Urgency = Urgency.ROUTINE,
-    sensitive: bool = False,
-    publish_allowed: bool = False,
+    description: object,
+    title: object = None,
+    theme_id: object = None,
+    urgency: object = Urgency.ROUTINE,
+    sensitive: object = False,
+    publish_allowed: object = False,
+    affected_age_range: object = None,
+    affected_group: object = None,
+    source: IssueSource | str = IssueSource.SLACK,
+    source_link: str | None = None,
     delivery_key: str | None = None,
 ) -> RaisedIssue:
     """Store an issue from a member of an organisation and give it its reference.
 
-    A `delivery_key` (Slack trigger or event id) seen before returns the issue it created then.
+    A `delivery_key` (a modal's view id, a trigger or event id) seen before returns the issue it
+    created then. An empty theme takes the suggested one, if the text points to any.
     """
-    if delivery_key is not None:
-        earlier = find_delivery(session, delivery_key)
-        if earlier is not None and earlier.result:
-            existing = session.scalar(select(Issue).where(Issue.reference == earlier.result))
-            if existing is not None:
-                return RaisedIssue(existing, duplicate_delivery=True)
+    stored = store_once(
+        session,
+        delivery_key,
+        kind="issue",
+        find=lambda ref: session.scalar(select(Issue).where(Issue.reference == ref)),
+        reference_of=lambda raised: raised.issue.reference,
+        create=lambda: _raise(
+            session,
+            slack_user_id=slack_user_id,
+            description=description,
+            title=title,
+            theme_id=theme_id,
+            urgency=urgency,
+            sensitive=sensitive,
+            publish_allowed=publish_allowed,
+            affected_age_range=affected_age_range,
+            affected_group=affected_group,
+            source=source,
+            source_link=source_link,
+        ),
+    )
+    if stored.duplicate_delivery:
+        return RaisedIssue(stored.record, duplicate_delivery=True)
+    return stored.record
 
-    organisation = organisation_of(session, slack_user_id)
-    description = description.strip()
-    title = (title or title_from(description)).strip()
-    errors = {}
-    if not description:
-        errors["description"] = "Describe the issue or challenge."
-    elif len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
-    if not title:
-        errors["title"] = "Give the issue a title."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+
+def _raise(session: Session, *, slack_user_id: str, **values) -> RaisedIssue:
+    organisation = submitting_organisation(session, slack_user_id)
+    errors: dict[str, str] = {}
+    description = fields.text(
+        values["description"],
+        "description",
+        errors,
+        label="a description of the issue or challenge",
+        required=True,
+        max_length=DESCRIPTION_MAX,
+    )
+    raw_title = values["title"] if str(values["title"] or "").strip() else title_from(description or "")
+    title = fields.text(raw_title, "title", errors, label="a title", required=True, max_length=TITLE_MAX)
+    theme = _theme(session, values["theme_id"], errors)
+    urgency = fields.choice(
+        values["urgency"] or Urgency.ROUTINE.value,
+        "urgency",
+        errors,
+        allowed=[u.value for u in Urgency],
+        label="how urgent it is",
+    )
+    age_range = fields.choice(
+        values["affected_age_range"],
+        "affected_age_range",
+        errors,
+        allowed=AGE_RANGES,
+        label="the age range",
+        required=False,
+    )
+    group = fields.text(
+        values["affected_group"], "affected_group", errors, label="who is affected", max_length=GROUP_MAX
+    )
     if errors:
         raise ValidationError(errors)
 
+    suggested = False
+    if theme is None:
+        suggestion = suggest_theme(session, f"{title} {description}")
+        if suggestion is not None:
+            theme, suggested = suggestion.theme, True
+    sensitive = fields.flag(values["sensitive"])
     now = utcnow()
     issue = Issue(
         reference=next_reference(session, at=now),
@@ -80,28 +160,51 @@ def raise_issue(
         raised_by=slack_user_id,
         title=title,
         description=description,
-        theme_id=theme_id,
-        urgency=urgency,
+        theme=theme,
+        urgency=Urgency(urgency),
         sensitive=sensitive,
-        publish_allowed=publish_allowed and not sensitive,
+        # A safeguarding-sensitive issue is never published, whatever was ticked.
+        publish_allowed=fields.flag(values["publish_allowed"]) and not sensitive,
+        affected_age_range=age_range,
+        affected_group=group,
+        source=IssueSource(values["source"]).value,
+        source_link=_link(values["source_link"]),
         status_changed_at=now,
     )
     session.add(issue)
     session.flush()
-    if delivery_key is not None and not claim_delivery(
-        session, key=delivery_key, kind="issue", result=issue.reference
-    ):
-        # A concurrent retry of the same request won the race: undo ours, return theirs.
-        session.rollback()
-        return raise_issue(
-            session, slack_user_id=slack_user_id, description=description, delivery_key=delivery_key
-        )
     audit.record(
         session,
         actor=slack_user_id,
         action="issue.raised",
         entity="issue",
         entity_id=issue.reference,
-        after={"title": title, "organisation": organisation.name, "status": issue.status.value},
+        after={
+            "title": title,
+            "organisation": organisation.name,
+            "organisation_status": organisation.status.value,
+            "status": issue.status.value,
+            "theme": theme.name if theme else None,
+            "theme_suggested": suggested,
+            "source": issue.source,
+        },
     )
-    return RaisedIssue(issue, duplicate_delivery=False)
+    return RaisedIssue(issue, duplicate_delivery=False, theme_suggested=suggested)
+
+
+def _theme(session: Session, value: object, errors: dict[str, str]) -> Theme | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Theme):
+        return value
+    theme = session.get(Theme, int(str(value))) if str(value).strip().isdigit() else None
+    if theme is None:
+        errors["theme"] = "That theme is no longer in the network; choose another."
+    return theme
+
+
+def _link(value: str | None) -> str | None:
+    """Only a Slack https link we built ourselves is kept (private metadata comes back from Slack)."""
+    if value and value.startswith("https://") and len(value) <= LINK_MAX:
+        return value
+    return None

@@ -149,6 +149,9 @@ class Service(Timestamps, Base):
     category: Mapped[str] = mapped_column(String(80))
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
+    # Capacity as registered at /linkedup join: places free now, out of the most it can take.
+    places_available: Mapped[int | None] = mapped_column(Integer)
+    places_maximum: Mapped[int | None] = mapped_column(Integer)
     # The public identifier in the Open Referral directory: stored, so it survives renumbering.
     uuid: Mapped[UUID] = mapped_column(Uuid, default=uuid4, unique=True)
 

@@ -1,4 +1,4 @@
-"""The first vertical slice: `/linkedup issue <text>` through signed requests."""
+"""`/linkedup issue [text]` through signed requests: the command opens the form, sending it stores."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 
 from models import Issue, SlackDelivery
 from tests import factories
+from tests.intake_support import input_blocks, opened_view, receipt_of, submit, view_text
 
 
 def _issue_count(db) -> int:
     return db.scalar(select(func.count()).select_from(Issue))
 
 
-def test_member_raises_issue_and_gets_reference(slack, db):
+def test_member_raises_issue_and_gets_reference(slack, slack_api, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
 
@@ -23,29 +24,37 @@ def test_member_raises_issue_and_gets_reference(slack, db):
     )
 
     assert response.status_code == 200
-    body = response.get_json()
+    view = opened_view(slack_api)
+    fields = input_blocks(view)
+    assert fields["description"]["element"]["initial_value"].startswith("Waiting lists for domestic abuse")
+    assert _issue_count(db) == 0, "the command opens the form; nothing is stored before it is sent"
+
+    receipt = receipt_of(submit(slack, view, user_id="U0MEMBER01", values={}))
     year = time.gmtime().tm_year
-    assert f"LU-{year}-0001" in body["text"]
+    assert f"LU-{year}-0001" in view_text(receipt)
     issue = db.scalar(select(Issue))
     assert issue.reference == f"LU-{year}-0001"
     assert issue.description.startswith("Waiting lists for domestic abuse")
     assert issue.raised_by == "U0MEMBER01"
     assert issue.status.value == "received"
+    assert issue.source == "command"
 
 
-def test_references_are_sequential(slack, db):
+def test_references_are_sequential(slack, slack_api, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
     refs = []
     for n in range(3):
-        body = slack.command(f"issue problem number {n}", user_id="U0MEMBER01").get_json()
-        refs.append(body["text"])
+        slack.command(f"issue problem number {n}", user_id="U0MEMBER01")
+        refs.append(
+            view_text(receipt_of(submit(slack, opened_view(slack_api), user_id="U0MEMBER01", values={})))
+        )
     year = time.gmtime().tm_year
     for n, text in enumerate(refs, start=1):
         assert f"LU-{year}-{n:04d}" in text
 
 
-def test_same_trigger_twice_stores_one_issue(slack, db):
+def test_same_trigger_twice_opens_and_stores_once(slack, slack_api, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
     first = slack.command("issue Room hire costs doubled", user_id="U0MEMBER01", trigger_id="1111.2222.retry")
@@ -55,24 +64,39 @@ def test_same_trigger_twice_stores_one_issue(slack, db):
         trigger_id="1111.2222.retry",
         headers={"X-Slack-Retry-Num": "1"},
     )
-    assert first.get_json()["text"] == second.get_json()["text"]
+    assert first.status_code == second.status_code == 200
+    assert len(slack_api.of("views.open")) == 1, "a retried command must not open a second modal"
+    view = opened_view(slack_api)
+    for retry in range(2):
+        submit(
+            slack,
+            view,
+            user_id="U0MEMBER01",
+            values={},
+            view_id="V0SAMEVIEW",
+            headers={"X-Slack-Retry-Num": str(retry)},
+        )
     assert _issue_count(db) == 1
-    assert db.scalar(select(func.count()).select_from(SlackDelivery)) == 1
+    assert (
+        db.scalar(select(func.count()).select_from(SlackDelivery).where(SlackDelivery.kind == "issue")) == 1
+    )
 
 
-def test_user_without_organisation_is_told_how_to_join(slack, db):
+def test_user_without_organisation_is_told_how_to_join(slack, slack_api, db):
     response = slack.command("issue something", user_id="U0STRANGER")
     assert response.status_code == 200
     assert "/linkedup join" in response.get_json()["text"]
+    assert not slack_api.of("views.open")
     assert _issue_count(db) == 0
 
 
-def test_empty_issue_text_is_refused_clearly(slack, db):
+def test_issue_without_text_opens_the_empty_form(slack, slack_api, db):
     factories.organisation(db, members=("U0MEMBER01",))
     db.commit()
     response = slack.command("issue   ", user_id="U0MEMBER01")
     assert response.status_code == 200
-    assert "Describe the issue" in response.get_json()["text"]
+    fields = input_blocks(opened_view(slack_api))
+    assert "initial_value" not in fields["description"]["element"]
     assert _issue_count(db) == 0
 
 

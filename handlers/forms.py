@@ -1,0 +1,182 @@
+"""What every intake form shares: reading a submitted view, opening a modal once, receipts.
+
+Acknowledging a submission: the modal turns into a receipt (`response_action: update`) carrying
+the reference and a one-line summary — the person sees it at once, with no Web API call in the
+3-second window, and it can never be lost because it *is* the HTTP answer. The same receipt is
+also sent as a direct message through the outbox, so the reference stays findable in the app's
+Messages tab after the modal is closed. (An ephemeral message would need a channel, which a
+modal opened from the Home tab or a slash command in a DM does not reliably have, and it
+disappears on reload.)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+from sqlalchemy.orm import Session
+
+from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.layout import clip
+from models.deliveries import claim_delivery, find_delivery
+from models.errors import DomainError, NotRegistered
+from models.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+METADATA_MAX = 3000
+
+
+def closing_session(listener):
+    """Hand the request's database connection back when the listener ends.
+
+    In bolt-python a global middleware's `next()` only marks the request to continue: the
+    listener runs after every middleware has returned, so the session middleware's `finally`
+    has already run. A listener that only reads would otherwise keep its connection idle in a
+    transaction (holding locks) until garbage collection.
+    """
+
+    @functools.wraps(listener)
+    def run(*args, **kwargs):
+        try:
+            return listener(*args, **kwargs)
+        finally:
+            context = kwargs.get("context")
+            db = context.get("db") if context is not None else None
+            if db is not None:
+                db.close()
+
+    return run
+
+
+def form_values(view: dict) -> dict[str, object]:
+    """The submitted value of each input block, by block id.
+
+    Text and number inputs give a string (or None when empty), selects and radio buttons the
+    chosen option's value (or None), checkboxes and multi-selects the list of chosen values.
+    """
+    values: dict[str, object] = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        for element in actions.values():
+            values[block_id] = element_value(element)
+            break
+    return values
+
+
+def element_value(element: dict) -> object:
+    if "selected_options" in element:
+        return [option.get("value") for option in element.get("selected_options") or []]
+    if "selected_option" in element:
+        option = element.get("selected_option")
+        return option.get("value") if option else None
+    for key in ("value", "selected_date", "selected_user", "selected_channel", "selected_conversation"):
+        if key in element:
+            return element[key]
+    return None
+
+
+def encode_metadata(data: dict) -> str:
+    """Private metadata for a view: JSON, dropping the longest values until it fits Slack's 3000."""
+    data = {key: value for key, value in data.items() if value not in (None, "")}
+    encoded = json.dumps(data, separators=(",", ":"))
+    while len(encoded) > METADATA_MAX and data:
+        data.pop(max(data, key=lambda key: len(str(data[key]))))
+        encoded = json.dumps(data, separators=(",", ":"))
+    return encoded
+
+
+def metadata(view: dict) -> dict:
+    """The view's private metadata as a dict ({} when absent or not ours)."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def submission_key(view: dict) -> str:
+    """One key per opened modal: a retried or double-clicked submission of it stores once."""
+    return f"view:{view['id']}"
+
+
+def open_modal(client: WebClient, db: Session, trigger_id: str, view: View) -> bool:
+    """Open `view` at once; the same trigger delivered twice (a Slack retry) opens it only once."""
+    key = f"modal:{trigger_id}"
+    if find_delivery(db, key) is not None:
+        return False
+    client.views_open(trigger_id=trigger_id, view=view)
+    if claim_delivery(db, key=key, kind="modal", result=None):
+        db.commit()
+    return True
+
+
+def notice_view(message: str, *, offer_join: bool = False) -> View:
+    """A small modal that explains why a form cannot open (not registered, awaiting approval…)."""
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=clip(message, 3000)))]
+    if offer_join:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Register or join",
+                        action_id=IntakeAction.OPEN_JOIN_FORM,
+                        style="primary",
+                    )
+                ]
+            )
+        )
+    return View(
+        type="modal", callback_id=IntakeCallback.NOTICE, title="Linked-up", close="Close", blocks=blocks
+    )
+
+
+def notice_for(error: Exception) -> View:
+    return notice_view(str(error), offer_join=isinstance(error, NotRegistered))
+
+
+def receipt_view(title: str, headline: str, details: list[str]) -> View:
+    """The modal after a successful submission: the reference first, then what was stored."""
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=clip(headline, 3000)))]
+    notes = [clip(line, 2000) for line in details if line][:10]
+    if notes:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line) for line in notes]))
+    return View(
+        type="modal", callback_id=IntakeCallback.RECEIPT, title=clip(title, 24), close="Done", blocks=blocks
+    )
+
+
+def send_receipt(db: Session, *, user: str, reference: str, headline: str, details: list[str]) -> None:
+    """The receipt as a direct message too (through the outbox; the key makes retries harmless)."""
+    text = "\n".join([headline, *[f"• {line}" for line in details if line]])
+    enqueue(db, key=f"receipt:{reference}", method="dm", payload={"user": user, "text": clip(text, 3900)})
+
+
+def refresh_home(client: WebClient, user: str, view: View) -> None:
+    """Republish someone's Home tab after an action on it; a failure only leaves it stale."""
+    try:
+        client.views_publish(user_id=user, view=view)
+    except Exception:  # the change is saved; the Home tab refreshes on its next opening
+        log.warning("could not refresh the Home tab of %s", user, exc_info=True)
+
+
+def open_or_explain(client: WebClient, db: Session, trigger_id: str, opener) -> None:
+    """Run `opener` (which opens a form); a domain refusal opens a notice modal instead.
+
+    Shortcuts and buttons have no reply to carry an error, so the explanation (not registered,
+    awaiting approval, not the officer…) is shown in a modal of its own.
+    """
+    try:
+        opener()
+    except DomainError as error:
+        db.rollback()
+        client.views_open(trigger_id=trigger_id, view=notice_for(error))

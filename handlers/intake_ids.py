@@ -1,0 +1,81 @@
+"""Callback, action and block ids of the intake forms and the App Home.
+
+Input block ids equal the domain's field names, so a `ValidationError` from `models/` lands on
+the right field of the modal without any mapping.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class IntakeCallback(enum.StrEnum):
+    ISSUE = "linkedup_issue"
+    JOIN = "linkedup_join"
+    WAITING_RETURN = "linkedup_waiting_return"
+    FEEDBACK = "linkedup_feedback"
+    DECLINE_REASON = "linkedup_decline_reason"
+    FEEDBACK_REPLY = "linkedup_feedback_reply"
+    RECEIPT = "linkedup_receipt"
+    NOTICE = "linkedup_notice"
+
+
+class IntakeAction(enum.StrEnum):
+    OPEN_ISSUE_FORM = "open_issue_form"
+    OPEN_RETURN_FORM = "open_return_form"
+    OPEN_FEEDBACK_FORM = "open_feedback_form"
+    OPEN_JOIN_FORM = "open_join_form"
+    RAISE_FROM_MENTION = "raise_from_mention"
+    APPROVE_REQUEST = "approve_join_request"
+    DECLINE_REQUEST = "decline_join_request"
+    REPLY_TO_FEEDBACK = "reply_to_feedback"
+    HOME_PAGE_PREVIOUS = "home_page_previous"
+    HOME_PAGE_NEXT = "home_page_next"
+    PICK_ORGANISATION = "pick_organisation"  # type-ahead in the join form
+    PICK_SERVICE = "pick_service"  # type-ahead in the return form (organisations with > 100 services)
+    FIELD = "field"  # the element inside an input block; the block id names the field
+
+
+class IssueField(enum.StrEnum):
+    TITLE = "title"
+    DESCRIPTION = "description"
+    THEME = "theme"
+    URGENCY = "urgency"
+    AGE_RANGE = "affected_age_range"
+    GROUP = "affected_group"
+    SENSITIVE = "sensitive"
+    PUBLISH = "publish_allowed"
+
+
+class JoinField(enum.StrEnum):
+    EXISTING = "existing_organisation"
+    NAME = "name"
+    SCHEME = "scheme"
+    IDENTIFIER = "identifier"
+    EMAIL = "contact_email"
+    CONSENT = "bulletin_consent"
+    SERVICES = "services"
+
+
+class ReturnField(enum.StrEnum):
+    SERVICE = "service"
+    PERIOD = "period"
+    NUMBER_WAITING = "number_waiting"
+    NEW_REFERRALS = "new_referrals"
+    MEDIAN_WAIT = "median_wait_weeks"
+    LONGEST_WAIT = "longest_wait_weeks"
+    CAPACITY = "capacity_status"
+    NOTES = "notes"
+
+
+class FeedbackField(enum.StrEnum):
+    ABOUT = "about"
+    SUBJECT = "subject"
+    RATING = "rating"
+    COMMENT = "comment"
+    REPLY_WANTED = "reply_wanted"
+
+
+class DecisionField(enum.StrEnum):
+    REASON = "reason"
+    REPLY = "reply"

@@ -1,0 +1,228 @@
+"""Raising an issue from Slack: `/linkedup issue`, the message shortcut, an @-mention, the Home tab.
+
+Every way in opens the same modal at once (trigger ids expire in about 3 seconds); the
+submission stores the issue once per modal and answers with its reference.
+"""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.commands import subcommand
+from handlers.forms import (
+    closing_session,
+    form_values,
+    metadata,
+    open_modal,
+    open_or_explain,
+    receipt_view,
+    send_receipt,
+    submission_key,
+)
+from handlers.ids import Shortcut
+from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
+from handlers.issue_form import issue_modal, mention_offer, message_link, plain_text_of, without_mention
+from handlers.layout import escape
+from models.deliveries import claim_delivery, find_delivery
+from models.intake import IssueSource, RaisedIssue, raise_issue
+from models.joining import submitting_organisation
+from models.network import OrganisationStatus, Theme
+from models.suggestions import suggest_theme
+
+
+def open_issue_form(
+    client: WebClient,
+    db: Session,
+    *,
+    user: str,
+    trigger_id: str,
+    text: str = "",
+    source: IssueSource,
+    link: str | None = None,
+    channel: str | None = None,
+) -> None:
+    """Open the issue modal pre-filled with `text` and its suggested theme (raises if not a member)."""
+    organisation = submitting_organisation(db, user)
+    themes = list(db.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+    suggestion = suggest_theme(db, text) if text else None
+    view = issue_modal(
+        organisation=organisation,
+        themes=themes,
+        suggested=suggestion.theme if suggestion else None,
+        description=text,
+        source=source,
+        link=link,
+        channel=channel,
+    )
+    open_modal(client, db, trigger_id, view)
+
+
+@subcommand(
+    "issue",
+    usage="issue [what is happening]",
+    summary="raise an issue or challenge (opens the form, pre-filled with your text)",
+)
+@closing_session
+def issue_command(ack: Ack, text: str, command: dict, context: BoltContext, client: WebClient, **_) -> None:
+    open_issue_form(
+        client,
+        context["db"],
+        user=command["user_id"],
+        trigger_id=command["trigger_id"],
+        text=text,
+        source=IssueSource.COMMAND,
+        channel=command.get("channel_id"),
+    )
+    ack()
+
+
+def raise_from_message(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The "Raise as Linked-up issue" message shortcut: the message becomes the description."""
+    ack()
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    ts = body.get("message_ts") or message.get("ts")
+    link = message_link((body.get("team") or {}).get("domain"), channel, ts, message.get("thread_ts"))
+    db = context["db"]
+    open_or_explain(
+        client,
+        db,
+        body["trigger_id"],
+        lambda: open_issue_form(
+            client,
+            db,
+            user=body["user"]["id"],
+            trigger_id=body["trigger_id"],
+            text=plain_text_of(message.get("text") or ""),
+            source=IssueSource.MESSAGE,
+            link=link,
+            channel=channel,
+        ),
+    )
+
+
+def offer_to_raise(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+    """An @-mention: answer the person (only them) with a button that opens the pre-filled form."""
+    db = context["db"]
+    key = f"event:{body.get('event_id')}"
+    if find_delivery(db, key) is not None:  # a Slack retry of an event we already answered
+        return
+    text = plain_text_of(without_mention(event.get("text") or "", context.bot_user_id))
+    prompt, blocks = mention_offer(
+        channel=event["channel"], ts=event["ts"], thread_ts=event.get("thread_ts"), text=text
+    )
+    client.chat_postEphemeral(
+        channel=event["channel"],
+        user=event["user"],
+        text=prompt,
+        blocks=blocks,
+        thread_ts=event.get("thread_ts"),
+    )
+    if claim_delivery(db, key=key, kind="mention_offer", result=None):
+        db.commit()
+
+
+def raise_from_mention(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    try:
+        value = json.loads(body["actions"][0].get("value") or "{}")
+    except ValueError:
+        value = {}
+    db = context["db"]
+    link = message_link(
+        (body.get("team") or {}).get("domain"), value.get("c"), value.get("ts"), value.get("th")
+    )
+    open_or_explain(
+        client,
+        db,
+        body["trigger_id"],
+        lambda: open_issue_form(
+            client,
+            db,
+            user=body["user"]["id"],
+            trigger_id=body["trigger_id"],
+            text=str(value.get("t") or ""),
+            source=IssueSource.MENTION,
+            link=link,
+            channel=value.get("c"),
+        ),
+    )
+
+
+def open_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    db = context["db"]
+    open_or_explain(
+        client,
+        db,
+        body["trigger_id"],
+        lambda: open_issue_form(
+            client, db, user=body["user"]["id"], trigger_id=body["trigger_id"], source=IssueSource.HOME
+        ),
+    )
+
+
+def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    db = context["db"]
+    user = body["user"]["id"]
+    values = form_values(view)
+    meta = metadata(view)
+    source = meta.get("source") if meta.get("source") in set(IssueSource) else IssueSource.COMMAND
+    raised = raise_issue(
+        db,
+        slack_user_id=user,
+        title=values.get(IssueField.TITLE),
+        description=values.get(IssueField.DESCRIPTION),
+        theme_id=values.get(IssueField.THEME),
+        urgency=values.get(IssueField.URGENCY),
+        affected_age_range=values.get(IssueField.AGE_RANGE),
+        affected_group=values.get(IssueField.GROUP),
+        sensitive=values.get(IssueField.SENSITIVE),
+        publish_allowed=values.get(IssueField.PUBLISH),
+        source=source,
+        source_link=meta.get("link"),
+        delivery_key=submission_key(view),
+    )
+    # Routing hook: a new issue (not raised.duplicate_delivery) of an approved organisation is
+    # routed here, in this transaction; issues of pending organisations stay unrouted.
+    headline, details = issue_receipt(raised)
+    send_receipt(db, user=user, reference=raised.issue.reference, headline=headline, details=details)
+    db.commit()
+    ack(response_action="update", view=receipt_view("Issue received", headline, details))
+
+
+def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
+    """The reference and a one-line summary, then what happens next."""
+    issue = raised.issue
+    headline = f":white_check_mark: Thanks — your issue is *{issue.reference}*: “{escape(issue.title)}”."
+    if issue.theme is not None:
+        theme = f"Theme: {escape(issue.theme.name)}" + (
+            " (suggested from your words)" if raised.theme_suggested else ""
+        )
+    else:
+        theme = "Theme: none yet — the development officer will file it."
+    details = [theme, f"Urgency: {issue.urgency.value}. Status: {issue.status.value}."]
+    if issue.organisation.status == OrganisationStatus.PENDING:
+        details.append(
+            f"{escape(issue.organisation.name)} awaits the officer's approval: the issue is kept and goes "
+            "to a board once the organisation is approved."
+        )
+    if issue.sensitive:
+        details.append(
+            "Safeguarding-sensitive: only the safeguarding board sees it, and it is never published."
+        )
+    details.append("Quote the reference to follow it up; `/linkedup status` shows where it stands.")
+    return headline, details
+
+
+def register(app: App) -> None:
+    app.shortcut(Shortcut.RAISE_ISSUE)(closing_session(raise_from_message))
+    app.event("app_mention")(closing_session(offer_to_raise))
+    app.action(IntakeAction.RAISE_FROM_MENTION)(closing_session(raise_from_mention))
+    app.action(IntakeAction.OPEN_ISSUE_FORM)(closing_session(open_from_home))
+    app.view(IntakeCallback.ISSUE)(closing_session(submit_issue))

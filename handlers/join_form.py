@@ -1,0 +1,213 @@
+"""The join modal, the officer's application card, and the decline-reason modal."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    CheckboxesElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    EmailInputElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from handlers.forms import encode_metadata
+from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
+from handlers.layout import clip, escape, option
+from models.identifiers import SCHEMES
+from models.joining import NAME_MAX, REASON_MAX, JoinRequest, RequestKind, RequestStatus
+from models.services_text import EXAMPLE
+
+FIELD = IntakeAction.FIELD
+
+
+def join_modal() -> View:
+    """Join an existing organisation (type-ahead) or register a new one, in one form."""
+    return View(
+        type="modal",
+        callback_id=IntakeCallback.JOIN,
+        title="Join Linked-up",
+        submit="Send",
+        close="Cancel",
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Register your organisation with the Linked-up network, or choose it below if it is "
+                    "already registered. The development officer approves every application."
+                )
+            ),
+            InputBlock(
+                block_id=JoinField.EXISTING,
+                label="Already registered? Choose your organisation",
+                optional=True,
+                hint="Leave the rest of the form empty to ask to join it.",
+                element=ExternalDataSelectElement(
+                    action_id=IntakeAction.PICK_ORGANISATION,
+                    placeholder="Type part of its name",
+                    min_query_length=0,
+                ),
+            ),
+            DividerBlock(),
+            SectionBlock(text=MarkdownTextObject(text="*Or register a new organisation*")),
+            InputBlock(
+                block_id=JoinField.NAME,
+                label="Organisation name",
+                optional=True,
+                element=PlainTextInputElement(action_id=FIELD, max_length=NAME_MAX),
+            ),
+            InputBlock(
+                block_id=JoinField.SCHEME,
+                label="Registered with",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=FIELD,
+                    placeholder="Choose the register",
+                    options=[option(scheme.label, code) for code, scheme in SCHEMES.items()],
+                ),
+            ),
+            InputBlock(
+                block_id=JoinField.IDENTIFIER,
+                label="Charity or company number",
+                optional=True,
+                hint="e.g. 1234567, SC012345, NIC100002, 01234567, or an org-id such as GB-CHC-1234567. "
+                "Leave empty if your group is not registered.",
+                element=PlainTextInputElement(action_id=FIELD, max_length=40),
+            ),
+            InputBlock(
+                block_id=JoinField.EMAIL,
+                label="Contact email",
+                optional=True,
+                element=EmailInputElement(action_id=FIELD, placeholder="hello@example.org"),
+            ),
+            InputBlock(
+                block_id=JoinField.CONSENT,
+                label="Bulletin",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=FIELD,
+                    options=[option("Send the monthly Linked-up bulletin to this email", "yes")],
+                ),
+            ),
+            InputBlock(
+                block_id=JoinField.SERVICES,
+                label="Services, one per line",
+                optional=True,
+                hint=f"name | category | ages | places available/maximum, e.g. {EXAMPLE}",
+                element=PlainTextInputElement(action_id=FIELD, multiline=True, max_length=3000),
+            ),
+        ],
+    )
+
+
+def request_summary(request: JoinRequest) -> str:
+    """The application as the officer reads it (mrkdwn, ≤ 3000 characters)."""
+    organisation = request.organisation
+    if request.kind == RequestKind.JOIN:
+        return (
+            f"*Request to join an organisation* · `{request.reference}`\n"
+            f"<@{request.slack_user_id}> asks to join *{escape(organisation.name)}* "
+            f"({organisation.status.value})."
+        )
+    services = organisation.services
+    listed = "; ".join(escape(service.name) for service in services[:10])
+    more = f" …and {len(services) - 10} more" if len(services) > 10 else ""
+    lines = [
+        f"*New organisation to approve* · `{request.reference}`",
+        f"*{escape(organisation.name)}* · {organisation.org_identifier or 'no registration number'}",
+        f"Contact: {escape(organisation.contact_email or '—')} · bulletin: "
+        f"{'yes' if organisation.bulletin_consent else 'no'}",
+        f"Services ({len(services)}): {listed or 'none yet'}{more}",
+        f"Applied by <@{request.slack_user_id}>",
+    ]
+    return clip("\n".join(lines), 3000)
+
+
+def decision_line(request: JoinRequest) -> str:
+    if request.status == RequestStatus.APPROVED:
+        return f":white_check_mark: Approved by <@{request.decided_by}>."
+    if request.status == RequestStatus.DECLINED:
+        return f":x: Declined by <@{request.decided_by}>: “{escape(request.reason or '')}”"
+    return ":hourglass_flowing_sand: Waiting for a decision."
+
+
+def request_blocks(request: JoinRequest, *, origin: str = "message") -> list:
+    """The card: the application, then Approve/Decline while pending, or the decision."""
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=request_summary(request)))]
+    if request.status != RequestStatus.PENDING:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(decision_line(request), 2000))]))
+        return blocks
+    value = f"{request.id}:{origin}"
+    blocks.append(
+        ActionsBlock(
+            block_id=f"request-{request.id}",
+            elements=[
+                ButtonElement(
+                    text="Approve",
+                    action_id=IntakeAction.APPROVE_REQUEST,
+                    value=value,
+                    style="primary",
+                    confirm=ConfirmObject(
+                        title="Approve?",
+                        text=clip(
+                            f"Approve {request.organisation.name}'s application {request.reference}?", 300
+                        ),
+                        confirm="Approve",
+                        deny="Not yet",
+                    ),
+                ),
+                ButtonElement(
+                    text="Decline…", action_id=IntakeAction.DECLINE_REQUEST, value=value, style="danger"
+                ),
+            ],
+        )
+    )
+    return blocks
+
+
+def decline_modal(request: JoinRequest, *, channel: str | None, ts: str | None, from_home: bool) -> View:
+    return View(
+        type="modal",
+        callback_id=IntakeCallback.DECLINE_REASON,
+        title="Decline application",
+        submit="Decline",
+        close="Cancel",
+        private_metadata=encode_metadata(
+            {"request": request.id, "channel": channel, "ts": ts, "home": 1 if from_home else None}
+        ),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=request_summary(request))),
+            InputBlock(
+                block_id=DecisionField.REASON,
+                label="Reason (sent to the applicant)",
+                element=PlainTextInputElement(action_id=FIELD, multiline=True, max_length=REASON_MAX),
+            ),
+        ],
+    )
+
+
+def applicant_message(request: JoinRequest) -> str:
+    """What the applicant is told about the decision."""
+    name = escape(request.organisation.name)
+    if request.status == RequestStatus.APPROVED and request.kind == RequestKind.REGISTER:
+        return (
+            f":white_check_mark: *{name}* is approved as a member of the Linked-up network "
+            f"({request.reference}). Issues raised while you waited now go to the boards. "
+            "Type `/linkedup help` to see everything you can do."
+        )
+    if request.status == RequestStatus.APPROVED:
+        return (
+            f":white_check_mark: You are now a member of *{name}* on Linked-up ({request.reference}). "
+            "Type `/linkedup help` to see everything you can do."
+        )
+    return (
+        f"Your application {request.reference} ({name}) was not approved. The development officer said: "
+        f"“{escape(request.reason or '')}”. Reply to the officer, or type `/linkedup join` to apply again."
+    )

@@ -1,0 +1,268 @@
+"""`/linkedup join`, the officer's Approve / Decline, and the reason sent to a declined applicant."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.commands import subcommand
+from handlers.forms import (
+    closing_session,
+    form_values,
+    metadata,
+    notice_for,
+    open_modal,
+    open_or_explain,
+    receipt_view,
+    refresh_home,
+    send_receipt,
+    submission_key,
+)
+from handlers.home_view import home_view
+from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
+from handlers.join_form import (
+    applicant_message,
+    decision_line,
+    decline_modal,
+    join_modal,
+    request_blocks,
+    request_summary,
+)
+from handlers.layout import escape, option
+from models.errors import DomainError, NotAllowed, NotFound
+from models.joining import (
+    Decision,
+    JoinRequest,
+    RequestKind,
+    RequestStatus,
+    apply_to_network,
+    decide_request,
+    ensure_may_apply,
+    search_organisations,
+)
+from models.membership import is_officer
+from models.network import Member, MemberRole, OrganisationStatus
+from models.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+
+@subcommand("join", usage="join", summary="register your organisation, or ask to join one already registered")
+@closing_session
+def join_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
+    db = context["db"]
+    ensure_may_apply(db, command["user_id"])
+    open_modal(client, db, command["trigger_id"], join_modal())
+    ack()
+
+
+def open_join_form(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """The "Register or join" button, on the Home tab or in a "you are not registered" notice."""
+    ack()
+    db = context["db"]
+    view = body.get("view") or {}
+
+    def opener() -> None:
+        ensure_may_apply(db, body["user"]["id"])
+        if view.get("type") == "modal":
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=join_modal())
+        else:
+            open_modal(client, db, body["trigger_id"], join_modal())
+
+    open_or_explain(client, db, body["trigger_id"], opener)
+
+
+def organisation_options(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Type-ahead for "Already registered?": up to 100 organisations whose name matches."""
+    organisations = search_organisations(context["db"], body.get("value") or "", limit=100)
+    ack(
+        options=[
+            option(
+                organisation.name,
+                str(organisation.id),
+                suffix=" (pending)" if organisation.status == OrganisationStatus.PENDING else "",
+            ).to_dict()
+            for organisation in organisations
+        ]
+    )
+
+
+def submit_join(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    db = context["db"]
+    user = body["user"]["id"]
+    values = form_values(view)
+    stored = apply_to_network(
+        db,
+        slack_user_id=user,
+        existing_organisation=values.get(JoinField.EXISTING),
+        name=values.get(JoinField.NAME),
+        scheme=values.get(JoinField.SCHEME),
+        identifier=values.get(JoinField.IDENTIFIER),
+        contact_email=values.get(JoinField.EMAIL),
+        bulletin_consent=values.get(JoinField.CONSENT),
+        services=values.get(JoinField.SERVICES),
+        delivery_key=submission_key(view),
+    )
+    request = stored.record
+    notify_officers(db, request)
+    headline, details = join_receipt(request)
+    send_receipt(db, user=user, reference=request.reference, headline=headline, details=details)
+    db.commit()
+    ack(response_action="update", view=receipt_view("Application sent", headline, details))
+
+
+def join_receipt(request: JoinRequest) -> tuple[str, list[str]]:
+    organisation = request.organisation
+    if request.kind == RequestKind.JOIN:
+        return (
+            f":white_check_mark: Thanks — your request is *{request.reference}*: "
+            f"join *{escape(organisation.name)}*.",
+            ["The development officer will approve it; you will get a message as soon as it is decided."],
+        )
+    identifier = f" ({organisation.org_identifier})" if organisation.org_identifier else ""
+    count = len(organisation.services)
+    return (
+        f":white_check_mark: Thanks — your application is *{request.reference}*: register "
+        f"*{escape(organisation.name)}*{identifier} with {count} service{'s' if count != 1 else ''}.",
+        [
+            "The development officer will approve it. Meanwhile you can already raise issues, send "
+            "waiting-list returns and feedback: they are kept, and issues go to the boards once approved."
+        ],
+    )
+
+
+def notify_officers(db: Session, request: JoinRequest) -> None:
+    """A card with Approve / Decline in each officer's direct messages (through the outbox)."""
+    officers = db.scalars(select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER)).all()
+    if not officers:
+        log.warning(
+            "application %s waits with no officer to notify (it is on the triage view)", request.reference
+        )
+    blocks = [block.to_dict() for block in request_blocks(request)]
+    for officer in officers:
+        enqueue(
+            db,
+            key=f"join-request:{request.reference}:{officer}",
+            method="dm",
+            payload={"user": officer, "text": f"New application {request.reference}", "blocks": blocks},
+        )
+
+
+def _request_and_origin(body: dict) -> tuple[str, str | None, str | None, bool]:
+    """The request id from the button, and where the button was: a message (channel, ts) or Home."""
+    request_id = (body["actions"][0].get("value") or "").split(":", 1)[0]
+    container = body.get("container") or {}
+    if container.get("type") == "message":
+        return request_id, container.get("channel_id"), container.get("message_ts"), False
+    return request_id, None, None, (body.get("view") or {}).get("type") == "home"
+
+
+def approve_request(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    db = context["db"]
+    user = body["user"]["id"]
+    request_id, channel, ts, from_home = _request_and_origin(body)
+    try:
+        decision = decide_request(db, request_id=request_id, officer=user, approve=True)
+    except DomainError as error:
+        db.rollback()
+        client.views_open(trigger_id=body["trigger_id"], view=notice_for(error))
+        return
+    after_decision(db, client, decision, officer=user, channel=channel, ts=ts, from_home=from_home)
+
+
+def ask_decline_reason(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    db = context["db"]
+    user = body["user"]["id"]
+    request_id, channel, ts, from_home = _request_and_origin(body)
+
+    def opener() -> None:
+        if not is_officer(db, user):
+            raise NotAllowed("Only the development officer can approve or decline organisations.")
+        request = db.get(JoinRequest, int(request_id)) if request_id.isdigit() else None
+        if request is None:
+            raise NotFound("That application no longer exists.")
+        if request.status != RequestStatus.PENDING:
+            raise NotAllowed(f"{request.reference} is already decided. {decision_line(request)}")
+        open_modal(
+            client,
+            db,
+            body["trigger_id"],
+            decline_modal(request, channel=channel, ts=ts, from_home=from_home),
+        )
+
+    open_or_explain(client, db, body["trigger_id"], opener)
+
+
+def submit_decline(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    db = context["db"]
+    user = body["user"]["id"]
+    meta = metadata(view)
+    decision = decide_request(
+        db,
+        request_id=meta.get("request"),
+        officer=user,
+        approve=False,
+        reason=form_values(view).get(DecisionField.REASON),
+    )
+    after_decision(
+        db,
+        client,
+        decision,
+        officer=user,
+        channel=meta.get("channel"),
+        ts=meta.get("ts"),
+        from_home=bool(meta.get("home")),
+    )
+    ack()
+
+
+def after_decision(
+    db: Session,
+    client: WebClient,
+    decision: Decision,
+    *,
+    officer: str,
+    channel: str | None,
+    ts: str | None,
+    from_home: bool,
+) -> None:
+    """Tell the applicant (once), replace the buttons on the card clicked, refresh the Home tab."""
+    request = decision.request
+    if decision.changed:
+        enqueue(
+            db,
+            key=f"join-decision:{request.reference}",
+            method="dm",
+            payload={"user": request.slack_user_id, "text": applicant_message(request)},
+        )
+        # Routing hook: when a registration is approved, the organisation's held issues are routed here.
+    if channel and ts:
+        enqueue(
+            db,
+            key=f"join-card:{request.reference}:{request.status.value}:{channel}:{ts}",
+            method="chat.update",
+            payload={
+                "channel": channel,
+                "ts": ts,
+                "text": request_summary(request)[:300],
+                "blocks": [block.to_dict() for block in request_blocks(request)],
+            },
+        )
+    db.commit()
+    if from_home:
+        refresh_home(client, officer, home_view(db, officer))
+
+
+def register(app: App) -> None:
+    app.options(IntakeAction.PICK_ORGANISATION)(closing_session(organisation_options))
+    app.action(IntakeAction.OPEN_JOIN_FORM)(closing_session(open_join_form))
+    app.view(IntakeCallback.JOIN)(closing_session(submit_join))
+    app.action(IntakeAction.APPROVE_REQUEST)(closing_session(approve_request))
+    app.action(IntakeAction.DECLINE_REQUEST)(closing_session(ask_decline_reason))
+    app.view(IntakeCallback.DECLINE_REASON)(closing_session(submit_decline))

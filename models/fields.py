@@ -1,0 +1,118 @@
+"""Reading form values the way a person typed them, with one clear message per wrong field.
+
+Domain functions take what the person entered (strings from a modal, or plain values from a
+test or the CLI) and use these helpers, which add `field → message` to an `errors` dict instead
+of raising at the first problem, so a form shows every mistake at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+
+_WHOLE = re.compile(r"^[+]?\d+$")
+
+
+def text(
+    value: object,
+    field: str,
+    errors: dict[str, str],
+    *,
+    label: str,
+    required: bool = False,
+    max_length: int,
+) -> str | None:
+    """Trimmed text, or None when empty; too long or missing-but-required adds an error."""
+    cleaned = str(value).strip() if value is not None else ""
+    if not cleaned:
+        if required:
+            errors[field] = f"Enter {label}."
+        return None
+    if len(cleaned) > max_length:
+        errors[field] = f"Keep {label} to {max_length} characters (this is {len(cleaned)})."
+        return None
+    return cleaned
+
+
+def whole_number(
+    value: object,
+    field: str,
+    errors: dict[str, str],
+    *,
+    label: str,
+    required: bool = True,
+    maximum: int | None = None,
+) -> int | None:
+    """A count or a number of weeks: a whole number from 0 up to `maximum`."""
+    if isinstance(value, bool):  # bool is an int in Python; never a count
+        errors[field] = f"Enter {label} as a number."
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        cleaned = str(value).strip().replace(",", "") if value is not None else ""
+        if not cleaned:
+            if required:
+                errors[field] = f"Enter {label}."
+            return None
+        if cleaned.startswith("-") and _WHOLE.match(cleaned[1:]):
+            errors[field] = f"{label.capitalize()} cannot be negative."
+            return None
+        if not _WHOLE.match(cleaned):
+            errors[field] = f"Enter {label} as a whole number, e.g. 12 (you entered “{cleaned[:40]}”)."
+            return None
+        number = int(cleaned)
+    if number < 0:
+        errors[field] = f"{label.capitalize()} cannot be negative."
+        return None
+    if maximum is not None and number > maximum:
+        errors[field] = f"{label.capitalize()} cannot be more than {maximum}."
+        return None
+    return number
+
+
+def email(value: object, field: str, errors: dict[str, str], *, required: bool = True) -> str | None:
+    """A syntactically valid address (no DNS lookups: the bot may run without network access)."""
+    cleaned = str(value).strip() if value is not None else ""
+    if not cleaned:
+        if required:
+            errors[field] = "Enter a contact email address."
+        return None
+    if len(cleaned) > 254:
+        errors[field] = "That email address is too long."
+        return None
+    try:
+        return validate_email(cleaned, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        errors[field] = f"“{cleaned[:60]}” is not an email address: {exc}"
+        return None
+
+
+def choice(
+    value: object,
+    field: str,
+    errors: dict[str, str],
+    *,
+    allowed: Iterable[str],
+    label: str,
+    required: bool = True,
+) -> str | None:
+    """One of the allowed values (a select or radio button), or an error naming what to do."""
+    cleaned = str(value).strip() if value is not None else ""
+    if not cleaned:
+        if required:
+            errors[field] = f"Choose {label}."
+        return None
+    if cleaned not in set(allowed):
+        errors[field] = f"Choose {label} from the list."
+        return None
+    return cleaned
+
+
+def flag(value: object) -> bool:
+    """A yes/no: a checked checkbox arrives as a non-empty list of selected values."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"yes", "true", "1", "on"}
+    return bool(value)
