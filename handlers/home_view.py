@@ -39,6 +39,9 @@ MESSAGE_BLOCKS_MAX = 50
 ISSUES_PER_PAGE = 20
 SERVICES_PER_PAGE = 20
 STATUS_ISSUES = 25
+STATUS_SERVICES = 10
+# Slack refuses messages whose blocks hold much more text than this in total (msg_blocks_too_long).
+MESSAGE_TEXT_BUDGET = 11_000
 
 STATUS_LABELS = {
     OrganisationStatus.APPROVED: "Member organisation of the Linked-up network",
@@ -235,7 +238,7 @@ def status_message(db: Session, user: str, organisation: Organisation) -> tuple[
     """`/linkedup status`: the organisation's open items with reference, state and age."""
     issues = open_issues(db, organisation_id=organisation.id, viewer=user, per_page=STATUS_ISSUES)
     period = last_complete_month(london_today())
-    services = service_returns(db, organisation_id=organisation.id, period=period, per_page=SERVICES_PER_PAGE)
+    services = service_returns(db, organisation_id=organisation.id, period=period, per_page=STATUS_SERVICES)
     text = f"{organisation.name}: {issues.page.total} open issues"
     blocks: list = [
         SectionBlock(
@@ -248,7 +251,7 @@ def status_message(db: Session, user: str, organisation: Organisation) -> tuple[
     blocks += _more(issues.page.total, len(issues.issues), "see the Linked-up Home tab for the rest")
     blocks += returns_section(services)
     blocks += _more(services.page.total, len(services.services), "see the Linked-up Home tab for the rest")
-    return text, fit(blocks, MESSAGE_BLOCKS_MAX)
+    return text, fit(within_text_budget(blocks, MESSAGE_TEXT_BUDGET), MESSAGE_BLOCKS_MAX)
 
 
 def _form_buttons(*, include_join: bool, only_feedback: bool = False) -> ActionsBlock:
@@ -303,6 +306,28 @@ def parse_pages(value: str) -> dict[str, int]:
         if name in pages and number.isdigit():
             pages[name] = max(1, min(int(number), 10_000))
     return pages
+
+
+def block_text_length(block) -> int:
+    data = block.to_dict()
+    length = len((data.get("text") or {}).get("text", ""))
+    for element in data.get("elements", []):
+        if isinstance(element.get("text"), str):
+            length += len(element["text"])
+    return length
+
+
+def within_text_budget(blocks: list, budget: int) -> list:
+    """The leading blocks whose text fits `budget`, then a note that the rest is on the Home tab."""
+    kept, used = [], 0
+    for block in blocks:
+        used += block_text_length(block)
+        if used > budget:
+            note = "…more on the Linked-up Home tab."
+            kept.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+            break
+        kept.append(block)
+    return kept
 
 
 def fit(blocks: list, limit: int) -> list:

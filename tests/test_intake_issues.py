@@ -342,3 +342,37 @@ def test_issue_form_with_a_hundred_and_twenty_themes_stays_within_limits(slack, 
     options = input_blocks(view)["theme"]["element"]["options"]
     assert len(options) == 100
     assert all(len(o["text"]["text"]) <= 75 for o in options)
+
+
+def test_concurrent_deliveries_of_one_submission_store_one_issue(slack, slack_api, db, network, app, backend):
+    """Two deliveries of the same modal at the same moment (a retry racing the original)."""
+    import threading
+
+    from tests.intake_support import submission
+    from tests.slack_requests import SlackClient
+
+    slack.command("issue Youth workers' pay has been frozen", user_id=MEMBER)
+    payload = submission(opened_view(slack_api), user_id=MEMBER, values={}, view_id="V0RACE")
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def deliver_once():
+        client = SlackClient(app.test_client())
+        barrier.wait()
+        answers.append(client.interact(payload).get_json())
+
+    threads = [threading.Thread(target=deliver_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _count(db) == 1
+    receipts = [a for a in answers if a.get("response_action") == "update"]
+    refused = [a for a in answers if a.get("response_action") == "errors"]
+    assert receipts and len(receipts) + len(refused) == 4
+    assert len({json.dumps(r["view"]["blocks"]) for r in receipts}) == 1, "every receipt names the same issue"
+    # PostgreSQL waits on the unique key and answers with the first issue; SQLite may refuse the
+    # loser with "nothing was saved, submit again" — never a second issue either way.
+    if backend == "postgresql":
+        assert not refused
+    assert all("nothing was saved" in next(iter(a["errors"].values())) for a in refused)
