@@ -117,7 +117,7 @@ def request_summary(request: JoinRequest) -> str:
             f"({organisation.status.value})."
         )
     services = organisation.services
-    listed = "; ".join(escape(service.name) for service in services[:10])
+    listed = "; ".join(_service_text(service) for service in services[:10])
     more = f" …and {len(services) - 10} more" if len(services) > 10 else ""
     lines = [
         f"*New organisation to approve* · `{request.reference}`",
@@ -128,6 +128,13 @@ def request_summary(request: JoinRequest) -> str:
         f"Applied by <@{request.slack_user_id}>",
     ]
     return clip("\n".join(lines), 3000)
+
+
+def _service_text(service) -> str:
+    places = ""
+    if service.places_maximum is not None:
+        places = f" ({service.places_available}/{service.places_maximum} places)"
+    return escape(clip(service.name, 80)) + places
 
 
 def decision_line(request: JoinRequest) -> str:

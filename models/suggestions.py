@@ -7,11 +7,12 @@ function, cheap enough to run before opening the modal (a trigger id lives about
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.issues import Issue
@@ -22,6 +23,7 @@ SIMILAR_WEIGHT = 4.0
 MIN_SIMILARITY = 0.2
 MIN_SCORE = 1.0
 PAST_ISSUES = 300  # the most recent themed issues compared; bounded so the modal opens at once
+PAST_TEXT = 300  # characters of each past description compared (its opening says what it is about)
 
 _STOPWORDS = """a about after all also am an and any are as at be been but by can could did do does for from
     had has have he her his how i if in into is it its just me more most my no not now of on or our
@@ -43,6 +45,7 @@ class Suggestion:
     score: float
 
 
+@functools.lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """A light English stem so "lists"/"list", "waiting"/"wait" and "abuse"/"abuses" meet."""
     for suffix in ("ings", "ing", "ies", "ed", "es", "s"):
@@ -91,7 +94,7 @@ def suggest_theme(session: Session, text: str) -> Suggestion | None:
     if not themes:
         return None
     past = session.execute(
-        select(Issue.theme_id, Issue.title, Issue.description)
+        select(Issue.theme_id, Issue.title, func.substr(Issue.description, 1, PAST_TEXT))
         .where(Issue.theme_id.is_not(None))
         .order_by(Issue.id.desc())
         .limit(PAST_ISSUES)

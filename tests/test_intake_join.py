@@ -102,6 +102,7 @@ def test_registration_is_stored_pending_and_the_officer_gets_a_card(
     [card] = dms_to(slack_api, OFFICER)
     assert_message_within_limits(card["blocks"])
     assert "New organisation to approve" in card["blocks"][0]["text"]["text"]
+    assert "Young carers group (5/20 places); Holiday club (0/30 places)" in card["blocks"][0]["text"]["text"]
     assert [b["action_id"] for b in buttons(card["blocks"])] == [
         IntakeAction.APPROVE_REQUEST,
         IntakeAction.DECLINE_REQUEST,
