@@ -159,7 +159,9 @@ def open_article_form(ack: Ack, text: str, command: dict, context: BoltContext, 
     if find_member(db, command["user_id"]) is None:
         raise NotRegistered()
     link = text.strip().strip("<>").split("|", 1)[0]
-    client.views_open(trigger_id=command["trigger_id"], view=article_modal(db, link=link))
+    view = article_modal(db, link=link)
+    db.rollback()  # read only: never leave a transaction open behind a listener
+    client.views_open(trigger_id=command["trigger_id"], view=view)
     ack()
 
 
@@ -453,6 +455,7 @@ def open_schedule(ack: Ack, body: dict, action: dict, context: BoltContext, clie
         db.commit()
         return
     channel, ts = _origin(body)
+    db.rollback()  # read only so far: never leave a transaction open behind a listener
     client.views_open(
         trigger_id=body["trigger_id"], view=schedule_modal(month, origin={"channel": channel, "ts": ts})
     )

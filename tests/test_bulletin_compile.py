@@ -111,7 +111,8 @@ def test_you_said_we_did_only_publishable_and_never_who(db):
 def test_coming_meetings_are_listed(db):
     network(db)
     ctb = factories.board(db)
-    db.add(Meeting(board=ctb, title="Children's Trust Board", starts_at=utcnow() + timedelta(days=10), uid="m1",
+    soon = utcnow() + timedelta(days=10)
+    db.add(Meeting(board=ctb, title="Children's Trust Board", starts_at=soon, uid="m1",
                    location="Wallasey Town Hall"))  # fmt: skip
     db.add(Meeting(board=ctb, title="Long past", starts_at=utcnow() - timedelta(days=10), uid="m2"))
     bulletin = compile_bulletin(db, this_month())
@@ -126,11 +127,21 @@ def test_waiting_list_snapshot_shows_categories_not_children(db):
     full = factories.service(db, org, "Domestic abuse programme", category="domestic abuse")
     fine = factories.service(db, org, "Youth club", category="youth work")
     period = utcnow().date().replace(day=1)
-    for service, status, waiting in ((full, returns.CapacityStatus.WAITLIST_ONLY, 37),
-                                     (fine, returns.CapacityStatus.HAS_CAPACITY, 0)):  # fmt: skip
-        db.add(returns.WaitingListReturn(
-            reference=f"WL-{service.id}", service=service, period=period, number_waiting=waiting, new_referrals=4,
-            median_wait_weeks=11, longest_wait_weeks=23, capacity_status=status, submitted_by="U0MEMBER01"))  # fmt: skip
+    rows = ((full, returns.CapacityStatus.WAITLIST_ONLY, 37), (fine, returns.CapacityStatus.HAS_CAPACITY, 0))
+    for service, status, waiting in rows:
+        db.add(
+            returns.WaitingListReturn(
+                reference=f"WL-{service.id}",
+                service=service,
+                period=period,
+                number_waiting=waiting,
+                new_referrals=4,
+                median_wait_weeks=11,
+                longest_wait_weeks=23,
+                capacity_status=status,
+                submitted_by="U0MEMBER01",
+            )
+        )
     db.flush()
     bulletin = compile_bulletin(db, this_month())
     assert (
@@ -177,9 +188,22 @@ def test_recompile_replaces_a_draft_but_never_an_approved_bulletin(db):
     assert db.scalar(select(Bulletin)).article_count == 2
 
 
+def cli_database_url(engine) -> str:
+    """The test database as a URL a fresh process can use, PostgreSQL's per-test schema included."""
+    from sqlalchemy import text
+
+    from tests.conftest import engine_url
+
+    url = engine_url(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+        url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    return url
+
+
 def test_cli_compile_writes_html_without_mailchimp(engine, session_factory, tmp_path, monkeypatch):
     from bot.cli import main
-    from tests.conftest import engine_url
 
     with session_factory() as db:
         network(db)
@@ -187,7 +211,7 @@ def test_cli_compile_writes_html_without_mailchimp(engine, session_factory, tmp_
         db.commit()
     for name in ("MAILCHIMP_API_KEY", "MAILCHIMP_SERVER_PREFIX", "MAILCHIMP_LIST_ID"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", engine_url(engine))
+    monkeypatch.setenv("DATABASE_URL", cli_database_url(engine))
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out" / "bulletin.html"
     assert main(["bulletin", "compile", "--month", this_month(), "--out", str(out)]) == 0
@@ -199,11 +223,10 @@ def test_cli_send_without_credentials_names_the_missing_variables(
     engine, session_factory, tmp_path, monkeypatch, capsys
 ):
     from bot.cli import main
-    from tests.conftest import engine_url
 
     for name in ("MAILCHIMP_API_KEY", "MAILCHIMP_SERVER_PREFIX", "MAILCHIMP_LIST_ID"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", engine_url(engine))
+    monkeypatch.setenv("DATABASE_URL", cli_database_url(engine))
     monkeypatch.setenv("MAILCHIMP_SERVER_PREFIX", "us21")
     monkeypatch.chdir(tmp_path)
     assert main(["bulletin", "send", "--month", this_month()]) == 2
