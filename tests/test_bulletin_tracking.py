@@ -140,3 +140,29 @@ def test_performance_against_benchmark_and_trailing_average(db):
 def test_due_checkpoint_needs_a_send_time(db):
     bulletin = Bulletin(month="2026-01", subject="s", html="", text="")
     assert due_checkpoint(bulletin, utcnow()) is None
+
+
+def test_performance_message_uploads_the_chart_once(db, session_factory, settings, slack_api):
+    from slack_sdk import WebClient
+
+    from bot.bulletin_jobs import post_performance
+
+    network(db)
+    factories.officer(db)
+    bulletin = Bulletin(
+        month="2026-04", state="sent", subject="s", html="", text="", category_order=["vacancies"]
+    )
+    db.add(bulletin)
+    db.flush()
+    numbers = {"emails_sent": 232, "delivered": 230, "unique_opens": 70, "open_rate": 70 / 230}
+    db.add(BulletinReport(bulletin_id=bulletin.id, checkpoint="7d", unique_clicks=21, **numbers))
+    db.commit()
+    ctx = type("Ctx", (), {"settings": settings, "session_factory": session_factory})()
+    client = WebClient(token="xoxb-test-token", base_url=slack_api.base_url)
+    assert post_performance(ctx, client=client) == ["2026-04"]
+    assert post_performance(ctx, client=client) == []
+    (complete,) = slack_api.of("files.completeUploadExternal")
+    assert "Open rate *30.4%*" in complete["initial_comment"] and "above" in complete["initial_comment"]
+    assert complete["channel_id"] == "D0OFFICER1"
+    (asked,) = slack_api.of("files.getUploadURLExternal")
+    assert asked["filename"] == "bulletin-2026-04.png" and int(asked["length"]) > 10_000
