@@ -74,7 +74,7 @@ def test_submission_stores_article_and_asks_the_officer(slack, db):
     article_row = db.scalar(select(Article))
     assert (article_row.title, article_row.status) == ("Youth worker vacancy", ArticleStatus.PENDING)
     (review,) = _dms(db, "U0OFFICER1")
-    actions = [b for b in review["blocks"] if b["type"] == "actions"][0]
+    actions = next(b for b in review["blocks"] if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == [
         BulletinAction.APPROVE_ARTICLE,
         BulletinAction.REJECT_ARTICLE,
@@ -236,3 +236,28 @@ def test_failure_is_shown_with_retry_and_retry_resumes(slack, db, settings, sess
     db.expire_all()
     assert db.scalar(select(Bulletin)).state == BulletinState.SENT
     assert len(mailchimp_api.campaign_list()) == 1
+
+
+def test_compile_job_runs_on_the_configured_day_once(db, settings, session_factory):
+    from datetime import datetime
+
+    from bot.bulletin_jobs import compile_due, import_feed
+
+    _setup(db)
+    ctx = type("Ctx", (), {"settings": settings, "session_factory": session_factory})()
+    month = this_month()
+    year, mon = (int(p) for p in month.split("-"))
+    assert compile_due(ctx, now=datetime(year, mon, 24, 9, tzinfo=LONDON)) is None
+    assert compile_due(ctx, now=datetime(year, mon, 25, 7, tzinfo=LONDON)) == month
+    assert compile_due(ctx, now=datetime(year, mon, 26, 7, tzinfo=LONDON)) is None
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Bulletin)) == 1
+    assert "ready for your approval" in _dms(db, "U0OFFICER1")[-1]["text"]
+
+    from models import Network
+
+    db.scalar(select(Network)).settings = {"bulletin": {"feed_url": "http://127.0.0.1:9/feed.xml"}}
+    db.commit()
+    assert import_feed(ctx) == 0
+    db.expire_all()
+    assert "feed was skipped" in _dms(db, "U0OFFICER1")[-1]["text"]
