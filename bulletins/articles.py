@@ -274,7 +274,7 @@ def import_feed(
         try:
             content = fetch_feed(feed_url)
         except urllib.error.HTTPError as exc:
-            result.error = f"the feed could not be read (the web server answered HTTP {exc.code} {exc.reason})"
+            result.error = f"the feed could not be read (its web server answered HTTP {exc.code})"
             return result
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc

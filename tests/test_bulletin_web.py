@@ -1,4 +1,4 @@
-"""The Mailchimp webhook (secret, validation GET, unsubscribe/cleaned/profile, replay) and the signed preview."""
+"""The Mailchimp webhook (secret, URL check, unsubscribe/cleaned/profile, replay) and the signed preview."""
 
 from __future__ import annotations
 
