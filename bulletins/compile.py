@@ -23,11 +23,11 @@ from bulletins.config import (
     shift_month,
 )
 from bulletins.performance import category_clicks_per_open, order_categories
+from escalations.answers import you_said_we_did as answered_items
 from models import audit
 from models.base import utcnow
 from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed
-from models.issues import Issue, IssueStatus
 from models.network import Meeting, Service
 
 MEETINGS_AHEAD = timedelta(days=62)
@@ -58,6 +58,7 @@ class Answer:
     theme: str | None
     said: str
     did: str
+    board: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,31 +108,17 @@ class BulletinContent:
 def you_said_we_did(session: Session, *, since: datetime, until: datetime) -> list[Answer]:
     """Issues answered in the window whose raiser allowed publication and that are not sensitive.
 
-    Reads the issue columns directly; `escalations.answers.you_said_we_did` can replace this
-    one function once it exists.
+    The choice of items is escalation's (`escalations.answers`); here they are trimmed for an email.
     """
-    rows = session.scalars(
-        select(Issue)
-        .options(joinedload(Issue.theme))
-        .where(
-            Issue.status.in_((IssueStatus.ANSWERED, IssueStatus.CLOSED)),
-            Issue.publish_allowed.is_(True),
-            Issue.sensitive.is_(False),
-            Issue.answer_text.is_not(None),
-            Issue.answered_at >= since,
-            Issue.answered_at < until,
-        )
-        .order_by(Issue.answered_at)
-        .limit(MAX_ANSWERS)
-    )
     answers = []
-    for issue in rows:
-        did = (issue.answer_text or "").strip()
+    for item in answered_items(session, since=since, until=until)[:MAX_ANSWERS]:
+        did = (item.answer or "").strip()
         if not did:
             continue
         if len(did) > ANSWER_CHARS:
             did = did[: ANSWER_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        answers.append(Answer(theme=issue.theme.name if issue.theme else None, said=issue.title, did=did))
+        board = item.board if item.board and item.board != "the network" else None
+        answers.append(Answer(theme=item.theme, said=item.title, did=did, board=board))
     return answers
 
 
