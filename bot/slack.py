@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import handlers
 from bot.settings import SLACK_VARIABLES, Settings
+from handlers.middleware import SessionScopedApp
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
     (a database write and at most one Web API call), the answer can carry the ephemeral reply or
     the modal errors, and it avoids the thread runner's 10 ms ack polling.
     """
-    app = App(
+    app = SessionScopedApp(
+        session_factory=session_factory,
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=True,

@@ -7,15 +7,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def register(app: App, session_factory: sessionmaker[Session]) -> None:
-    """Attach the middleware, the error handler and every listener to a Bolt app."""
+    """Attach the error handler and every listener to a Bolt app (sessions: `handlers.middleware`)."""
     from handlers import (
         commands,
         dashboard,  # noqa: F401  (registers `/linkedup dashboard`)
         errors,
-        middleware,
     )
 
-    middleware.register(app, session_factory)
     errors.register(app)
     commands.register(app)
     from handlers import feedback, home, issues, joining, returns  # intake (issue 3)
