@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum, MetaData
@@ -18,9 +21,34 @@ NAMING_CONVENTION = {
 }
 
 
+# The clock seam: `frozen_clock` makes `utcnow()` answer a chosen instant in the current context only
+# (a thread or task of its own sees real time), so a simulation can play a year through the domain.
+_FROZEN_NOW: ContextVar[datetime | None] = ContextVar("linkedup_frozen_now", default=None)
+
+
 def utcnow() -> datetime:
     """Times are stored in UTC (timezone-aware) and shown in Europe/London."""
-    return datetime.now(UTC)
+    frozen = _FROZEN_NOW.get()
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+@contextmanager
+def frozen_clock(moment: datetime) -> Iterator[Callable[[datetime], None]]:
+    """Inside the block `utcnow()` (and every column default built on it) answers `moment`; the
+    yielded function moves the clock on. Used by `linkedup simulate`; real time is back on exit."""
+    if moment.tzinfo is None:
+        raise ValueError("the frozen clock needs a timezone-aware moment")
+    token = _FROZEN_NOW.set(moment.astimezone(UTC))
+
+    def move_to(later: datetime) -> None:
+        if later.tzinfo is None:
+            raise ValueError("the frozen clock needs a timezone-aware moment")
+        _FROZEN_NOW.set(later.astimezone(UTC))
+
+    try:
+        yield move_to
+    finally:
+        _FROZEN_NOW.reset(token)
 
 
 class Base(DeclarativeBase):

@@ -84,6 +84,8 @@ class Article(Timestamps, Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Made by `linkedup simulate` for the demo (never by a person).
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Bulletin(Timestamps, Base):
@@ -132,6 +134,8 @@ class Bulletin(Timestamps, Base):
     lease_owner: Mapped[str | None] = mapped_column(String(40))
 
     performance_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Compiled and "sent" by `linkedup simulate` through its simulated Mailchimp, for the demo.
+    simulated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     reports: Mapped[list[BulletinReport]] = relationship(
         back_populates="bulletin", cascade="all, delete-orphan", order_by="BulletinReport.taken_at"
