@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from handlers.commands import subcommand
 from handlers.forms import (
-    closing_session,
     encode_metadata,
     form_values,
     metadata,
@@ -116,7 +115,6 @@ def open_feedback_form(client: WebClient, db: Session, *, trigger_id: str) -> No
     usage="feedback",
     summary="feedback about a board, a service, the network, the bulletin or the Hive",
 )
-@closing_session
 def feedback_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
     open_feedback_form(client, context["db"], trigger_id=command["trigger_id"])
     ack()
@@ -231,7 +229,7 @@ def submit_reply(ack: Ack, body: dict, view: dict, client: WebClient, context: B
 
 
 def register(app: App) -> None:
-    app.action(IntakeAction.OPEN_FEEDBACK_FORM)(closing_session(open_from_home))
-    app.view(IntakeCallback.FEEDBACK)(closing_session(submit_feedback))
-    app.action(IntakeAction.REPLY_TO_FEEDBACK)(closing_session(ask_reply))
-    app.view(IntakeCallback.FEEDBACK_REPLY)(closing_session(submit_reply))
+    app.action(IntakeAction.OPEN_FEEDBACK_FORM)(open_from_home)
+    app.view(IntakeCallback.FEEDBACK)(submit_feedback)
+    app.action(IntakeAction.REPLY_TO_FEEDBACK)(ask_reply)
+    app.view(IntakeCallback.FEEDBACK_REPLY)(submit_reply)

@@ -11,7 +11,6 @@ disappears on reload.)
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
@@ -35,28 +34,6 @@ from models.outbox import enqueue
 log = logging.getLogger(__name__)
 
 METADATA_MAX = 3000
-
-
-def closing_session(listener):
-    """Hand the request's database connection back when the listener ends.
-
-    In bolt-python a global middleware's `next()` only marks the request to continue: the
-    listener runs after every middleware has returned, so the session middleware's `finally`
-    has already run. A listener that only reads would otherwise keep its connection idle in a
-    transaction (holding locks) until garbage collection.
-    """
-
-    @functools.wraps(listener)
-    def run(*args, **kwargs):
-        try:
-            return listener(*args, **kwargs)
-        finally:
-            context = kwargs.get("context")
-            db = context.get("db") if context is not None else None
-            if db is not None:
-                db.close()
-
-    return run
 
 
 def form_values(view: dict) -> dict[str, object]:

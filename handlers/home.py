@@ -6,7 +6,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.commands import reply, subcommand
-from handlers.forms import closing_session
 from handlers.home_view import home_view, parse_pages, status_message
 from handlers.intake_ids import IntakeAction
 from models.joining import submitting_organisation
@@ -34,7 +33,6 @@ def turn_page(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
 
 
 @subcommand("status", usage="status", summary="what your organisation raised and where each item stands")
-@closing_session
 def status_command(ack: Ack, command: dict, context: BoltContext, **_) -> None:
     db = context["db"]
     user = command["user_id"]
@@ -55,6 +53,6 @@ def status_command(ack: Ack, command: dict, context: BoltContext, **_) -> None:
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(closing_session(publish_home))
-    app.action(IntakeAction.HOME_PAGE_PREVIOUS)(closing_session(turn_page))
-    app.action(IntakeAction.HOME_PAGE_NEXT)(closing_session(turn_page))
+    app.event("app_home_opened")(publish_home)
+    app.action(IntakeAction.HOME_PAGE_PREVIOUS)(turn_page)
+    app.action(IntakeAction.HOME_PAGE_NEXT)(turn_page)

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from handlers.commands import subcommand
 from handlers.forms import (
-    closing_session,
     form_values,
     metadata,
     open_modal,
@@ -67,7 +66,6 @@ def open_issue_form(
     usage="issue [what is happening]",
     summary="raise an issue or challenge (opens the form, pre-filled with your text)",
 )
-@closing_session
 def issue_command(ack: Ack, text: str, command: dict, context: BoltContext, client: WebClient, **_) -> None:
     open_issue_form(
         client,
@@ -221,8 +219,8 @@ def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
 
 
 def register(app: App) -> None:
-    app.shortcut(Shortcut.RAISE_ISSUE)(closing_session(raise_from_message))
-    app.event("app_mention")(closing_session(offer_to_raise))
-    app.action(IntakeAction.RAISE_FROM_MENTION)(closing_session(raise_from_mention))
-    app.action(IntakeAction.OPEN_ISSUE_FORM)(closing_session(open_from_home))
-    app.view(IntakeCallback.ISSUE)(closing_session(submit_issue))
+    app.shortcut(Shortcut.RAISE_ISSUE)(raise_from_message)
+    app.event("app_mention")(offer_to_raise)
+    app.action(IntakeAction.RAISE_FROM_MENTION)(raise_from_mention)
+    app.action(IntakeAction.OPEN_ISSUE_FORM)(open_from_home)
+    app.view(IntakeCallback.ISSUE)(submit_issue)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from handlers.commands import subcommand
 from handlers.forms import (
-    closing_session,
     form_values,
     metadata,
     notice_for,
@@ -52,7 +51,6 @@ log = logging.getLogger(__name__)
 
 
 @subcommand("join", usage="join", summary="register your organisation, or ask to join one already registered")
-@closing_session
 def join_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
     db = context["db"]
     ensure_may_apply(db, command["user_id"])
@@ -260,9 +258,9 @@ def after_decision(
 
 
 def register(app: App) -> None:
-    app.options(IntakeAction.PICK_ORGANISATION)(closing_session(organisation_options))
-    app.action(IntakeAction.OPEN_JOIN_FORM)(closing_session(open_join_form))
-    app.view(IntakeCallback.JOIN)(closing_session(submit_join))
-    app.action(IntakeAction.APPROVE_REQUEST)(closing_session(approve_request))
-    app.action(IntakeAction.DECLINE_REQUEST)(closing_session(ask_decline_reason))
-    app.view(IntakeCallback.DECLINE_REASON)(closing_session(submit_decline))
+    app.options(IntakeAction.PICK_ORGANISATION)(organisation_options)
+    app.action(IntakeAction.OPEN_JOIN_FORM)(open_join_form)
+    app.view(IntakeCallback.JOIN)(submit_join)
+    app.action(IntakeAction.APPROVE_REQUEST)(approve_request)
+    app.action(IntakeAction.DECLINE_REQUEST)(ask_decline_reason)
+    app.view(IntakeCallback.DECLINE_REASON)(submit_decline)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from handlers.commands import subcommand
 from handlers.forms import (
-    closing_session,
     form_values,
     open_modal,
     open_or_explain,
@@ -139,7 +138,6 @@ def open_return_form(client: WebClient, db: Session, *, user: str, trigger_id: s
 @subcommand(
     "waiting", usage="waiting", summary="send the monthly waiting-list return for one of your services"
 )
-@closing_session
 def waiting_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
     open_return_form(client, context["db"], user=command["user_id"], trigger_id=command["trigger_id"])
     ack()
@@ -212,6 +210,6 @@ def return_receipt(recorded: RecordedReturn) -> tuple[str, list[str]]:
 
 
 def register(app: App) -> None:
-    app.options(IntakeAction.PICK_SERVICE)(closing_session(service_options))
-    app.action(IntakeAction.OPEN_RETURN_FORM)(closing_session(open_from_home))
-    app.view(IntakeCallback.WAITING_RETURN)(closing_session(submit_return))
+    app.options(IntakeAction.PICK_SERVICE)(service_options)
+    app.action(IntakeAction.OPEN_RETURN_FORM)(open_from_home)
+    app.view(IntakeCallback.WAITING_RETURN)(submit_return)
