@@ -33,8 +33,10 @@ def run_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    from models.schema import migration_connection
+
     engine = make_engine(_url(), poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with migration_connection(engine) as connection:
         _run(connection)
     engine.dispose()
 

@@ -41,3 +41,45 @@ def test_one_head_and_downgrade_to_base(migrated):
 
     remaining = set(inspect(migrated).get_table_names()) - {"alembic_version"}
     assert remaining == set()
+
+
+def test_upgrade_keeps_rows_written_under_the_first_schema(backend, tmp_path_factory):
+    """Rows from revision 0001 survive 0002: each organisation and service gets its own uuid."""
+    from sqlalchemy import text
+
+    engine, schema = fresh_database(backend, tmp_path_factory)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as connection:
+            for n in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO organisations (name, bulletin_consent, status, simulated, "
+                        "created_at, updated_at) VALUES (:name, true, 'approved', false, "
+                        "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"name": f"Org {n}"},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO services (organisation_id, name, category, created_at, updated_at) "
+                        "VALUES (:org, 'Group', 'youth club', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"org": n},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO issues (reference, organisation_id, raised_by, title, description, "
+                    "urgency, sensitive, publish_allowed, status, simulated, created_at, updated_at) "
+                    "VALUES ('LU-2026-0001', 1, 'U1', 't', 'd', 'routine', false, false, 'received', "
+                    "false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            for table in ("organisations", "services"):
+                uuids = connection.execute(text(f"SELECT uuid FROM {table}")).scalars().all()
+                assert len(uuids) == 2 and None not in uuids and len(set(uuids)) == 2
+            assert connection.execute(text("SELECT source FROM issues")).scalar_one() == "slack"
+    finally:
+        drop_database(engine, schema)
