@@ -65,15 +65,29 @@ def capabilities(settings) -> list[str]:
 
 def prepare_demo(context) -> None:
     """Bring the demo database to the latest schema and load the demo network into it."""
-    from models.network_file import load_path
-
     from models.db import transaction
+    from models.network_file import load_path
     from models.schema import upgrade
 
     upgrade(context.engine)
     with transaction(context.session_factory) as session:
         report = load_path(session, DEMO_NETWORK_FILE)
     print(f"demo network loaded from {DEMO_NETWORK_FILE.name}: {report.summary()}")
+
+
+DEMO_OFFICER = "U0OFFICER1"
+
+
+def demo_sign_in_link(context, base_url: str) -> str:
+    """A one-time dashboard link for the demo network's officer."""
+    from bot.signing import signing_key
+    from models.db import transaction
+    from models.sign_in import issue_sign_in_link
+
+    with transaction(context.session_factory) as session:
+        return issue_sign_in_link(
+            session, DEMO_OFFICER, base_url=base_url, secret=signing_key(context.settings)
+        )
 
 
 def run_serve(args) -> int:
@@ -92,6 +106,14 @@ def run_serve(args) -> int:
     for line in capabilities(settings):
         print("  " + line)
     print(f"  Health: http://{args.host}:{port}/healthz")
+    if args.demo:
+        base_url = (
+            settings.public_base_url
+            if "public_url" in settings.model_fields_set
+            else f"http://{args.host}:{port}"
+        )
+        print(f"  Dashboard, signed in as the demo officer: {demo_sign_in_link(context, base_url)}")
+        print("  (a one-time link, valid for 10 minutes; `/linkedup dashboard` in Slack makes new ones)")
     app.run(host=args.host, port=port, threaded=True, use_reloader=False)
     return 0
 
