@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import bindparam, exists, select, text, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from escalations import routing
@@ -113,6 +114,36 @@ def flush_or_moved_on(session: Session, escalation: Escalation) -> None:
         session.rollback()
         fresh = session.get(Escalation, escalation_id, populate_existing=True)
         raise MovedOn(state_in_words(fresh) if fresh else "That escalation no longer exists.") from None
+
+
+def write_rows(session: Session, rows: list[Escalation], columns: tuple[str, ...], *, now: datetime) -> None:
+    """Save changes to these columns of many escalations in one executemany UPDATE.
+
+    The ORM writes versioned rows one statement each, so a sweep batch of a thousand would be a
+    thousand round trips. Each row is matched on its version (and the version bumped, so a stale
+    modal sees the change); a row another transaction changed first raises StaleDataError.
+    """
+    if not rows:
+        return
+    table = Escalation.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
+        .values(
+            **{column: bindparam(column) for column in columns}, version=table.c.version + 1, updated_at=now
+        )
+    )
+    params = [{"row_id": r.id, "row_version": r.version, **{c: getattr(r, c) for c in columns}} for r in rows]
+    result = session.connection().execute(statement, params)
+    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
+        raise StaleDataError(
+            f"updated {result.rowcount} of {len(params)} escalations: another change came first"
+        )
+    for row in rows:
+        for column in columns:
+            set_committed_value(row, column, getattr(row, column))
+        set_committed_value(row, "version", row.version + 1)
+        set_committed_value(row, "updated_at", now)
 
 
 def may_act_for_board(session: Session, escalation: Escalation, slack_user_id: str) -> bool:
@@ -239,25 +270,10 @@ def clean_text(value: str | None) -> str:
 # Starting an escalation and routing
 
 
-def start_escalation(
-    session: Session,
-    issue: Issue,
-    board: Board | None,
-    *,
-    now: datetime,
-    render: Renderer,
-    actor: str,
-    reason: str,
-    previous: Escalation | None = None,
-    ladder: dict | None = None,
-    rung: int = 0,
-    kind: str = "routed",
+def new_escalation(
+    issue: Issue, ladder: dict, rung: int, *, previous: Escalation | None, now: datetime
 ) -> Escalation:
-    """Put the issue in front of a board: deadlines from the rung, card queued, history written."""
-    if ladder is None:
-        if board is None:
-            raise ValueError("a new ladder needs a board")
-        ladder = snapshot(board, sensitive=issue.sensitive, taken_at=now)
+    """The next board's turn, not yet saved: deadlines from its rung of the ladder, first step set."""
     step = ladder["rungs"][rung]
     urgent = issue.urgency == Urgency.URGENT
     acknowledge_by = deadline(now, step["acknowledge_days"], urgent=urgent)
@@ -276,30 +292,66 @@ def start_escalation(
         reminders_sent=0,
     )
     schedule_acknowledge(escalation, now)
+    return escalation
+
+
+def announce(
+    session: Session,
+    started: list[tuple[Escalation, str, str, str]],
+    *,
+    now: datetime,
+    render: Renderer,
+) -> list[dict]:
+    """For saved new escalations ((escalation, kind, actor, reason), …): their cards and history lines.
+
+    Returns the outbox rows (the caller queues them with its others); one query for all histories.
+    """
+    histories = history_lines(session, [e for e, *_ in started])
+    rows = []
+    for escalation, kind, actor, reason in started:
+        post = post_card(session, escalation, render, now=now, history=histories.get(escalation.id, ()))
+        rows.append(post)
+        previous = escalation.previous
+        event(
+            session,
+            issue=escalation.issue,
+            escalation=escalation,
+            kind=kind,
+            actor=actor,
+            at=now,
+            from_board=previous.board_name if previous is not None else None,
+            to_state=EscalationState.OPEN.value,
+            to_board=escalation.board_name,
+            detail={
+                "reason": reason,
+                "ladder": [r["name"] for r in escalation.rungs],
+                "rung": escalation.rung,
+                "acknowledge_by": escalation.acknowledge_by.isoformat(),
+                "respond_by": escalation.respond_by.isoformat(),
+                "urgent": escalation.urgent,
+                "messages": [post["key"]],
+            },
+        )
+    return rows
+
+
+def start_escalation(
+    session: Session,
+    issue: Issue,
+    board: Board,
+    *,
+    now: datetime,
+    render: Renderer,
+    actor: str,
+    reason: str,
+    kind: str = "routed",
+) -> Escalation:
+    """Put the issue in front of a board with a fresh ladder: card queued, history written."""
+    ladder = snapshot(board, sensitive=issue.sensitive, taken_at=now)
+    escalation = new_escalation(issue, ladder, 0, previous=None, now=now)
     session.add(escalation)
     session.flush()
-    history = history_lines(session, [escalation]).get(escalation.id, ())
-    keys = enqueue_rows(session, [post_card(session, escalation, render, now=now, history=history)])
-    event(
-        session,
-        issue=issue,
-        escalation=escalation,
-        kind=kind,
-        actor=actor,
-        at=now,
-        from_board=previous.board_name if previous is not None else None,
-        to_state=EscalationState.OPEN.value,
-        to_board=step["name"],
-        detail={
-            "reason": reason,
-            "ladder": [r["name"] for r in ladder["rungs"]],
-            "rung": rung,
-            "acknowledge_by": acknowledge_by.isoformat(),
-            "respond_by": respond_by.isoformat(),
-            "urgent": urgent,
-            "messages": keys,
-        },
-    )
+    enqueue_rows(session, announce(session, [(escalation, kind, actor, reason)], now=now, render=render))
     return escalation
 
 
@@ -698,16 +750,7 @@ def reassign(
         errors["reason"] = f"Keep the reason under {REASON_MAX} characters."
     if errors:
         raise ValidationError(errors)
-    return _move(
-        session,
-        escalation,
-        target=target,
-        kind="reassigned",
-        actor=actor,
-        reason=reason,
-        now=now,
-        render=render,
-    )
+    return _move(session, Move(escalation, "reassigned", actor, reason, target), now=now, render=render)
 
 
 def escalate(
@@ -728,103 +771,112 @@ def escalate(
         raise ValidationError({"reason": "Say why it needs the next board up."})
     if len(reason) > REASON_MAX:
         raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters."})
-    return _move(
-        session, escalation, target=None, kind="escalated", actor=actor, reason=reason, now=now, render=render
-    )
+    return _move(session, Move(escalation, "escalated", actor, reason), now=now, render=render)
 
 
-def escalate_overdue(
-    session: Session, escalation: Escalation, *, now: datetime, render: Renderer
-) -> Escalation:
-    """The sweep's move: no response by the deadline, so up to the parent board automatically.
+@dataclass(frozen=True)
+class Move:
+    """One board's turn ending: re-assigned to `target`, or escalated to the next rung."""
 
-    The caller (the sweep) holds the row's lock.
-    """
-    reason = f"no response by {describe(escalation.respond_by)}"
-    return _move(
-        session,
-        escalation,
-        target=None,
-        kind="escalated",
-        actor=SYSTEM,
-        reason=reason,
-        now=now,
-        render=render,
-    )
+    escalation: Escalation
+    kind: str  # "reassigned" | "escalated"
+    actor: str
+    reason: str
+    target: Board | None = None
 
 
-def _move(
-    session: Session,
-    escalation: Escalation,
-    *,
-    target: Board | None,
-    kind: str,
-    actor: str,
-    reason: str,
-    now: datetime,
-    render: Renderer,
-) -> Escalation:
-    """Close this board's turn (re-assigned or escalated) and open the next board's.
+MOVE_COLUMNS = ("state", "closed_at", "next_step", "next_step_at")
 
-    The move is written to the history first, so the next board's card carries it.
-    """
-    issue = escalation.issue
-    from_state = escalation.state
-    escalation.state = EscalationState.REASSIGNED if kind == "reassigned" else EscalationState.ESCALATED
-    escalation.closed_at = now
-    clear_schedule(escalation)
-    flush_or_moved_on(session, escalation)
-    if kind == "reassigned":
-        to_board, ladder, rung = target.name, None, 0
-    else:
-        to_board, ladder, rung = (
-            escalation.rungs[escalation.rung + 1]["name"],
-            escalation.ladder,
-            escalation.rung + 1,
-        )
-    automatic = actor == SYSTEM
-    moved_event = event(
-        session,
-        issue=issue,
-        escalation=escalation,
-        kind=kind,
-        actor=actor,
-        at=now,
-        from_state=from_state.value,
-        to_state=escalation.state.value,
-        from_board=escalation.board_name,
-        to_board=to_board,
-        detail={"reason": reason, "automatic": automatic},
-    )
-    session.flush()
-    new = start_escalation(
-        session,
-        issue,
-        target,
-        now=now,
-        render=render,
-        actor=actor,
-        reason=reason,
-        previous=escalation,
-        ladder=ladder,
-        rung=rung,
-        kind="received",
-    )
-    if kind == "reassigned":
-        moved = f"Re-assigned to the {new.board_name} by {person(actor)}: “{reason}”"
-    else:
-        who = "automatically" if automatic else f"by {person(actor)}"
-        moved = f"Escalated to the {new.board_name} {who}: {reason}"
-    keys = enqueue_rows(
-        session,
-        [
-            card_update_row(
-                session, escalation, render, now=now, history=_history(session, escalation), moved_on=moved
-            )
-        ],
-    )
-    moved_event.detail = {**moved_event.detail, "next_escalation": new.id, "messages": keys}
+
+def overdue_move(escalation: Escalation) -> Move:
+    """The sweep's move: no response by the deadline, so up to the parent board automatically."""
+    return Move(escalation, "escalated", SYSTEM, f"no response by {describe(escalation.respond_by)}")
+
+
+def _move(session: Session, move: Move, *, now: datetime, render: Renderer) -> Escalation:
+    rows, (new,) = move_all(session, [move], now=now, render=render)
+    enqueue_rows(session, rows)
     return new
+
+
+def move_all(
+    session: Session, moves: list[Move], *, now: datetime, render: Renderer
+) -> tuple[list[dict], list[Escalation]]:
+    """End these boards' turns and start the next boards' (the sweep moves a batch at once).
+
+    Each move is written to the history before the next board's card is made, so the card
+    carries it. Returns the outbox rows to queue and the new escalations, in order.
+    """
+    if not moves:
+        return [], []
+    froms = []
+    for move in moves:
+        escalation = move.escalation
+        froms.append(escalation.state)
+        escalation.state = (
+            EscalationState.REASSIGNED if move.kind == "reassigned" else EscalationState.ESCALATED
+        )
+        escalation.closed_at = now
+        clear_schedule(escalation)
+    try:
+        write_rows(session, [m.escalation for m in moves], MOVE_COLUMNS, now=now)
+    except StaleDataError:
+        first = moves[0].escalation.id
+        session.rollback()
+        fresh = session.get(Escalation, first, populate_existing=True)
+        raise MovedOn(state_in_words(fresh) if fresh else "That escalation no longer exists.") from None
+    moved_events = []
+    news = []
+    for move, from_state in zip(moves, froms, strict=True):
+        escalation = move.escalation
+        if move.kind == "reassigned":
+            ladder, rung = snapshot(move.target, sensitive=escalation.issue.sensitive, taken_at=now), 0
+        else:
+            ladder, rung = escalation.ladder, escalation.rung + 1
+        new = new_escalation(escalation.issue, ladder, rung, previous=escalation, now=now)
+        news.append(new)
+        moved_events.append(
+            event(
+                session,
+                issue=escalation.issue,
+                escalation=escalation,
+                kind=move.kind,
+                actor=move.actor,
+                at=now,
+                from_state=from_state.value,
+                to_state=escalation.state.value,
+                from_board=escalation.board_name,
+                to_board=ladder["rungs"][rung]["name"],
+                detail={"reason": move.reason, "automatic": move.actor == SYSTEM},
+            )
+        )
+    session.add_all(news)
+    session.flush()
+    rows = announce(
+        session,
+        [(new, "received", m.actor, m.reason) for m, new in zip(moves, news, strict=True)],
+        now=now,
+        render=render,
+    )
+    olds = [m.escalation for m in moves]
+    histories = history_lines(session, olds)
+    for move, new, moved_event in zip(moves, news, moved_events, strict=True):
+        if move.kind == "reassigned":
+            moved = f"Re-assigned to the {new.board_name} by {person(move.actor)}: “{move.reason}”"
+        else:
+            who = "automatically" if move.actor == SYSTEM else f"by {person(move.actor)}"
+            moved = f"Escalated to the {new.board_name} {who}: {move.reason}"
+        card = card_update_row(
+            session,
+            move.escalation,
+            render,
+            now=now,
+            history=histories.get(move.escalation.id, ()),
+            moved_on=moved,
+        )
+        rows.append(card)
+        moved_event.detail = {**moved_event.detail, "next_escalation": new.id, "messages": [card["key"]]}
+    return rows, news
 
 
 # ---------------------------------------------------------------------------------------------

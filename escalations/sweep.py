@@ -18,15 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from escalations.flows import (
-    escalate_overdue,
     lock_database_for_write,
+    move_all,
+    overdue_move,
     overdue_step,
     schedule_acknowledge,
     schedule_respond,
+    write_rows,
 )
 from escalations.messages import (
     SYSTEM,
@@ -42,7 +44,6 @@ from escalations.views import Notice, NoticeKind
 from escalations.working_days import describe, in_working_hours, next_working_start
 from models.escalations import AWAITING_BOARD, Escalation, EscalationEvent, EscalationState, NextStep
 from models.issues import Issue
-from models.network import Board
 
 BATCH = 500
 NUDGES = frozenset(
@@ -161,7 +162,7 @@ def sweep_due(
         .options(
             selectinload(Escalation.issue).selectinload(Issue.organisation),
             selectinload(Escalation.issue).selectinload(Issue.theme),
-            selectinload(Escalation.board).selectinload(Board.members),
+            selectinload(Escalation.board),
         )
         .order_by(Escalation.next_step_at, Escalation.id)
         .execution_options(populate_existing=True)
@@ -171,6 +172,7 @@ def sweep_due(
     outbox: list[dict] = []
     events: list[EscalationEvent] = []
     cards: list[tuple[Escalation, EscalationEvent]] = []
+    moves = []
     needs_history = [
         r for r in rows if due_step(r, now) in (NextStep.ACKNOWLEDGE_OVERDUE, NextStep.ALERT_OFFICER)
     ]
@@ -189,7 +191,7 @@ def sweep_due(
             report.deferred += 1
             continue
         if step == NextStep.RESPOND_OVERDUE:
-            escalate_overdue(session, escalation, now=now, render=render)
+            moves.append(overdue_move(escalation))
             report.escalated += 1
             continue
         if step == NextStep.ALERT_OFFICER:
@@ -216,16 +218,44 @@ def sweep_due(
             cards.append((escalation, events[-1]))
         _advance(escalation, step, now)
 
-    session.flush()
-    # Card updates are keyed by the version the row has now reached, so they are built after the flush.
+    moving = {move.escalation.id for move in moves}
+    write_schedules(session, [r for r in rows if r.id not in moving], now=now)
+    # Up the ladder, all at once.
+    moved_rows, _ = move_all(session, moves, now=now, render=render)
+    outbox.extend(moved_rows)
+    # Card updates are keyed by the version the row has now reached, so they are built after the write.
     for escalation, line in cards:
         card = card_update_row(session, escalation, render, now=now, history=histories.get(escalation.id, ()))
         outbox.append(card)
         line.detail = {**line.detail, "messages": [*line.detail.get("messages", []), card["key"]]}
     report.messages.extend(enqueue_rows(session, outbox))
-    session.add_all(events)
+    if events:
+        session.execute(insert(EscalationEvent.__table__), [_event_row(e) for e in events])
     session.flush()
     return report
+
+
+SCHEDULE_COLUMNS = ("reminders_sent", "snoozed_until", "next_step", "next_step_at", "officer_alerted_at")
+
+
+def write_schedules(session: Session, rows: list[Escalation], *, now: datetime) -> None:
+    """Save the sweep's schedule changes to these (locked) rows in one executemany UPDATE."""
+    write_rows(session, rows, SCHEDULE_COLUMNS, now=now)
+
+
+def _event_row(line: EscalationEvent) -> dict:
+    return {
+        "issue_id": line.issue_id,
+        "escalation_id": line.escalation_id,
+        "at": line.at,
+        "actor": line.actor,
+        "kind": line.kind,
+        "from_state": line.from_state,
+        "to_state": line.to_state,
+        "from_board": line.from_board,
+        "to_board": line.to_board,
+        "detail": line.detail,
+    }
 
 
 def postpone(session: Session, escalation_id: int, *, until: datetime) -> None:

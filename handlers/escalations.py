@@ -18,13 +18,9 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     ContextBlock,
     DatePickerElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -42,7 +38,9 @@ from escalations import flows, meetings
 from escalations.errors import MovedOn
 from escalations.views import CardAction, CardView, DigestView, Notice, NoticeKind
 from escalations.working_days import describe
+from handlers import escalation_blocks as kit
 from handlers.commands import reply, subcommand
+from handlers.escalation_blocks import clip
 from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound, ValidationError
 from models.escalations import AWAITING_BOARD, Escalation, EscalationState, Outcome
@@ -108,55 +106,40 @@ OUTCOME_LABELS = {
 # Text that fits
 
 
-def clip(text: str | None, limit: int) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def escape(text: str | None) -> str:
     """Text a person typed, safe inside mrkdwn (no accidental @channel, links or markup)."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
-
-
-def packed(lines: list[str], *, limit: int = SECTION_MAX) -> list[SectionBlock]:
+def packed(lines: list[str], *, limit: int = SECTION_MAX) -> list[kit.Spec]:
     """Lines packed into as few sections as fit, never cutting a line in two (over-long ones clipped)."""
     blocks, current = [], ""
     for line in lines:
         line = clip(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
-            blocks.append(section(current))
+            blocks.append(kit.section(current))
             candidate = line
         current = candidate
     if current:
-        blocks.append(section(current))
+        blocks.append(kit.section(current))
     return blocks
 
 
-def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=clip(text, HEADER_MAX)))
+def button(action: EscalationAction, label: str, value: str, style: str | None = None) -> kit.Button:
+    return kit.Button(action.value, label, value, style)
 
 
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_MAX))])
-
-
-def button(action: EscalationAction, label: str, value: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=clip(label, OPTION_MAX)), action_id=action.value, value=value, style=style
-    )
-
-
-def body(text: str, blocks: list[Block]) -> dict:
+def body(text: str, blocks: list[kit.Spec]) -> dict:
     """A message body: fallback text and at most 50 blocks (the last says what was left out)."""
     if len(blocks) > MESSAGE_BLOCKS_MAX:
         dropped = len(blocks) - (MESSAGE_BLOCKS_MAX - 1)
-        blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], context(f"_…and {dropped} more blocks not shown._")]
-    return {"text": clip(text, FALLBACK_MAX), "blocks": [b.to_dict() for b in blocks]}
+        blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], kit.context(f"_…and {dropped} more blocks not shown._")]
+    return {"text": clip(text, FALLBACK_MAX), "blocks": kit.render(blocks)}
+
+
+def modal_section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
 
 
 def quote(text: str) -> str:
@@ -171,6 +154,9 @@ class SlackRenderer:
     """Block Kit for the escalation domain's views (`escalations.ports.Renderer`)."""
 
     def card(self, view: CardView) -> dict:
+        return body(*self.card_blocks(view))
+
+    def card_blocks(self, view: CardView) -> tuple[str, list[kit.Spec]]:
         title = f"{view.reference} · {view.title}"
         organisation = (
             view.organisation if not view.organisation_withheld else "_withheld (safeguarding-sensitive)_"
@@ -188,24 +174,20 @@ class SlackRenderer:
         ]
         if view.affected:
             fields.append(f"*Who is affected*\n{escape(view.affected)}")
-        blocks: list[Block] = [
-            header(title),
-            SectionBlock(fields=[MarkdownTextObject(text=clip(f, FIELD_MAX)) for f in fields]),
-            section(quote(view.description)),
-        ]
+        blocks: list[kit.Spec] = [kit.header(title), kit.fields(fields), kit.section(quote(view.description))]
         ladder = " → ".join(
             f"*{escape(name)}*" if index == view.rung else escape(name)
             for index, name in enumerate(view.ladder)
         )
-        blocks.append(context(f"Ladder: {ladder}"))
+        blocks.append(kit.context(f"Ladder: {ladder}"))
         if view.source_link:
-            blocks.append(context(f"<{view.source_link}|Original message>"))
+            blocks.append(kit.context(f"<{view.source_link}|Original message>"))
         if view.history:
             blocks.append(
-                context("*Before this board:*\n" + "\n".join(escape(line) for line in view.history))
+                kit.context("*Before this board:*\n" + "\n".join(escape(line) for line in view.history))
             )
         if view.acknowledged:
-            blocks.append(context(f"Acknowledged by {view.acknowledged}"))
+            blocks.append(kit.context(f"Acknowledged by {view.acknowledged}"))
         if view.responded:
             lines = [f"*Answer* ({OUTCOME_LABELS.get(view.outcome or '', view.outcome)}) — {view.responded}"]
             lines.append(quote(view.answer or ""))
@@ -216,22 +198,27 @@ class SlackRenderer:
             blocks.extend(packed(lines))
         if view.officer_alerted:
             blocks.append(
-                context(":rotating_light: Overdue at the top of the ladder — the officer has been alerted.")
+                kit.context(
+                    ":rotating_light: Overdue at the top of the ladder — the officer has been alerted."
+                )
             )
         if view.moved_on:
-            blocks.append(section(f":arrow_right: {escape(view.moved_on)}"))
+            blocks.append(kit.section(f":arrow_right: {escape(view.moved_on)}"))
         if view.actions:
             value = str(view.escalation_id)
             elements = []
             for action in view.actions:
                 action_id, label, style = CARD_BUTTONS[action]
                 elements.append(button(action_id, label, value, style))
-            blocks.append(ActionsBlock(block_id=f"escalation:{view.escalation_id}", elements=elements))
+            blocks.append(kit.actions(f"escalation:{view.escalation_id}", elements))
         text = f"{view.reference}: {view.title} — {view.board} ({view.state})"
-        return body(text, blocks)
+        return text, blocks
 
     def notice(self, view: Notice) -> dict:
-        blocks: list[Block] = [header(view.heading), *packed(list(view.lines))]
+        return body(*self.notice_blocks(view))
+
+    def notice_blocks(self, view: Notice) -> tuple[str, list[kit.Spec]]:
+        blocks: list[kit.Spec] = [kit.header(view.heading), *packed(list(view.lines))]
         elements = []
         if view.kind in (NoticeKind.REMINDER, NoticeKind.ACKNOWLEDGE_OVERDUE) and view.escalation_id:
             elements.append(
@@ -246,16 +233,19 @@ class SlackRenderer:
             label = "Route to a board" if view.kind == NoticeKind.TRIAGE else "Re-route"
             elements.append(button(EscalationAction.ROUTE, label, str(view.issue_id), "primary"))
         if elements:
-            blocks.append(ActionsBlock(block_id=f"notice:{view.kind.value}", elements=elements))
-        return body(f"{view.heading}", blocks)
+            blocks.append(kit.actions(f"notice:{view.kind.value}", elements))
+        return view.heading, blocks
 
     def digest(self, view: DigestView) -> dict:
-        blocks: list[Block] = [
-            header(f"Before the {view.meeting}"),
-            context(f"{escape(view.board)} meets {view.when}. Pending escalations for the board:"),
+        return body(*self.digest_blocks(view))
+
+    def digest_blocks(self, view: DigestView) -> tuple[str, list[kit.Spec]]:
+        blocks: list[kit.Spec] = [
+            kit.header(f"Before the {view.meeting}"),
+            kit.context(f"{escape(view.board)} meets {view.when}. Pending escalations for the board:"),
         ]
         if not view.items:
-            blocks.append(section("Nothing is pending for this board. :tada:"))
+            blocks.append(kit.section("Nothing is pending for this board. :tada:"))
         lines = []
         for item in view.items:
             flag = " :rotating_light: *overdue*" if item.overdue else ""
@@ -264,7 +254,7 @@ class SlackRenderer:
                 f"respond by {item.respond_by}{flag}"
             )
         blocks.extend(packed(lines))
-        return body(f"Pending escalations before the {view.meeting}: {len(view.items)}", blocks)
+        return f"Pending escalations before the {view.meeting}: {len(view.items)}", blocks
 
 
 RENDERER = SlackRenderer()
@@ -433,7 +423,9 @@ def board_select(options: list[Option]) -> InputBlock:
 
 def _summary_block(escalation: Escalation) -> SectionBlock:
     issue = escalation.issue
-    return section(f"*{issue.reference}* · {escape(issue.title)}\nWith the {escape(escalation.board_name)}.")
+    return modal_section(
+        f"*{issue.reference}* · {escape(issue.title)}\nWith the {escape(escalation.board_name)}."
+    )
 
 
 def prepare(db, escalation_id: int, user: str, *, for_organisation: bool = False) -> Escalation:
@@ -519,7 +511,14 @@ def on_reassign(body: dict, db, client: WebClient) -> None:
         text_input("reason", "Why it belongs there", max_length=1000),
     ]
     if escalation.issue.sensitive:
-        blocks.insert(1, context(":lock: Safeguarding-sensitive: only private boards are offered."))
+        blocks.insert(
+            1,
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text=":lock: Safeguarding-sensitive: only private boards are offered.")
+                ]
+            ),
+        )
     metadata = {"escalation_id": escalation.id, "channel": _channel(body)}
     view = _modal(EscalationCallback.REASSIGN, "Re-assign", "Re-assign", blocks, metadata)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -536,7 +535,7 @@ def on_escalate(body: dict, db, client: WebClient) -> None:
     parent = escalation.rungs[escalation.rung + 1]["name"]
     blocks: list[Block] = [
         _summary_block(escalation),
-        section(f"It goes up to the *{escape(parent)}*, with its history."),
+        modal_section(f"It goes up to the *{escape(parent)}*, with its history."),
         text_input("reason", "Why it needs the next board up", max_length=1000),
     ]
     metadata = {"escalation_id": escalation.id, "channel": _channel(body)}
@@ -603,7 +602,7 @@ def on_route(body: dict, db, client: WebClient) -> None:
     live = flows.live_escalation(db, issue.id)
     options = board_options(db, exclude=live.board_id if live else None, private_only=issue.sensitive)
     blocks: list[Block] = [
-        section(
+        modal_section(
             f"*{issue.reference}* · {escape(issue.title)}"
             + (f"\nNow with the {escape(live.board_name)}." if live else "\nNo board has it yet.")
         ),
@@ -724,9 +723,9 @@ def show_history(ack: Ack, text: str, command: dict, context: BoltContext, **_: 
         reply(ack, "Which item? Type `/linkedup history LU-2026-0042`.")
         return
     found = flows.history(context["db"], reference=reference, viewer=command["user_id"])
-    blocks: list[Block] = [
-        header(f"History of {found.reference}"),
-        section(
+    blocks: list[kit.Spec] = [
+        kit.header(f"History of {found.reference}"),
+        kit.section(
             f"*{escape(found.title)}*\nFrom {escape(found.organisation)} · status *{found.status}*"
             + (f" · with the {escape(found.board)}" if found.board else "")
         ),
@@ -747,19 +746,19 @@ def show_agenda(ack: Ack, command: dict, context: BoltContext, **_: object) -> N
     reply(ack, payload["text"], payload["blocks"])
 
 
-def agenda_blocks(draft: agenda_domain.Agenda) -> list[Block]:
-    blocks: list[Block] = [header("Issues and challenges — draft")]
+def agenda_blocks(draft: agenda_domain.Agenda) -> list[kit.Spec]:
+    blocks: list[kit.Spec] = [kit.header("Issues and challenges — draft")]
     facts = f"Raised since {describe(draft.since)}: *{draft.items}* items, *{draft.overdue}* overdue"
     if draft.meeting:
         facts = f"For the {escape(draft.meeting)}\n" + facts
-    blocks.append(context(facts))
+    blocks.append(kit.context(facts))
     if draft.themes:
         blocks.extend(
             packed([f"*{escape(t.theme)}*: {escape(agenda_domain.theme_summary(t))}" for t in draft.themes])
         )
     else:
-        blocks.append(section("No issues were raised in this period."))
-    blocks.append(DividerBlock())
+        blocks.append(kit.section("No issues were raised in this period."))
+    blocks.append(kit.divider())
     if draft.systemic:
         lines = ["*Systemic issues* (3+ organisations in 90 days)"]
         lines += [
@@ -768,7 +767,7 @@ def agenda_blocks(draft: agenda_domain.Agenda) -> list[Block]:
         ]
         blocks.extend(packed(lines))
     else:
-        blocks.append(context("No theme was raised by 3 or more organisations in the last 90 days."))
+        blocks.append(kit.context("No theme was raised by 3 or more organisations in the last 90 days."))
     return blocks
 
 
@@ -802,25 +801,20 @@ def show_triage(ack: Ack, command: dict, context: BoltContext, **_: object) -> N
     db = context["db"]
     flows.require_officer(db, command["user_id"], "see the triage queue")
     queue = flows.triage_queue(db)
-    blocks: list[Block] = [
-        header(f"Triage: {len(queue)} item{'s' if len(queue) != 1 else ''} without a board")
+    blocks: list[kit.Spec] = [
+        kit.header(f"Triage: {len(queue)} item{'s' if len(queue) != 1 else ''} without a board")
     ]
     for issue in queue[:20]:
         blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=clip(
-                        f"*{issue.reference}* · {escape(issue.title)}\n{escape(issue.organisation.name)}",
-                        SECTION_MAX,
-                    )
-                ),
-                accessory=button(EscalationAction.ROUTE, "Route", str(issue.id), "primary"),
+            kit.section_with_button(
+                f"*{issue.reference}* · {escape(issue.title)}\n{escape(issue.organisation.name)}",
+                button(EscalationAction.ROUTE, "Route", str(issue.id), "primary"),
             )
         )
     if len(queue) > 20:
-        blocks.append(context(f"…and {len(queue) - 20} more; route these first."))
+        blocks.append(kit.context(f"…and {len(queue) - 20} more; route these first."))
     if not queue:
-        blocks.append(section("Nothing waits for a board. :tada:"))
+        blocks.append(kit.section("Nothing waits for a board. :tada:"))
     payload = body(f"Triage: {len(queue)} items", blocks)
     reply(ack, payload["text"], payload["blocks"])
 
@@ -847,7 +841,7 @@ def meeting_command(ack: Ack, text: str, command: dict, context: BoltContext, **
             + (f" ({escape(m.location)})" if m.location else "")
             for m in upcoming
         ] or ["No meetings are on the calendar yet."]
-        payload = body("Coming meetings", [header("Coming meetings"), *packed(lines)])
+        payload = body("Coming meetings", [kit.header("Coming meetings"), *packed(lines)])
         reply(ack, payload["text"], payload["blocks"])
         return
     reply(ack, f"Type `/linkedup {meetings.USAGE}` or `/linkedup meeting list`.")

@@ -16,6 +16,7 @@ from escalations.agenda import draft_agenda, render_text
 from escalations.digest import send_digests
 from escalations.meetings import add_meeting, parse_meeting
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
+from handlers.escalation_blocks import render as render_blocks
 from handlers.escalations import RENDERER, SlackRenderer, agenda_blocks
 from models import Escalation, EscalationEvent, Meeting, OutboxMessage
 from models.base import utcnow
@@ -78,7 +79,7 @@ def test_agenda_groups_items_since_the_last_meeting_and_flags_systemic_themes(db
     assert "Funding: 3 items from 2 organisations" in printed
     assert "(+1 safeguarding-sensitive, not listed)" in printed
     assert "Systemic issues (3+ organisations in 90 days):" in printed
-    blocks = [b.to_dict() for b in agenda_blocks(draft)]
+    blocks = render_blocks(agenda_blocks(draft))
     assert len(blocks) <= 50
 
 
@@ -331,4 +332,3 @@ def test_a_digest_of_two_hundred_items_and_long_notices_fit():
         )
     )
     assert len(notice["blocks"]) <= 50
-
