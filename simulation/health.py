@@ -1,0 +1,323 @@
+"""The network's health figures, counted from what is stored (issues, escalations and their history,
+the outbox, returns, bulletin reports) for the issues raised in a window.
+
+- routed without the officer: of the issues routed or sent to triage, those whose first routing was
+  the rules' own (not the officer's triage queue);
+- answered within timeframe: of the routed issues whose first respond-by date has passed (or that
+  were answered), those answered by that date — the promise the first board made;
+- escalated on breach: of the board turns whose respond-by passed without an answer while the board
+  held the item, those that moved up the ladder (the rest were at the top: the officer is alerted);
+- answers delivered back: of the answers boards gave, those whose direct message reached someone in
+  the organisation (the outbox says so);
+- returns coverage: per month, the services expected to send a waiting-list return (organisations in
+  the network by the end of the month it was due, not declined) that sent one;
+- bulletin open rate: unique opens over delivered emails, pooled over the bulletins' latest
+  reports, against the network's benchmark.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bulletins.config import bulletin_config, month_start
+from bulletins.performance import latest_report
+from models.bulletins import Bulletin
+from models.escalations import Escalation, EscalationEvent, EscalationState
+from models.issues import Issue
+from models.joining import JoinRequest, RequestKind
+from models.network import Organisation, OrganisationStatus, Service
+from models.outbox import OutboxMessage, OutboxStatus
+from models.returns import WaitingListReturn
+
+LONDON = ZoneInfo("Europe/London")
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Share:
+    count: int
+    total: int
+
+    @property
+    def value(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+    def words(self) -> str:
+        if not self.total:
+            return "— (nothing to count yet)"
+        return f"{self.count / self.total:.0%} ({self.count} of {self.total})"
+
+
+@dataclass(frozen=True)
+class MonthCoverage:
+    period: date  # the month the return is for
+    returned: int
+    expected: int
+    complete: bool  # False while the month it is due in has not ended
+
+    @property
+    def share(self) -> Share:
+        return Share(self.returned, self.expected)
+
+
+@dataclass(frozen=True)
+class HealthFigures:
+    since: datetime
+    until: datetime
+    issues: int
+    routed_without_officer: Share
+    answered_within_timeframe: Share
+    escalated_on_breach: Share
+    breaches_at_top: int
+    answers_delivered: Share
+    returns_coverage: list[MonthCoverage] = field(default_factory=list)
+    bulletins: int = 0
+    bulletin_open_rate: float | None = None
+    benchmark_open_rate: float = 0.203
+    # What the simulation did to get here (filled in by `simulate_year`; empty for real data).
+    activity: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """The figures as the officer would read them out."""
+        start = self.since.astimezone(LONDON).strftime("%-d %b %Y")
+        end = self.until.astimezone(LONDON).strftime("%-d %b %Y")
+        lines = [
+            f"Network health, {start} to {end} ({self.issues} issues raised)",
+            f"  Routed without the officer:        {self.routed_without_officer.words()}",
+            f"  Answered within the timeframe:     {self.answered_within_timeframe.words()}",
+            f"  Escalated on breach:               {self.escalated_on_breach.words()}"
+            + (
+                f"; {self.breaches_at_top} at the top of the ladder (officer alerted)"
+                if self.breaches_at_top
+                else ""
+            ),
+            f"  Answers delivered to organisation: {self.answers_delivered.words()}",
+            "  Waiting-list returns coverage:",
+        ]
+        for month in self.returns_coverage:
+            label = month.period.strftime("%b %Y")
+            note = "" if month.complete else " (so far)"
+            lines.append(f"    {label:<9} {month.share.words()}{note}")
+        if not self.returns_coverage:
+            lines.append("    — (no month due yet)")
+        if self.bulletin_open_rate is None:
+            lines.append(
+                "  Bulletin open rate: — (no bulletin reported yet); "
+                f"benchmark {self.benchmark_open_rate:.1%}"
+            )
+        else:
+            gap = (self.bulletin_open_rate - self.benchmark_open_rate) * 100
+            lines.append(
+                f"  Bulletin open rate: {self.bulletin_open_rate:.1%} over {self.bulletins} bulletins "
+                f"vs benchmark {self.benchmark_open_rate:.1%} ({gap:+.1f} points)"
+            )
+        return lines
+
+
+def _month(moment: datetime) -> date:
+    local = moment.astimezone(LONDON)
+    return date(local.year, local.month, 1)
+
+
+def _shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _start_utc(month: date) -> datetime:
+    return month_start(f"{month.year:04d}-{month.month:02d}")
+
+
+def network_health(
+    session: Session, *, since: datetime, until: datetime, simulated: bool | None = None
+) -> HealthFigures:
+    """The health figures for issues raised (and months due) in [since, until).
+
+    `simulated=True` counts only what a simulation made, `False` only real records, None both.
+    """
+    issue_filter = [Issue.created_at >= since, Issue.created_at < until]
+    if simulated is not None:
+        issue_filter.append(Issue.simulated.is_(simulated))
+    issue_ids = list(session.scalars(select(Issue.id).where(*issue_filter)))
+    wanted = set(issue_ids)
+
+    events = (
+        session.execute(
+            select(
+                EscalationEvent.issue_id,
+                EscalationEvent.kind,
+                EscalationEvent.actor,
+                EscalationEvent.at,
+                EscalationEvent.detail,
+            )
+            .join(Issue, Issue.id == EscalationEvent.issue_id)
+            .where(*issue_filter, EscalationEvent.kind.in_(("routed", "triaged", "responded")))
+            .order_by(EscalationEvent.at, EscalationEvent.id)
+        ).all()
+        if wanted
+        else []
+    )
+    first_route: dict[int, tuple[str, str]] = {}
+    first_answer: dict[int, datetime] = {}
+    answers: list[list[str]] = []
+    for issue_id, kind, actor, at, detail in events:
+        if kind in ("routed", "triaged"):
+            first_route.setdefault(issue_id, (kind, actor))
+        else:
+            first_answer.setdefault(issue_id, at)
+            answers.append([key for key in (detail or {}).get("messages", []) if ":answer:" in key])
+    automatic = sum(1 for kind, actor in first_route.values() if kind == "routed" and actor == SYSTEM)
+
+    turns = (
+        session.execute(
+            select(
+                Escalation.issue_id,
+                Escalation.id,
+                Escalation.started_at,
+                Escalation.respond_by,
+                Escalation.responded_at,
+                Escalation.closed_at,
+                Escalation.state,
+                Escalation.rung,
+                Escalation.ladder,
+            )
+            .join(Issue, Issue.id == Escalation.issue_id)
+            .where(*issue_filter)
+            .order_by(Escalation.started_at, Escalation.id)
+        ).all()
+        if wanted
+        else []
+    )
+    first_turn: dict[int, datetime] = {}
+    breaches = moved_up = at_top = 0
+    for issue_id, _id, _started, respond_by, responded_at, closed_at, state, rung, ladder in turns:
+        first_turn.setdefault(issue_id, respond_by)
+        if respond_by >= until:
+            continue
+        answered_in_time = responded_at is not None and responded_at <= respond_by
+        held_at_deadline = closed_at is None or closed_at >= respond_by
+        if answered_in_time or not held_at_deadline:
+            continue
+        breaches += 1
+        if EscalationState(state) == EscalationState.ESCALATED:
+            moved_up += 1
+        elif rung >= len((ladder or {}).get("rungs", [])) - 1:
+            at_top += 1
+    due = within = 0
+    for issue_id, respond_by in first_turn.items():
+        answered = first_answer.get(issue_id)
+        if answered is None and respond_by >= until:
+            continue
+        due += 1
+        if answered is not None and answered <= respond_by:
+            within += 1
+
+    keys = [key for group in answers for key in group]
+    sent = set()
+    if keys:
+        for chunk in range(0, len(keys), 500):
+            sent.update(
+                session.scalars(
+                    select(OutboxMessage.key).where(
+                        OutboxMessage.key.in_(keys[chunk : chunk + 500]),
+                        OutboxMessage.status == OutboxStatus.SENT,
+                    )
+                )
+            )
+    delivered = sum(1 for group in answers if any(key in sent for key in group))
+
+    config = bulletin_config(session)
+    open_rate, reported = _bulletin_rate(session, since, until, simulated)
+    return HealthFigures(
+        since=since,
+        until=until,
+        issues=len(issue_ids),
+        routed_without_officer=Share(automatic, len(first_route)),
+        answered_within_timeframe=Share(within, due),
+        escalated_on_breach=Share(moved_up, breaches),
+        breaches_at_top=at_top,
+        answers_delivered=Share(delivered, len(answers)),
+        returns_coverage=returns_coverage(session, since=since, until=until, simulated=simulated),
+        bulletins=reported,
+        bulletin_open_rate=open_rate,
+        benchmark_open_rate=config.benchmark_open_rate,
+    )
+
+
+def _bulletin_rate(
+    session: Session, since: datetime, until: datetime, simulated: bool | None
+) -> tuple[float | None, int]:
+    query = select(Bulletin).where(
+        Bulletin.sent_at.is_not(None), Bulletin.sent_at >= since, Bulletin.sent_at < until
+    )
+    if simulated is not None:
+        query = query.where(Bulletin.simulated.is_(simulated))
+    opens = delivered = count = 0
+    for bulletin in session.scalars(query):
+        report = latest_report(bulletin)
+        if report is None or report.delivered <= 0:
+            continue
+        count += 1
+        opens += report.unique_opens
+        delivered += report.delivered
+    return (opens / delivered if delivered else None), count
+
+
+def returns_coverage(
+    session: Session, *, since: datetime, until: datetime, simulated: bool | None = None
+) -> list[MonthCoverage]:
+    """Per month whose return fell due in the window: services that sent it, of those expected."""
+    organisations = select(Organisation.id).where(Organisation.status != OrganisationStatus.DECLINED)
+    if simulated is not None:
+        organisations = organisations.where(Organisation.simulated.is_(simulated))
+    services = session.execute(
+        select(Service.id, Service.organisation_id).where(Service.organisation_id.in_(organisations))
+    ).all()
+    # Organisations registered through the join form count from their registration; those in the
+    # network file were members from the start.
+    joined: dict[int, datetime] = {}
+    for organisation_id, created in session.execute(
+        select(JoinRequest.organisation_id, JoinRequest.created_at).where(
+            JoinRequest.kind == RequestKind.REGISTER
+        )
+    ):
+        joined[organisation_id] = min(created, joined.get(organisation_id, created))
+    first_due = _month(since)  # the first month a return fell due in
+    last_due = _month(until - timedelta(microseconds=1))
+    months = []
+    month = first_due
+    while month <= last_due:
+        months.append(month)
+        month = _shift(month, 1)
+    periods = [_shift(m, -1) for m in months]
+    sent: dict[date, set[int]] = defaultdict(set)
+    if periods:
+        for service_id, period in session.execute(
+            select(WaitingListReturn.service_id, WaitingListReturn.period).where(
+                WaitingListReturn.period >= periods[0], WaitingListReturn.period <= periods[-1]
+            )
+        ):
+            sent[period].add(service_id)
+    coverage = []
+    for due_month, period in zip(months, periods, strict=True):
+        due_end = _start_utc(_shift(due_month, 1))
+        expected = {
+            service_id
+            for service_id, organisation_id in services
+            if organisation_id not in joined or joined[organisation_id] < min(due_end, until)
+        }
+        coverage.append(
+            MonthCoverage(
+                period=period,
+                returned=len(expected & sent[period]),
+                expected=len(expected),
+                complete=due_end <= until,
+            )
+        )
+    return coverage
