@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models import audit, fields
 from models.base import Base, Timestamps, UTCDateTime, enum_column, utcnow
+from models.db import take_write_lock
 from models.errors import ValidationError
 from models.joining import submitting_organisation
 from models.network import Network, Organisation, OrganisationStatus, Service
@@ -283,10 +284,13 @@ def _service_of(session: Session, organisation: Organisation, service: object, e
 
 
 def _existing(session: Session, service_id: int, period: date) -> WaitingListReturn | None:
+    """The month's return, locked until commit so two resubmissions cannot both take revision N+1."""
+    take_write_lock(session)
     return session.scalar(
-        select(WaitingListReturn).where(
-            WaitingListReturn.service_id == service_id, WaitingListReturn.period == period
-        )
+        select(WaitingListReturn)
+        .where(WaitingListReturn.service_id == service_id, WaitingListReturn.period == period)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 
