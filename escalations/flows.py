@@ -12,6 +12,7 @@ state and nothing happens twice.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -116,34 +117,73 @@ def flush_or_moved_on(session: Session, escalation: Escalation) -> None:
         raise MovedOn(state_in_words(fresh) if fresh else "That escalation no longer exists.") from None
 
 
-def write_rows(session: Session, rows: list[Escalation], columns: tuple[str, ...], *, now: datetime) -> None:
-    """Save changes to these columns of many escalations in one executemany UPDATE.
+def write_rows(session: Session, items: list[tuple[Escalation, dict]], *, now: datetime) -> None:
+    """Save new column values ((row, {column: value}), all with the same columns) in one executemany.
 
     The ORM writes versioned rows one statement each, so a sweep batch of a thousand would be a
     thousand round trips. Each row is matched on its version (and the version bumped, so a stale
-    modal sees the change); a row another transaction changed first raises StaleDataError.
+    modal sees the change); a row another transaction changed first raises StaleDataError. The
+    values are then set on the objects as committed, without marking them changed.
     """
-    if not rows:
+    if not items:
         return
-    table = Escalation.__table__
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
-        .values(
-            **{column: bindparam(column) for column in columns}, version=table.c.version + 1, updated_at=now
+    columns = tuple(items[0][1])
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement for the batch: the new values travel as arrays and are joined on id + version.
+        arrays = ", ".join(f"CAST(:{c} AS {COLUMN_TYPES[c]}[])" for c in columns)
+        statement = text(
+            f"UPDATE escalations AS e SET {', '.join(f'{c} = v.{c}' for c in columns)}, "
+            "version = e.version + 1, updated_at = :now "
+            f"FROM unnest(CAST(:row_id AS integer[]), CAST(:row_version AS integer[]), {arrays}) "
+            f"AS v(row_id, row_version, {', '.join(columns)}) "
+            "WHERE e.id = v.row_id AND e.version = v.row_version"
         )
-    )
-    params = [{"row_id": r.id, "row_version": r.version, **{c: getattr(r, c) for c in columns}} for r in rows]
-    result = session.connection().execute(statement, params)
-    if session.get_bind().dialect.supports_sane_multi_rowcount and result.rowcount != len(params):
-        raise StaleDataError(
-            f"updated {result.rowcount} of {len(params)} escalations: another change came first"
+        params = {
+            "now": now,
+            "row_id": [row.id for row, _ in items],
+            "row_version": [row.version for row, _ in items],
+            **{c: [_plain(values[c]) for _, values in items] for c in columns},
+        }
+        rowcount = session.connection().execute(statement, params).rowcount
+        expected = len(items)
+    else:
+        table = Escalation.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
+            .values(
+                **{column: bindparam(column) for column in columns},
+                version=table.c.version + 1,
+                updated_at=now,
+            )
         )
-    for row in rows:
-        for column in columns:
-            set_committed_value(row, column, getattr(row, column))
+        params = [{"row_id": row.id, "row_version": row.version, **values} for row, values in items]
+        result = session.connection().execute(statement, params)
+        rowcount = result.rowcount if session.get_bind().dialect.supports_sane_multi_rowcount else len(items)
+        expected = len(params)
+    if rowcount != expected:
+        raise StaleDataError(f"updated {rowcount} of {expected} escalations: another change came first")
+    for row, values in items:
+        for column, value in values.items():
+            set_committed_value(row, column, value)
         set_committed_value(row, "version", row.version + 1)
         set_committed_value(row, "updated_at", now)
+
+
+COLUMN_TYPES = {
+    "reminders_sent": "integer",
+    "snoozed_until": "timestamptz",
+    "next_step": "varchar",
+    "next_step_at": "timestamptz",
+    "officer_alerted_at": "timestamptz",
+    "state": "varchar",
+    "closed_at": "timestamptz",
+}
+
+
+def _plain(value):
+    """An enum member as its stored string (the arrays are passed as plain SQL values)."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def may_act_for_board(session: Session, escalation: Escalation, slack_user_id: str) -> bool:
@@ -819,7 +859,11 @@ def move_all(
         escalation.closed_at = now
         clear_schedule(escalation)
     try:
-        write_rows(session, [m.escalation for m in moves], MOVE_COLUMNS, now=now)
+        write_rows(
+            session,
+            [(m.escalation, {c: getattr(m.escalation, c) for c in MOVE_COLUMNS}) for m in moves],
+            now=now,
+        )
     except StaleDataError:
         first = moves[0].escalation.id
         session.rollback()

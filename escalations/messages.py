@@ -17,11 +17,12 @@ card always ends at the latest state.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,8 +59,8 @@ def card_update_key(escalation_id: int, version: int) -> str:
 def enqueue_rows(session: Session, rows: Iterable[dict]) -> list[str]:
     """Queue outbox rows ({key, method, payload}); keys already queued are left as they are.
 
-    One `INSERT … ON CONFLICT (key) DO NOTHING` for the lot: idempotent, safe against a
-    concurrent writer of the same key, and fast for the sweep's batches.
+    `INSERT … ON CONFLICT (key) DO NOTHING`, executed for the lot at once: idempotent, safe against
+    a concurrent writer of the same key, and fast for the sweep's batches.
     """
     rows = [dict(row) for row in rows]
     if not rows:
@@ -70,10 +71,53 @@ def enqueue_rows(session: Session, rows: Iterable[dict]) -> list[str]:
         row.setdefault("attempts", 0)
         row.setdefault("next_attempt_at", now)
         row.setdefault("created_at", now)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
+    insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
     session.execute(statement, rows)
     return [row["key"] for row in rows]
+
+
+def insert_events(session: Session, rows: list[dict]) -> None:
+    """Add many history lines at once (as `unnest` arrays on PostgreSQL, executemany elsewhere)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(EscalationEvent.__table__), rows)
+        return
+    columns = (
+        "issue_id",
+        "escalation_id",
+        "at",
+        "actor",
+        "kind",
+        "from_state",
+        "to_state",
+        "from_board",
+        "to_board",
+    )
+    types = (
+        "integer",
+        "integer",
+        "timestamptz",
+        "varchar",
+        "varchar",
+        "varchar",
+        "varchar",
+        "varchar",
+        "varchar",
+    )
+    arrays = ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(columns, types, strict=True))
+    session.execute(
+        text(
+            f"INSERT INTO escalation_events ({', '.join(columns)}, detail) "
+            f"SELECT {', '.join(columns)}, d::json "
+            f"FROM unnest({arrays}, CAST(:detail AS text[])) AS r({', '.join(columns)}, d)"
+        ),
+        {
+            **{column: [row[column] for row in rows] for column in columns},
+            "detail": [json.dumps(row["detail"]) for row in rows],
+        },
+    )
 
 
 def dm_row(key: str, user: str, body: dict) -> dict:

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ARRAY, Integer, any_, cast, select
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.orm import Session, joinedload
 
 from escalations.flows import (
     lock_database_for_write,
@@ -37,6 +38,7 @@ from escalations.messages import (
     dm_row,
     enqueue_rows,
     history_lines,
+    insert_events,
     officers,
 )
 from escalations.ports import Renderer
@@ -156,17 +158,25 @@ def sweep_due(
     ids = claim(session, now=now, limit=limit, only=only)
     if not ids:
         return report
-    rows = session.scalars(
-        select(Escalation)
-        .where(Escalation.id.in_(ids))
-        .options(
-            selectinload(Escalation.issue).selectinload(Issue.organisation),
-            selectinload(Escalation.issue).selectinload(Issue.theme),
-            selectinload(Escalation.board),
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = Escalation.id == any_(cast(array(ids), ARRAY(Integer)))  # one parameter, not 500
+    else:
+        chosen = Escalation.id.in_(ids)
+    rows = (
+        session.scalars(
+            select(Escalation)
+            .where(chosen)
+            .options(
+                joinedload(Escalation.issue).joinedload(Issue.organisation),
+                joinedload(Escalation.issue).joinedload(Issue.theme),
+                joinedload(Escalation.board),
+            )
+            .order_by(Escalation.next_step_at, Escalation.id)
+            .execution_options(populate_existing=True)
         )
-        .order_by(Escalation.next_step_at, Escalation.id)
-        .execution_options(populate_existing=True)
-    ).all()
+        .unique()
+        .all()
+    )
     report.claimed = len(rows)
     officer_ids: list[str] | None = None
     outbox: list[dict] = []
@@ -179,8 +189,12 @@ def sweep_due(
     histories = history_lines(session, needs_history) if needs_history else {}
     working = in_working_hours(now)
 
-    for escalation in rows:
+    drafts: list[Draft] = []
+    for row in rows:
+        escalation = Draft(row)
         step = due_step(escalation, now)
+        if step != NextStep.RESPOND_OVERDUE:
+            drafts.append(escalation)
         if step is None:
             _reschedule(escalation, now)
             report.idle += 1
@@ -191,7 +205,7 @@ def sweep_due(
             report.deferred += 1
             continue
         if step == NextStep.RESPOND_OVERDUE:
-            moves.append(overdue_move(escalation))
+            moves.append(overdue_move(row))
             report.escalated += 1
             continue
         if step == NextStep.ALERT_OFFICER:
@@ -215,11 +229,10 @@ def sweep_due(
                 report.reminders += 1
         if step == NextStep.ACKNOWLEDGE_OVERDUE:
             report.acknowledge_overdue += 1
-            cards.append((escalation, events[-1]))
+            cards.append((row, events[-1]))
         _advance(escalation, step, now)
 
-    moving = {move.escalation.id for move in moves}
-    write_schedules(session, [r for r in rows if r.id not in moving], now=now)
+    write_schedules(session, drafts, now=now)
     # Up the ladder, all at once.
     moved_rows, _ = move_all(session, moves, now=now, render=render)
     outbox.extend(moved_rows)
@@ -229,8 +242,7 @@ def sweep_due(
         outbox.append(card)
         line.detail = {**line.detail, "messages": [*line.detail.get("messages", []), card["key"]]}
     report.messages.extend(enqueue_rows(session, outbox))
-    if events:
-        session.execute(insert(EscalationEvent.__table__), [_event_row(e) for e in events])
+    insert_events(session, [_event_row(e) for e in events])
     session.flush()
     return report
 
@@ -238,9 +250,35 @@ def sweep_due(
 SCHEDULE_COLUMNS = ("reminders_sent", "snoozed_until", "next_step", "next_step_at", "officer_alerted_at")
 
 
-def write_schedules(session: Session, rows: list[Escalation], *, now: datetime) -> None:
+class Draft:
+    """An escalation's new schedule, kept beside it: reads fall through to the row, writes stay here.
+
+    The sweep decides a whole batch first and then writes it with one statement; the rows
+    themselves are never marked changed, so the ORM has nothing to flush for them.
+    """
+
+    __slots__ = ("changes", "row")
+
+    def __init__(self, row: Escalation):
+        object.__setattr__(self, "row", row)
+        object.__setattr__(self, "changes", {})
+
+    def __getattr__(self, name: str):
+        changes = object.__getattribute__(self, "changes")
+        if name in changes:
+            return changes[name]
+        return getattr(object.__getattribute__(self, "row"), name)
+
+    def __setattr__(self, name: str, value) -> None:
+        self.changes[name] = value
+
+    def values(self) -> dict:
+        return {column: getattr(self, column) for column in SCHEDULE_COLUMNS}
+
+
+def write_schedules(session: Session, drafts: list[Draft], *, now: datetime) -> None:
     """Save the sweep's schedule changes to these (locked) rows in one executemany UPDATE."""
-    write_rows(session, rows, SCHEDULE_COLUMNS, now=now)
+    write_rows(session, [(draft.row, draft.values()) for draft in drafts], now=now)
 
 
 def _event_row(line: EscalationEvent) -> dict:
@@ -426,7 +464,7 @@ def _alert_officer(
     escalation.next_step = None
     escalation.next_step_at = None
     events.append(_event(escalation, "officer_alerted", now, {"officers": officer_ids, "messages": keys}))
-    cards.append((escalation, events[-1]))
+    cards.append((escalation.row, events[-1]))
 
 
 def _follow_up(
