@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "bot.commands.bulletin",
     "bot.commands.escalations",
     "bot.commands.report",
+    "bot.commands.simulate",
 )
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulletins.articles import decide_article, pending_articles, submit_article
@@ -83,8 +84,8 @@ SWEEP_TIMES = (time(9, 5), time(18, 5))
 # Events after which new escalations may exist (routing, approval, the sweep's climb, a board's move).
 ACTIVE_STATUSES = (IssueStatus.RECEIVED, IssueStatus.ACKNOWLEDGED, IssueStatus.ANSWERED)
 STARTS_ESCALATIONS = frozenset({"raise", "decide", "officer_route", "sweep", "reassign", "escalate"})
-ISSUES_PER_ORGANISATION_DAY = 0.055
-ARTICLES_PER_DAY = 0.6
+ISSUES_PER_ORGANISATION_DAY = 0.04
+ARTICLES_PER_DAY = 0.5
 FEEDBACK_PER_DAY = 0.08
 ARTICLE_LAST_DAY = 20
 SIM_USER_PREFIX = "U0SIM"
@@ -106,6 +107,7 @@ class OrganisationState:
     return_habit: float
     issue_rate: float
     waiting: dict[int, float] = field(default_factory=dict)
+    colleague_expected: bool = False  # a second member will ask to join
 
 
 @dataclass(order=True)
@@ -340,7 +342,6 @@ class Simulation:
             self.push(at_london(day, time(10, 0)), "remind", day)
         if day.day == self.compile_day:
             self.push(at_london(day, time(7, 0)), "compile", month_of(at_london(day, time(12, 0))))
-        self.push(at_london(day, time(23, 55)), "deliver_outbox")
         if not working:
             return
         self.push(at_london(day, time(9, 30)) + timedelta(minutes=self.rng.randint(0, 45)), "officer_round")
@@ -386,6 +387,7 @@ class Simulation:
         )
         self.push(decide_at, "decide", request.id, joiner.declined_reason)
         if joiner.declined_reason is None and self.rng.random() < 0.5:
+            self.organisations[organisation.id].colleague_expected = True
             self.push(self.now + timedelta(days=self.rng.randint(14, 60)), "join_existing", organisation.id)
 
     def _join_existing(self, session: Session, organisation_id: int) -> None:
@@ -428,14 +430,14 @@ class Simulation:
             ):
                 self._after_routing(routed)
 
-    def _deliver_outbox(self, session: Session) -> None:
-        """The outbox worker's day: everything queued is delivered (as Slack answers it)."""
-        self.slack.deliver(session, now=self.now)
-
     def _leave(self, session: Session) -> None:
         """The busiest one-person organisation's worker leaves and their Slack account is deactivated:
         answers to what they raised reach nobody until a colleague joins, a few weeks later."""
-        single = [state for state in self.organisations.values() if len(state.members) == 1]
+        single = [
+            state
+            for state in self.organisations.values()
+            if len(state.members) == 1 and not state.colleague_expected
+        ]
         if not single:
             return
         open_items = dict(
@@ -449,7 +451,7 @@ class Simulation:
         user = state.members.pop()
         self.slack.deactivate(user, since=self.now)
         self.activity["members who left"] += 1
-        self.push(self.now + timedelta(days=self.rng.randint(21, 42)), "join_existing", state.id)
+        self.push(self.now + timedelta(days=self.rng.randint(42, 70)), "join_existing", state.id)
 
     # ------------------------------------------------------------------------------------ issues
     def _raise(self, session: Session, organisation_id: int) -> None:
@@ -474,7 +476,7 @@ class Simulation:
             else Urgency.ROUTINE
         )
         theme = self.themes.get(template.theme)
-        chooses_theme = theme is not None and self.rng.random() < 0.75
+        chooses_theme = theme is not None and self.rng.random() < 0.85
         raised = raise_issue(
             session,
             slack_user_id=self.rng.choice(state.members),
@@ -699,7 +701,10 @@ class Simulation:
         self.activity["escalations by a board"] += 1
 
     def _sweep(self, session: Session) -> None:
+        """The deadline sweep, then the outbox worker's delivery of what the day queued."""
         report = sweep(session, now=self.now, render=self.render)
+        if self.now.astimezone(LONDON).hour >= 18:
+            self.slack.deliver(session, now=self.now)
         self.activity["automatic escalations"] += report.escalated
         self.activity["reminders"] += report.reminders
         self.activity["officer alerts"] += report.officer_alerts
@@ -924,7 +929,14 @@ class Simulation:
 
 def check_database(session: Session) -> None:
     """A simulation writes only to a demo database holding a loaded network and nothing real."""
-    if session.scalar(select(Network.id).limit(1)) is None:
+    try:
+        network = session.scalar(select(Network.id).limit(1))
+    except (OperationalError, ProgrammingError):
+        raise SimulationRefused(
+            "The database has no tables yet: create them with `linkedup db upgrade` and load a network, "
+            "or use `linkedup simulate --demo`."
+        ) from None
+    if network is None:
         raise SimulationRefused(
             "No network is loaded: load one first (`linkedup network load network/wirral.yaml`), "
             "or use `linkedup simulate --demo`."
