@@ -443,6 +443,24 @@ def route_received_issue(
     )
 
 
+def current_routing(session: Session, issue: Issue) -> RoutingDecision | None:
+    """Where an already-routed issue stands (for answering a retried submission the same way)."""
+    base = {"issue_id": issue.id, "reference": issue.reference}
+    live = live_escalation(session, issue.id)
+    if live is not None:
+        return RoutingDecision(
+            **base,
+            kind="already_routed",
+            reason=f"already with the {live.board_name}",
+            board_id=live.board_id,
+            board_name=live.board_name,
+            escalation_id=live.id,
+        )
+    if _has_event(session, issue.id, "triaged"):
+        return RoutingDecision(**base, kind="triage", reason="in the officer's triage queue")
+    return None
+
+
 def route_pending_issues_of(
     session: Session, organisation: Organisation, *, now: datetime, render: Renderer
 ) -> list[RoutingDecision]:

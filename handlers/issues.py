@@ -13,7 +13,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalations.flows import RoutingDecision, current_routing, route_received_issue
 from handlers.commands import subcommand
+from handlers.escalations import RENDERER
 from handlers.forms import (
     form_values,
     metadata,
@@ -27,6 +29,7 @@ from handlers.ids import Shortcut
 from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
 from handlers.issue_form import issue_modal, mention_offer, message_link, plain_text_of, without_mention
 from handlers.layout import escape
+from models.base import utcnow
 from models.deliveries import claim_delivery, find_delivery
 from models.intake import IssueSource, RaisedIssue, raise_issue
 from models.joining import submitting_organisation
@@ -186,15 +189,18 @@ def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None
         source_link=meta.get("link"),
         delivery_key=submission_key(view),
     )
-    # Routing hook: a new issue (not raised.duplicate_delivery) of an approved organisation is
-    # routed here, in this transaction; issues of pending organisations stay unrouted.
-    headline, details = issue_receipt(raised)
+    if raised.duplicate_delivery:
+        routed = current_routing(db, raised.issue)
+    else:
+        # Same transaction: the issue and its escalation card are stored together or not at all.
+        routed = route_received_issue(db, raised.issue, now=utcnow(), render=RENDERER)
+    headline, details = issue_receipt(raised, routed)
     send_receipt(db, user=user, reference=raised.issue.reference, headline=headline, details=details)
     db.commit()
     ack(response_action="update", view=receipt_view("Issue received", headline, details))
 
 
-def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
+def issue_receipt(raised: RaisedIssue, routed: RoutingDecision | None = None) -> tuple[str, list[str]]:
     """The reference and a one-line summary, then what happens next."""
     issue = raised.issue
     headline = f":white_check_mark: Thanks — your issue is *{issue.reference}*: “{escape(issue.title)}”."
@@ -214,6 +220,10 @@ def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
         details.append(
             "Safeguarding-sensitive: only the safeguarding board sees it, and it is never published."
         )
+    if routed is not None and routed.board_name:
+        details.append(f"Sent to the {escape(routed.board_name)}, who will acknowledge it.")
+    elif routed is not None and routed.kind == "triage":
+        details.append("The development officer will choose the board that takes it.")
     details.append("Quote the reference to follow it up; `/linkedup status` shows where it stands.")
     return headline, details
 

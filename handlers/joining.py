@@ -9,7 +9,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalations.flows import route_pending_issues_of
 from handlers.commands import subcommand
+from handlers.escalations import RENDERER
 from handlers.forms import (
     form_values,
     metadata,
@@ -32,6 +34,7 @@ from handlers.join_form import (
     request_summary,
 )
 from handlers.layout import escape, option
+from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound
 from models.joining import (
     Decision,
@@ -239,7 +242,9 @@ def after_decision(
             method="dm",
             payload={"user": request.slack_user_id, "text": applicant_message(request)},
         )
-        # Routing hook: when a registration is approved, the organisation's held issues are routed here.
+        if request.kind == RequestKind.REGISTER and request.status == RequestStatus.APPROVED:
+            # Issues raised while the organisation awaited approval go to their boards now.
+            route_pending_issues_of(db, request.organisation, now=utcnow(), render=RENDERER)
     if channel and ts:
         enqueue(
             db,
