@@ -70,6 +70,20 @@ class Escalation(Timestamps, Base):
             postgresql_where=text("next_step_at IS NOT NULL"),
         ),
         Index("ix_escalations_board_state", "board_id", "state"),
+        # The dashboard: boards' timeliness over a recent window, and what is overdue now.
+        Index("ix_escalations_started_at", "started_at"),
+        Index(
+            "ix_escalations_open_acknowledge_by",
+            "acknowledge_by",
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
+        Index(
+            "ix_escalations_awaiting_respond_by",
+            "respond_by",
+            sqlite_where=text("state IN ('open', 'acknowledged')"),
+            postgresql_where=text("state IN ('open', 'acknowledged')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -64,6 +64,9 @@ class Issue(Timestamps, Base):
     __table_args__ = (
         Index("ix_issues_organisation_status", "organisation_id", "status"),
         Index("ix_issues_theme_created", "theme_id", "created_at"),
+        # The dashboard's newest-first list and its open-issue counts stay index scans at a million issues.
+        Index("ix_issues_created_id", "created_at", "id"),
+        Index("ix_issues_status_theme", "status", "theme_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

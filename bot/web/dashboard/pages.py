@@ -6,6 +6,8 @@ filters anything itself. Filters and page numbers that make no sense answer 400 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app, render_template, request
 
 from bot import charts
@@ -77,6 +79,7 @@ def issues(viewer: Viewer):
     filters = reporting.parse_issue_filters(session, request.args.to_dict())
     page, per_page = paging()
     listing = reporting.list_issues(session, viewer, filters, page=page, per_page=per_page)
+    window = filters.period or recent_period(now())
     return render_template(
         "dashboard/issues.html",
         viewer=viewer,
@@ -87,7 +90,20 @@ def issues(viewer: Viewer):
         boards=reporting.boards_for_filters(session),
         organisations=reporting.organisations_for_filters(session, viewer),
         states=list(reporting.STATE_CHOICES),
-        timeliness=reporting.board_timeliness(session, viewer, now=now(), period=filters.period),
+        timeliness_period=window,
+        timeliness=reporting.board_timeliness(session, viewer, now=now(), period=window),
+    )
+
+
+RECENT_DAYS = 30
+
+
+def recent_period(moment) -> reporting.Period:
+    """The last 30 days (London dates): timeliness without a chosen period, bounded so the page stays
+    fast however much history there is."""
+    today = moment.astimezone(LONDON).date()
+    return reporting.Period(
+        f"the last {RECENT_DAYS} days", today - timedelta(days=RECENT_DAYS - 1), today + timedelta(days=1)
     )
 
 
