@@ -75,6 +75,25 @@ def prepare_demo(context) -> None:
     print(f"demo network loaded from {DEMO_NETWORK_FILE.name}: {report.summary()}")
 
 
+def simulate_demo_year(context) -> None:
+    """Give a newcomer a living dashboard: a simulated year, played once per demo database."""
+    from simulation import simulate_year
+    from simulation.engine import SimulationRefused, has_simulation
+
+    with context.session_factory() as session:
+        if has_simulation(session):
+            print("demo history: the simulated year is already in this database")
+            return
+    try:
+        figures = simulate_year(context.session_factory, months=12, seed=0)
+    except SimulationRefused as refused:
+        print(f"demo history: not simulated — {refused}")
+        return
+    print("demo history: a simulated year of the network (everything in it is marked simulated)")
+    for line in figures.lines():
+        print("  " + line)
+
+
 DEMO_OFFICER = "U0OFFICER1"
 
 
@@ -100,6 +119,7 @@ def run_serve(args) -> int:
     context = build_context(settings)
     if args.demo:
         prepare_demo(context)
+        simulate_demo_year(context)
     port = _port(args.port)
     app = create_app(settings, engine=context.engine)
     print(f"Linked-up bot serving on http://{args.host}:{port}  (database: {_safe_url(settings)})")
