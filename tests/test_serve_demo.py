@@ -13,7 +13,19 @@ from pathlib import Path
 
 import pytest
 
-CREDENTIALS = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MAILCHIMP_API_KEY", "MAILCHIMP_SERVER_PREFIX", "MAILCHIMP_LIST_ID", "DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"]
+CREDENTIALS = frozenset(
+    {
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "MAILCHIMP_API_KEY",
+        "MAILCHIMP_SERVER_PREFIX",
+        "MAILCHIMP_LIST_ID",
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "PUBLIC_URL",
+    }
+)
 
 
 def _free_port() -> int:
