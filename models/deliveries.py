@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models.records import SlackDelivery
@@ -17,12 +17,18 @@ def find_delivery(session: Session, key: str) -> SlackDelivery | None:
 def claim_delivery(session: Session, *, key: str, kind: str, result: str | None) -> bool:
     """Record the key; False if another transaction claimed it first (a concurrent retry).
 
-    Uses a savepoint, so a lost race leaves the caller's transaction usable for a rollback.
+    One `INSERT … ON CONFLICT (key) DO NOTHING RETURNING id` round trip (it used to be a savepoint,
+    an insert and a release: four with the flush). A conflict is no error, so the caller's
+    transaction stays usable; on PostgreSQL a claim by a transaction still in flight makes this
+    wait for it, then answer False if it committed — the same outcome as catching the unique
+    violation, without the savepoint.
     """
-    try:
-        with session.begin_nested():
-            session.add(SlackDelivery(key=key, kind=kind, result=result))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = SlackDelivery.__table__
+    statement = (
+        insert(table)
+        .values(key=key, kind=kind, result=result)
+        .on_conflict_do_nothing(index_elements=[table.c.key])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).first() is not None
