@@ -72,18 +72,9 @@ class Escalation(Timestamps, Base):
         Index("ix_escalations_board_state", "board_id", "state"),
         # The dashboard: boards' timeliness over a recent window, and what is overdue now.
         Index("ix_escalations_started_at", "started_at"),
-        Index(
-            "ix_escalations_open_acknowledge_by",
-            "acknowledge_by",
-            sqlite_where=text("state = 'open'"),
-            postgresql_where=text("state = 'open'"),
-        ),
-        Index(
-            "ix_escalations_awaiting_respond_by",
-            "respond_by",
-            sqlite_where=text("state IN ('open', 'acknowledged')"),
-            postgresql_where=text("state IN ('open', 'acknowledged')"),
-        ),
+        # (state, deadline): what is overdue now is an index range per state, whatever the history.
+        Index("ix_escalations_state_acknowledge_by", "state", "acknowledge_by"),
+        Index("ix_escalations_state_respond_by", "state", "respond_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -66,7 +66,8 @@ class Issue(Timestamps, Base):
         Index("ix_issues_theme_created", "theme_id", "created_at"),
         # The dashboard's newest-first list and its open-issue counts stay index scans at a million issues.
         Index("ix_issues_created_id", "created_at", "id"),
-        Index("ix_issues_status_theme", "status", "theme_id"),
+        # Covers the counts by status and the open issues by theme (index-only scans).
+        Index("ix_issues_status_theme", "status", "theme_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
