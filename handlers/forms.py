@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
@@ -26,7 +27,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from handlers.intake_ids import IntakeAction, IntakeCallback
-from handlers.layout import clip
+from handlers.layout import clip, filled
 from models.deliveries import claim_delivery, find_delivery
 from models.errors import DomainError, NotRegistered
 from models.outbox import enqueue
@@ -86,7 +87,7 @@ def submission_key(view: dict) -> str:
     return f"view:{view['id']}"
 
 
-def open_modal(client: WebClient, db: Session, trigger_id: str, view: View) -> bool:
+def open_modal(client: WebClient, db: Session, trigger_id: str, view: View | dict) -> bool:
     """Open `view` at once; the same trigger delivered twice (a Slack retry) opens it only once."""
     key = f"modal:{trigger_id}"
     if find_delivery(db, key) is not None:
@@ -121,15 +122,22 @@ def notice_for(error: Exception) -> View:
     return notice_view(str(error), offer_join=isinstance(error, NotRegistered))
 
 
-def receipt_view(title: str, headline: str, details: list[str]) -> View:
-    """The modal after a successful submission: the reference first, then what was stored."""
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=clip(headline, 3000)))]
-    notes = [clip(line, 2000) for line in details if line][:10]
+def receipt_view(title: str, headline: str, details: list[str]) -> dict:
+    """The modal after a successful submission: the reference first, then what was stored.
+
+    Given as the view's dict (what `ack(response_action="update", view=…)` sends), filled from a
+    template validated once per number of detail lines; `_receipt` builds it with slack_sdk.
+    """
+    texts = [clip(title, 24), clip(headline, 3000), *[clip(line, 2000) for line in details if line][:10]]
+    return filled(("receipt", len(texts)), _receipt, texts)
+
+
+def _receipt(texts: Sequence[str]) -> View:
+    title, headline, *notes = texts
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=headline))]
     if notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line) for line in notes]))
-    return View(
-        type="modal", callback_id=IntakeCallback.RECEIPT, title=clip(title, 24), close="Done", blocks=blocks
-    )
+    return View(type="modal", callback_id=IntakeCallback.RECEIPT, title=title, close="Done", blocks=blocks)
 
 
 def send_receipt(db: Session, *, user: str, reference: str, headline: str, details: list[str]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,7 +23,7 @@ from slack_sdk.models.views import View
 
 from handlers.forms import encode_metadata
 from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
-from handlers.layout import clip, option
+from handlers.layout import OPTION_VALUE_MAX, clip, filled, option, option_label
 from models.intake import AGE_RANGES, DESCRIPTION_MAX, GROUP_MAX, TITLE_MAX, title_from
 from models.issues import Urgency
 from models.network import Organisation, OrganisationStatus, Theme
@@ -38,7 +40,45 @@ URGENCY_CHOICES = {
 }
 
 
-def issue_modal(
+@dataclass(frozen=True)
+class IssueForm:
+    """What changes from one issue form to the next, every text final (clipped to its limit).
+
+    `texts()` lists them in the order `_issue_view` uses them; the rest is the form's shape.
+    """
+
+    notes: tuple[str, ...]
+    title: str  # "" leaves the title box empty
+    description: str
+    themes: tuple[tuple[str, str], ...]  # (label, value) of each theme option
+    suggested: int | None  # index of the suggested theme among `themes`
+    hint: str
+    metadata: str
+
+    @property
+    def shape(self) -> tuple:
+        return (
+            "issue",
+            len(self.notes),
+            bool(self.title),
+            bool(self.description),
+            len(self.themes),
+            self.suggested is not None,
+        )
+
+    def texts(self) -> list[str]:
+        texts = [*self.notes]
+        texts += [text for text in (self.title, self.description) if text]
+        for label, value in self.themes:
+            texts += [label, value]
+        if self.suggested is not None:
+            texts += list(self.themes[self.suggested])
+        if self.themes:
+            texts.append(self.hint)
+        return [*texts, self.metadata]
+
+
+def issue_form(
     *,
     organisation: Organisation,
     themes: list[Theme],
@@ -47,13 +87,9 @@ def issue_modal(
     source: str,
     link: str | None = None,
     channel: str | None = None,
-) -> View:
-    """The issue form, pre-filled from `description`, with the suggested theme pre-selected."""
+) -> IssueForm:
+    """The texts of the issue form, pre-filled from `description`, the suggested theme pre-selected."""
     description = clip(description.strip(), DESCRIPTION_MAX)
-    urgency_options = {
-        u: option(label, u.value, description=hint) for u, (label, hint) in URGENCY_CHOICES.items()
-    }
-    blocks: list = []
     notes = []
     if organisation.status == OrganisationStatus.PENDING:
         notes.append(
@@ -62,8 +98,46 @@ def issue_modal(
         )
     if link:
         notes.append(f"Raised from <{link}|this message>; the link is kept with the issue.")
-    if notes:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(n, 2000)) for n in notes]))
+    shown = themes[:MAX_THEMES]
+    if suggested is not None and suggested not in shown:
+        shown = [*themes[: MAX_THEMES - 1], suggested]
+    labels = tuple(
+        (option_label(t.name, suffix=SUGGESTED if t == suggested else ""), str(t.id)[:OPTION_VALUE_MAX])
+        for t in shown
+    )
+    return IssueForm(
+        notes=tuple(clip(n, 2000) for n in notes),
+        title=title_from(description),
+        description=description,
+        themes=labels,
+        suggested=next((n for n, t in enumerate(shown) if t == suggested), None),
+        hint=(
+            "Suggested from your words: change it if another theme fits better."
+            if suggested
+            else "Leave it empty and Linked-up suggests one from your words."
+        ),
+        metadata=encode_metadata({"source": source, "link": link, "channel": channel}),
+    )
+
+
+def issue_modal(**kwargs) -> View:
+    """The issue form built with `slack_sdk.models` (validated when serialised); arguments as `issue_form`."""
+    form = issue_form(**kwargs)
+    return _issue_view(form, form.texts())
+
+
+def issue_modal_dict(**kwargs) -> dict:
+    """`issue_modal(...).to_dict()`, filled from a template validated once per shape (the fast path)."""
+    form = issue_form(**kwargs)
+    return filled(form.shape, lambda texts: _issue_view(form, texts), form.texts())
+
+
+def _issue_view(form: IssueForm, texts: Sequence[str]) -> View:
+    """The view, each text taken in turn from `texts` (the form's texts, or a template's slots)."""
+    text = iter(texts)
+    blocks: list = []
+    if form.notes:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=next(text)) for _ in form.notes]))
     blocks += [
         InputBlock(
             block_id=IssueField.TITLE,
@@ -71,7 +145,7 @@ def issue_modal(
             element=PlainTextInputElement(
                 action_id=FIELD,
                 max_length=TITLE_MAX,
-                initial_value=title_from(description) or None,
+                initial_value=next(text) if form.title else None,
                 placeholder="A short summary, e.g. Room hire costs have doubled",
             ),
         ),
@@ -82,14 +156,42 @@ def issue_modal(
                 action_id=FIELD,
                 multiline=True,
                 max_length=DESCRIPTION_MAX,
-                initial_value=description or None,
+                initial_value=next(text) if form.description else None,
                 placeholder="What is the issue or challenge, who does it affect, since when?",
             ),
         ),
     ]
-    if themes:
-        blocks.append(_theme_block(themes, suggested))
-    blocks += [
+    if form.themes:
+        options = [option(next(text), next(text)) for _ in form.themes]
+        initial = option(next(text), next(text)) if form.suggested is not None else None
+        blocks.append(
+            InputBlock(
+                block_id=IssueField.THEME,
+                label="Theme",
+                optional=True,
+                hint=next(text),
+                element=StaticSelectElement(
+                    action_id=FIELD, placeholder="Choose a theme", options=options, initial_option=initial
+                ),
+            )
+        )
+    blocks += _static_issue_blocks()
+    return View(
+        type="modal",
+        callback_id=IntakeCallback.ISSUE,
+        title="Raise an issue",
+        submit="Send",
+        close="Cancel",
+        blocks=blocks,
+        private_metadata=next(text),
+    )
+
+
+def _static_issue_blocks() -> list[InputBlock]:
+    urgency_options = {
+        u: option(label, u.value, description=hint) for u, (label, hint) in URGENCY_CHOICES.items()
+    }
+    return [
         InputBlock(
             block_id=IssueField.URGENCY,
             label="How urgent is it?",
@@ -148,36 +250,6 @@ def issue_modal(
             ),
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=IntakeCallback.ISSUE,
-        title="Raise an issue",
-        submit="Send",
-        close="Cancel",
-        blocks=blocks,
-        private_metadata=encode_metadata({"source": source, "link": link, "channel": channel}),
-    )
-
-
-def _theme_block(themes: list[Theme], suggested: Theme | None) -> InputBlock:
-    shown = themes[:MAX_THEMES]
-    if suggested is not None and suggested not in shown:
-        shown = [*themes[: MAX_THEMES - 1], suggested]
-    options = [option(t.name, str(t.id), suffix=SUGGESTED if t == suggested else "") for t in shown]
-    initial = next((o for o, t in zip(options, shown, strict=True) if t == suggested), None)
-    return InputBlock(
-        block_id=IssueField.THEME,
-        label="Theme",
-        optional=True,
-        hint=(
-            "Suggested from your words: change it if another theme fits better."
-            if suggested
-            else "Leave it empty and Linked-up suggests one from your words."
-        ),
-        element=StaticSelectElement(
-            action_id=FIELD, placeholder="Choose a theme", options=options, initial_option=initial
-        ),
-    )
 
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")

@@ -27,7 +27,7 @@ from handlers.forms import (
 )
 from handlers.ids import Shortcut
 from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
-from handlers.issue_form import issue_modal, mention_offer, message_link, plain_text_of, without_mention
+from handlers.issue_form import issue_modal_dict, mention_offer, message_link, plain_text_of, without_mention
 from handlers.layout import escape
 from models.base import utcnow
 from models.deliveries import claim_delivery, find_delivery
@@ -52,7 +52,7 @@ def open_issue_form(
     organisation = submitting_organisation(db, user)
     themes = list(db.scalars(select(Theme).order_by(Theme.position, Theme.name)))
     suggestion = suggest_theme(db, text) if text else None
-    view = issue_modal(
+    view = issue_modal_dict(
         organisation=organisation,
         themes=themes,
         suggested=suggestion.theme if suggestion else None,

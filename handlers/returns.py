@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
@@ -28,7 +29,7 @@ from handlers.forms import (
     submission_key,
 )
 from handlers.intake_ids import IntakeAction, IntakeCallback, ReturnField
-from handlers.layout import escape, option
+from handlers.layout import OPTION_VALUE_MAX, escape, filled, option, option_label
 from models.errors import NotAllowed
 from models.joining import submitting_organisation
 from models.network import Organisation, Service
@@ -58,12 +59,34 @@ def months_before(period: date, count: int) -> list[date]:
 
 
 def return_modal(services: list[Service], today: date) -> View:
-    default = last_complete_month(today)
-    months = [
-        option(period_label(month), period_value(month)) for month in months_before(default, MONTHS_OFFERED)
-    ]
+    """The return form built with `slack_sdk.models` (validated when serialised)."""
+    texts = _return_texts(services, today)
+    return _return_view(len(services), texts)
+
+
+def return_modal_dict(services: list[Service], today: date) -> dict:
+    """`return_modal(...).to_dict()`, filled from a template validated once per shape (the fast path)."""
+    texts = _return_texts(services, today)
+    shape = ("waiting_return", len(services) if len(services) <= STATIC_SERVICES_MAX else "external")
+    return filled(shape, lambda slots: _return_view(len(services), slots), texts)
+
+
+def _return_texts(services: list[Service], today: date) -> list[str]:
+    """The texts that change: each month's label and value, then each service's (for a static select)."""
+    texts = []
+    for month in months_before(last_complete_month(today), MONTHS_OFFERED):
+        texts += [option_label(period_label(month)), period_value(month)]
     if len(services) <= STATIC_SERVICES_MAX:
-        choices = [option(service.name, str(service.id)) for service in services]
+        for service in services:
+            texts += [option_label(service.name), str(service.id)[:OPTION_VALUE_MAX]]
+    return texts
+
+
+def _return_view(service_count: int, texts: Sequence[str]) -> View:
+    text = iter(texts)
+    months = [option(next(text), next(text)) for _ in range(MONTHS_OFFERED)]
+    if service_count <= STATIC_SERVICES_MAX:
+        choices = [option(next(text), next(text)) for _ in range(service_count)]
         service_element = StaticSelectElement(
             action_id=FIELD,
             placeholder="Choose the service",
@@ -132,7 +155,7 @@ def open_return_form(client: WebClient, db: Session, *, user: str, trigger_id: s
             f"{organisation.name} has no services registered yet, so there is no waiting list to report. "
             "Ask the development officer to add your services."
         )
-    open_modal(client, db, trigger_id, return_modal(services, london_today()))
+    open_modal(client, db, trigger_id, return_modal_dict(services, london_today()))
 
 
 @subcommand(
