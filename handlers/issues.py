@@ -51,7 +51,7 @@ def open_issue_form(
     """Open the issue modal pre-filled with `text` and its suggested theme (raises if not a member)."""
     organisation = submitting_organisation(db, user)
     themes = list(db.scalars(select(Theme).order_by(Theme.position, Theme.name)))
-    suggestion = suggest_theme(db, text) if text else None
+    suggestion = suggest_theme(db, text, themes) if text else None
     view = issue_modal_dict(
         organisation=organisation,
         themes=themes,
