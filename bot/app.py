@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, jsonify, request
 from slack_bolt import App
-from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_flask_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
+from bot.slack_http import Refused, admit
 from bot.web import WEB_MODULES
 from models.db import make_engine, make_session_factory
 
@@ -47,13 +49,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key.get_secret_value() if settings.secret_key else None
     app.extensions["linkedup"] = Runtime(settings, engine, session_factory, bolt)
-    slack_handler = SlackRequestHandler(bolt) if bolt else None
+    verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value()) if bolt else None
 
     @app.post("/slack/events")
     def slack_events():
-        if slack_handler is None:
+        if bolt is None or verifier is None:
             return jsonify(error="slack disabled", detail=disabled_message()), 503
-        return slack_handler.handle(request)
+        try:
+            bolt_request = admit(request, verifier)  # signed, of Slack's kinds, well-formed (bot.slack_http)
+        except Refused as refused:
+            return refused.response()
+        return to_flask_response(bolt.dispatch(bolt_request))
 
     @app.get("/healthz")
     def healthz():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -57,6 +58,27 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
         """Listeners that need configuration (the dashboard's PUBLIC_URL and signing key) read it here."""
         context["settings"] = settings
         next()
+
+    @app.middleware
+    def only_our_workspace(context, body, next):
+        """The bot serves one workspace: a request naming another team (or none) changes nothing.
+
+        Bolt's single-workspace authorisation calls `auth.test` but never compares its team with
+        the request's, so without this a request from another workspace (a second installation, a
+        Slack Connect partner) would act on this network's data.
+        """
+        ours = context.authorize_result.team_id if context.authorize_result else None
+        if ours is not None and context.team_id == ours:
+            return next()
+        log.warning("refused a Slack request from workspace %s; this bot serves %s", context.team_id, ours)
+        if body.get("command"):
+            text = "Linked-up serves its own Slack workspace only; nothing was done."
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": text}),
+                headers={"content-type": "application/json"},
+            )
+        return BoltResponse(status=403, body={"error": "wrong_workspace"})
 
     handlers.register(app, session_factory)
     return app

@@ -57,6 +57,7 @@ from models.escalations import (
     NextStep,
     Outcome,
 )
+from models.fields import record_id
 from models.issues import ISSUE_TRANSITIONS, OPEN_STATUSES, Issue, IssueStatus, Urgency
 from models.membership import find_member, is_officer
 from models.network import Board, Member, MemberRole, Organisation, OrganisationStatus
@@ -251,8 +252,11 @@ def find_issue(session: Session, reference: str) -> Issue | None:
 
 
 def find_board(session: Session, value: str | int) -> Board | None:
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        return session.get(Board, int(value))
+    chosen = record_id(value)
+    if chosen is not None:
+        return session.get(Board, chosen)
+    if not isinstance(value, str):
+        return None
     value = value.strip()
     return session.scalar(select(Board).where((Board.slug == value.lower()) | (Board.name == value)))
 

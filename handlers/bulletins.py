@@ -37,7 +37,7 @@ from bulletins.performance import Performance
 from handlers.commands import subcommand
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
-from models.errors import NotAllowed, NotRegistered, ValidationError
+from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
 from models.membership import find_member
 from models.network import Member, MemberRole
 from models.outbox import enqueue
@@ -439,6 +439,11 @@ def open_schedule(ack: Ack, body: dict, action: dict, context: BoltContext, clie
     month = action["value"]
     bulletin = db.scalar(select(Bulletin).where(Bulletin.month == month))
     ack()
+    if bulletin is None:  # a button of a bulletin since removed, or a crafted value
+        _dm(db, key=f"bulletin-missing:{action.get('action_ts')}:{user}", user=user,
+            text=":no_entry: That bulletin no longer exists; nothing changed.")  # fmt: skip
+        db.commit()
+        return
     if not is_officer_member(db, user):
         _dm(db, key=f"bulletin-refused:{action.get('action_ts')}:{user}", user=user,
             text=":no_entry: Only the development officer can approve the bulletin.")  # fmt: skip
@@ -493,7 +498,7 @@ def _after_approval(
 def submit_schedule(ack: Ack, body: dict, view: dict, context: BoltContext, **_: object) -> None:
     db = context["db"]
     user = body["user"]["id"]
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = schedule_metadata(view)
     day, clock = _value(view, "date"), _value(view, "time")
     try:
         send_at = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=LONDON)
@@ -506,6 +511,23 @@ def submit_schedule(ack: Ack, body: dict, view: dict, context: BoltContext, **_:
     _after_approval(db, approval, user=user, origin=meta, key=view.get("id") or body.get("trigger_id", ""))
     db.commit()
     ack()
+
+
+def schedule_metadata(view: dict) -> dict:
+    """What the schedule modal was opened for ({"month", "channel", "ts"}), as the bot wrote it.
+
+    It comes back from Slack; metadata that names no month is refused with a message (it can only
+    be an edited or out-of-date form) instead of failing the listener.
+    """
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        meta = None
+    if not isinstance(meta, dict) or not isinstance(meta.get("month"), str):
+        raise NotFound(
+            "This form no longer matches a bulletin, so nothing was approved. Close it and try again."
+        )
+    return meta
 
 
 def send_now(ack: Ack, body: dict, action: dict, context: BoltContext, **_: object) -> None:

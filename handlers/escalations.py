@@ -44,6 +44,7 @@ from handlers.escalation_blocks import clip
 from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound, ValidationError
 from models.escalations import AWAITING_BOARD, Escalation, EscalationState, Outcome
+from models.fields import record_id
 from models.network import Board
 
 log = logging.getLogger(__name__)
@@ -278,10 +279,10 @@ def _value(body_: dict) -> str:
 
 
 def _id_from(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFound("That button no longer points at anything.") from None
+    chosen = record_id(value)
+    if chosen is None:
+        raise NotFound("That button no longer points at anything.")
+    return chosen
 
 
 def tell(client: WebClient, body_: dict, text: str) -> None:
@@ -338,9 +339,28 @@ def acting(func):
 
 def _metadata(view: dict) -> dict:
     try:
-        return json.loads(view.get("private_metadata") or "{}")
+        data = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+STALE_FORM = (
+    "This form no longer matches an item Linked-up knows, so nothing was saved. "
+    "Close it and use the buttons on the item's card again."
+)
+
+
+def _escalation_id(view: dict) -> int:
+    """The escalation a submitted modal acts on, from the metadata the bot put in it when it opened.
+
+    The metadata comes back from Slack; one that names no escalation (edited, or from a form of
+    an older version) is refused with a message instead of failing the listener.
+    """
+    chosen = record_id(_metadata(view).get("escalation_id"))
+    if chosen is None:
+        raise NotFound(STALE_FORM)
+    return chosen
 
 
 def form_values(view: dict) -> dict[str, object]:
@@ -626,7 +646,7 @@ def on_respond_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **
     values = form_values(view)
     flows.respond(
         db,
-        escalation_id=int(_metadata(view)["escalation_id"]),
+        escalation_id=_escalation_id(view),
         actor=_user(body),
         answer=str(values.get("answer") or ""),
         outcome=values.get("outcome"),
@@ -645,7 +665,7 @@ def on_reassign_submit(ack: Ack, view: dict, body: dict, context: BoltContext, *
     values = form_values(view)
     flows.reassign(
         db,
-        escalation_id=int(_metadata(view)["escalation_id"]),
+        escalation_id=_escalation_id(view),
         actor=_user(body),
         board_id=values.get("board"),
         reason=str(values.get("reason") or ""),
@@ -662,7 +682,7 @@ def on_escalate_submit(ack: Ack, view: dict, body: dict, context: BoltContext, *
     values = form_values(view)
     flows.escalate(
         db,
-        escalation_id=int(_metadata(view)["escalation_id"]),
+        escalation_id=_escalation_id(view),
         actor=_user(body),
         reason=str(values.get("reason") or ""),
         now=utcnow(),
@@ -678,7 +698,7 @@ def on_not_satisfied_submit(ack: Ack, view: dict, body: dict, context: BoltConte
     values = form_values(view)
     flows.not_satisfied(
         db,
-        escalation_id=int(_metadata(view)["escalation_id"]),
+        escalation_id=_escalation_id(view),
         actor=_user(body),
         note=str(values.get("note") or ""),
         now=utcnow(),

@@ -35,6 +35,7 @@ from handlers.intake_ids import DecisionField, FeedbackField, IntakeAction, Inta
 from handlers.layout import clip, escape, option
 from models.errors import NotAllowed, NotFound
 from models.feedback import COMMENT_MAX, REPLY_MAX, SUBJECT_MAX, Feedback, give_feedback, reply_to_feedback
+from models.fields import record_id
 from models.membership import is_officer
 from models.network import Board
 from models.outbox import enqueue
@@ -189,7 +190,8 @@ def ask_reply(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
     def opener() -> None:
         if not is_officer(db, user):
             raise NotAllowed("Only the development officer answers feedback.")
-        feedback = db.get(Feedback, int(value)) if value.isdigit() else None
+        chosen = record_id(value)
+        feedback = db.get(Feedback, chosen) if chosen is not None else None
         if feedback is None:
             raise NotFound("That feedback no longer exists.")
         if feedback.replied_at is not None:

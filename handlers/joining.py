@@ -36,6 +36,7 @@ from handlers.join_form import (
 from handlers.layout import escape, option
 from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound
+from models.fields import record_id
 from models.joining import (
     Decision,
     JoinRequest,
@@ -185,7 +186,8 @@ def ask_decline_reason(ack: Ack, body: dict, client: WebClient, context: BoltCon
     def opener() -> None:
         if not is_officer(db, user):
             raise NotAllowed("Only the development officer can approve or decline organisations.")
-        request = db.get(JoinRequest, int(request_id)) if request_id.isdigit() else None
+        chosen = record_id(request_id)
+        request = db.get(JoinRequest, chosen) if chosen is not None else None
         if request is None:
             raise NotFound("That application no longer exists.")
         if request.status != RequestStatus.PENDING:

@@ -150,7 +150,8 @@ def _about(
     value = str(about or "").strip()
     if value.startswith("board:"):
         board_id = value.removeprefix("board:")
-        board = session.get(Board, int(board_id)) if board_id.isdigit() else None
+        chosen = fields.record_id(board_id)
+        board = session.get(Board, chosen) if chosen is not None else None
         if board is None:
             errors["about"] = "That board is not in the network any more; choose again."
             return None, None
@@ -173,7 +174,8 @@ def reply_to_feedback(session: Session, *, feedback_id: object, officer: str, te
     """The officer's answer; a second answer to the same feedback changes nothing."""
     if not is_officer(session, officer):
         raise NotAllowed("Only the development officer answers feedback.")
-    row = session.get(Feedback, int(str(feedback_id))) if str(feedback_id).isdigit() else None
+    chosen = fields.record_id(feedback_id)
+    row = session.get(Feedback, chosen) if chosen is not None else None
     if row is None:
         raise NotFound("That feedback no longer exists.")
     if row.replied_at is not None:

@@ -13,6 +13,27 @@ from collections.abc import Iterable
 from email_validator import EmailNotValidError, validate_email
 
 _WHOLE = re.compile(r"^[+]?\d+$")
+_RECORD_ID = re.compile(r"^[0-9]{1,18}$")
+# More digits than any count or id the bot keeps; also keeps int() away from Python's 4,300-digit limit.
+_MAX_DIGITS = 18
+
+
+def record_id(value: object) -> int | None:
+    """The database id a button, select or modal's metadata names, or None if it names none.
+
+    Ids come back from Slack as text that a crafted request can set to anything: only 1 to 18
+    ASCII digits are an id (`"²".isdigit()` is true but `int("²")` fails; 5,000 digits exceed
+    Python's int() limit and every database's integer type).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 10**_MAX_DIGITS else None
+    cleaned = value.strip() if isinstance(value, str) else ""
+    if not _RECORD_ID.match(cleaned):
+        return None
+    number = int(cleaned)
+    return number if number > 0 else None
 
 
 def text(
@@ -62,6 +83,11 @@ def whole_number(
             return None
         if not _WHOLE.match(cleaned):
             errors[field] = f"Enter {label} as a whole number, e.g. 12 (you entered “{cleaned[:40]}”)."
+            return None
+        if len(cleaned.lstrip("+").lstrip("0")) > _MAX_DIGITS:
+            errors[field] = f"{label.capitalize()} is far too large." + (
+                f" It cannot be more than {maximum}." if maximum is not None else ""
+            )
             return None
         number = int(cleaned)
     if number < 0:

@@ -197,7 +197,8 @@ def _theme(session: Session, value: object, errors: dict[str, str]) -> Theme | N
         return None
     if isinstance(value, Theme):
         return value
-    theme = session.get(Theme, int(str(value))) if str(value).strip().isdigit() else None
+    chosen = fields.record_id(value)
+    theme = session.get(Theme, chosen) if chosen is not None else None
     if theme is None:
         errors["theme"] = "That theme is no longer in the network; choose another."
     return theme

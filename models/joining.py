@@ -164,9 +164,8 @@ def _apply(
 
 
 def _request_to_join(session: Session, slack_user_id: str, organisation_id: object) -> JoinRequest:
-    organisation = None
-    if str(organisation_id).isdigit():
-        organisation = session.get(Organisation, int(str(organisation_id)))
+    chosen = fields.record_id(organisation_id)
+    organisation = session.get(Organisation, chosen) if chosen is not None else None
     if organisation is None or organisation.status == OrganisationStatus.DECLINED:
         raise ValidationError(
             {"existing_organisation": "Choose an organisation registered with the network."}
@@ -299,7 +298,8 @@ def decide_request(
     """Approve or decline an application. Deciding one already decided changes nothing."""
     if not is_officer(session, officer):
         raise NotAllowed("Only the development officer can approve or decline organisations.")
-    request = session.get(JoinRequest, int(str(request_id))) if str(request_id).isdigit() else None
+    chosen = fields.record_id(request_id)
+    request = session.get(JoinRequest, chosen) if chosen is not None else None
     if request is None:
         raise NotFound("That application no longer exists.")
     if request.status != RequestStatus.PENDING:
@@ -347,6 +347,8 @@ def pending_requests(session: Session, *, limit: int) -> tuple[int, list[JoinReq
 
 def search_organisations(session: Session, query: str, *, limit: int = 100) -> list[Organisation]:
     """Organisations one can ask to join, by name (for the join form's type-ahead)."""
+    if len(query.strip()) > NAME_MAX:
+        return []  # longer than any name, so it matches none (and a huge LIKE pattern fails on SQLite)
     statement = select(Organisation).where(Organisation.status != OrganisationStatus.DECLINED)
     if query.strip():
         statement = statement.where(

@@ -273,7 +273,8 @@ def _record(
 
 
 def _service_of(session: Session, organisation: Organisation, service: object, errors: dict) -> Service:
-    found = session.get(Service, int(str(service))) if str(service or "").strip().isdigit() else None
+    chosen = fields.record_id(service)
+    found = session.get(Service, chosen) if chosen is not None else None
     if found is None:
         errors["service"] = "Choose one of your organisation's services."
     elif found.organisation_id != organisation.id:

@@ -103,6 +103,7 @@ def view_submission_payload(
         {
             "id": view_id,
             "team_id": team_id,
+            "app_installed_team_id": team_id,
             "callback_id": callback_id,
             "private_metadata": private_metadata,
             "state": {"values": values},
