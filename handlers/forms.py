@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from handlers.intake_ids import IntakeAction, IntakeCallback
 from handlers.layout import clip, filled
-from models.deliveries import claim_delivery, find_delivery
+from models.deliveries import act_once
 from models.errors import DomainError, NotRegistered
 from models.outbox import enqueue
 
@@ -89,13 +89,11 @@ def submission_key(view: dict) -> str:
 
 def open_modal(client: WebClient, db: Session, trigger_id: str, view: View | dict) -> bool:
     """Open `view` at once; the same trigger delivered twice (a Slack retry) opens it only once."""
-    key = f"modal:{trigger_id}"
-    if find_delivery(db, key) is not None:
-        return False
-    client.views_open(trigger_id=trigger_id, view=view)
-    if claim_delivery(db, key=key, kind="modal", result=None):
-        db.commit()
-    return True
+
+    def open_view() -> None:
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    return act_once(db, key=f"modal:{trigger_id}", kind="modal", act=open_view)
 
 
 def notice_view(message: str, *, offer_join: bool = False) -> View:

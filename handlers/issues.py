@@ -30,7 +30,7 @@ from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
 from handlers.issue_form import issue_modal_dict, mention_offer, message_link, plain_text_of, without_mention
 from handlers.layout import escape
 from models.base import utcnow
-from models.deliveries import claim_delivery, find_delivery
+from models.deliveries import act_once
 from models.intake import IssueSource, RaisedIssue, raise_issue
 from models.joining import submitting_organisation
 from models.network import OrganisationStatus, Theme
@@ -109,23 +109,22 @@ def raise_from_message(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 def offer_to_raise(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
     """An @-mention: answer the person (only them) with a button that opens the pre-filled form."""
-    db = context["db"]
-    key = f"event:{body.get('event_id')}"
-    if find_delivery(db, key) is not None:  # a Slack retry of an event we already answered
-        return
     text = plain_text_of(without_mention(event.get("text") or "", context.bot_user_id))
     prompt, blocks = mention_offer(
         channel=event["channel"], ts=event["ts"], thread_ts=event.get("thread_ts"), text=text
     )
-    client.chat_postEphemeral(
-        channel=event["channel"],
-        user=event["user"],
-        text=prompt,
-        blocks=blocks,
-        thread_ts=event.get("thread_ts"),
-    )
-    if claim_delivery(db, key=key, kind="mention_offer", result=None):
-        db.commit()
+
+    def answer() -> None:
+        client.chat_postEphemeral(
+            channel=event["channel"],
+            user=event["user"],
+            text=prompt,
+            blocks=blocks,
+            thread_ts=event.get("thread_ts"),
+        )
+
+    # A Slack retry of an event already answered is not answered twice.
+    act_once(context["db"], key=f"event:{body.get('event_id')}", kind="mention_offer", act=answer)
 
 
 def raise_from_mention(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

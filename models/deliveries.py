@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -32,3 +34,27 @@ def claim_delivery(session: Session, *, key: str, kind: str, result: str | None)
         .returning(table.c.id)
     )
     return session.execute(statement).first() is not None
+
+
+def act_once(session: Session, *, key: str, kind: str, act: Callable[[], None]) -> bool:
+    """Run `act` (a call to Slack) unless `key` was acted on before; True if it ran. Commits the key.
+
+    The key is claimed in the caller's transaction and committed after `act` succeeds, so a
+    failing call leaves nothing claimed and a retry of the request tries again. On PostgreSQL
+    the key is claimed first, in one statement: a concurrent retry waits on the key until this
+    request ends, then finds it taken. On SQLite the claim comes after the call, behind a
+    look-up: claiming first would hold the database's single write lock for the length of the
+    call to Slack, stalling every other write.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        if not claim_delivery(session, key=key, kind=kind, result=None):
+            return False
+        act()
+        session.commit()
+        return True
+    if find_delivery(session, key) is not None:
+        return False
+    act()
+    if claim_delivery(session, key=key, kind=kind, result=None):
+        session.commit()
+    return True
