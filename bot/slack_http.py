@@ -105,11 +105,27 @@ def admit(request: Request, verifier: SignatureVerifier) -> BoltRequest:
     if problem:
         log.warning("refused a malformed Slack payload: %s", problem[:200])
         raise Refused(400, "malformed_payload", problem)
-    bolt_request = BoltRequest(body=raw, query=request.query_string.decode("utf-8"), headers=request.headers)
-    if bolt_request.body != body:
-        # Bolt's own parse went wrong (see the module docstring): give it ours, and the context from it.
-        bolt_request.body = body
-        bolt_request.context = build_context(BoltContext({}), body)
+    return bolt_request_for(raw, body, query=request.query_string.decode("utf-8"), headers=request.headers)
+
+
+def bolt_request_for(raw: str, body: dict, *, query: str = "", headers=None) -> BoltRequest:
+    """The Bolt request for a body already parsed (and shape-checked) by `parse`.
+
+    Bolt reads ids out of many nested places while building the request's context (a message's
+    user, the first authorization, an event's team…); a payload whose fields there have impossible
+    types is refused here rather than failing inside Bolt.
+    """
+    try:
+        bolt_request = BoltRequest(body=raw, query=query, headers=headers)
+        if bolt_request.body != body:
+            # Bolt's own parse went wrong (see the module docstring): give it ours, and its context.
+            bolt_request.body = body
+            bolt_request.context = build_context(BoltContext({}), body)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        log.warning("refused a Slack payload Bolt cannot read (%s)", type(exc).__name__)
+        raise Refused(
+            400, "malformed_payload", "the payload does not have the shape Slack gives it"
+        ) from None
     return bolt_request
 
 
@@ -126,10 +142,11 @@ OBJ, OPT_OBJ = (dict, True), (dict, False)
 
 TOP_LEVEL: dict[str, Check] = {
     "type": OPT_STR,
-    "team": ((dict, str), False),
-    "enterprise": ((dict, str), False),
-    "user": ((dict, str), False),
-    "channel": ((dict, str), False),
+    # Interactive payloads carry these as objects (events carry theirs inside `event`).
+    "team": ((dict, type(None)), False),
+    "enterprise": ((dict, type(None)), False),
+    "user": OPT_OBJ,
+    "channel": OPT_OBJ,
     "container": OPT_OBJ,
     "message": OPT_OBJ,
     "view": OPT_OBJ,
@@ -255,6 +272,7 @@ def _view(view: dict) -> str | None:
         "view.",
         view,
         {
+            "type": STR,  # Bolt tells workflow-step views apart by it
             "id": OPT_STR,
             "callback_id": OPT_STR,
             "private_metadata": OPT_STR,

@@ -133,6 +133,8 @@ def raise_from_mention(ack: Ack, body: dict, client: WebClient, context: BoltCon
         value = json.loads(body["actions"][0].get("value") or "{}")
     except ValueError:
         value = {}
+    # The button value is ours (see mention_offer) but comes back from Slack: keep only its strings.
+    value = {k: v for k, v in value.items() if isinstance(v, str)} if isinstance(value, dict) else {}
     db = context["db"]
     link = message_link(
         (body.get("team") or {}).get("domain"), value.get("c"), value.get("ts"), value.get("th")

@@ -48,6 +48,7 @@ from models.returns import (
 FIELD = IntakeAction.FIELD
 MONTHS_OFFERED = 24
 STATIC_SERVICES_MAX = 100
+SERVICE_NAME_MAX = 200  # services.name is a String(200)
 
 
 def months_before(period: date, count: int) -> list[date]:
@@ -182,6 +183,9 @@ def service_options(ack: Ack, body: dict, context: BoltContext) -> None:
     db = context["db"]
     organisation: Organisation = submitting_organisation(db, body["user"]["id"])
     query = (body.get("value") or "").strip().lower()
+    if len(query) > SERVICE_NAME_MAX:
+        ack(options=[])  # longer than any service name (and a huge LIKE pattern fails on SQLite)
+        return
     statement = select(Service).where(Service.organisation_id == organisation.id)
     if query:
         statement = statement.where(func.lower(Service.name).contains(query, autoescape=True))

@@ -276,6 +276,10 @@ def _utc(when: datetime, zone: tzinfo) -> datetime:
 # --- parsing -----------------------------------------------------------------------------------
 
 Path_ = tuple[str, ...]
+# Values in the document once YAML aliases are followed. The Wirral file has about 1,500; an alias
+# "bomb" (nine lists of nine references, nested nine deep) expands to hundreds of millions, which
+# would hang `linkedup network load` instead of being refused.
+MAX_VALUES = 200_000
 
 
 class _Loader(yaml.SafeLoader):
@@ -305,7 +309,16 @@ def parse_network(text: str, source: str = "network file") -> NetworkDocument:
     lines: dict[Path_, int] = {}
     duplicates: list[str] = []
     if root is not None:
-        _index_lines(root, (), lines, duplicates, source, set())
+        budget = [MAX_VALUES]
+        _index_lines(root, (), lines, duplicates, source, set(), budget)
+        if budget[0] < 0:
+            raise NetworkFileError(
+                [
+                    f"{source}: more than {MAX_VALUES:,} values once its YAML aliases (*name) are "
+                    "followed; write the repeated parts out instead of nesting references"
+                ],
+                source,
+            )
     if duplicates:
         raise NetworkFileError(duplicates, source)
     if not isinstance(data, dict):
@@ -353,8 +366,14 @@ def _yaml_problem(exc: yaml.YAMLError, source: str) -> str:
     return f"{source} {where}: {kind}: {detail}"
 
 
-def _index_lines(node, path: Path_, lines, duplicates, source, ancestors) -> None:
-    """Map each path in the document to the line where it is written (keys: the key's line)."""
+def _index_lines(node, path: Path_, lines, duplicates, source, ancestors, budget: list[int]) -> None:
+    """Map each path in the document to the line where it is written (keys: the key's line).
+
+    `budget` counts down the values visited; past zero the walk stops (see MAX_VALUES).
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        return
     lines.setdefault(path, node.start_mark.line + 1)
     if id(node) in ancestors:  # a recursive alias; pydantic reports it
         return
@@ -372,10 +391,10 @@ def _index_lines(node, path: Path_, lines, duplicates, source, ancestors) -> Non
                 continue
             seen[key] = line
             lines[(*path, key)] = line
-            _index_lines(value_node, (*path, key), lines, duplicates, source, ancestors)
+            _index_lines(value_node, (*path, key), lines, duplicates, source, ancestors, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, (*path, str(index)), lines, duplicates, source, ancestors)
+            _index_lines(item, (*path, str(index)), lines, duplicates, source, ancestors, budget)
 
 
 def _format_path(path: tuple) -> str:
