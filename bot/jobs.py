@@ -60,14 +60,18 @@ JOBS: list[JobSpec] = [
         func="bot.bulletin_jobs:poll_reports",
         trigger="interval",
         trigger_args={"minutes": 15},
-        description="store Mailchimp report snapshots at 1 h, 24 h, 72 h and 7 days; then the performance message",
+        description=(
+            "store Mailchimp report snapshots at 1 h, 24 h, 72 h and 7 days; then the performance message"
+        ),
     ),
     JobSpec(
         id="escalation_sweep",
         func="bot.escalation_jobs:sweep_escalations",
         trigger="interval",
         trigger_args={"minutes": 1},
-        description="escalation deadlines: reminders to chairs, overdue notices, up the ladder, alert the officer",
+        description=(
+            "escalation deadlines: reminders to chairs, overdue notices, up the ladder, alert the officer"
+        ),
     ),
     JobSpec(
         id="meeting_digests",

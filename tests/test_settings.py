@@ -10,11 +10,21 @@ from bot.settings import SettingsError, load_settings
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in (
-        "DATABASE_URL SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_APP_TOKEN SLACK_API_URL "
-        "MAILCHIMP_API_KEY MAILCHIMP_SERVER_PREFIX MAILCHIMP_LIST_ID MAILCHIMP_API_URL "
-        "MAILCHIMP_WEBHOOK_SECRET NETWORK_FILE TIMEZONE SECRET_KEY"
-    ).split():
+    for name in [
+        "DATABASE_URL",
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_API_URL",
+        "MAILCHIMP_API_KEY",
+        "MAILCHIMP_SERVER_PREFIX",
+        "MAILCHIMP_LIST_ID",
+        "MAILCHIMP_API_URL",
+        "MAILCHIMP_WEBHOOK_SECRET",
+        "NETWORK_FILE",
+        "TIMEZONE",
+        "SECRET_KEY",
+    ]:
         monkeypatch.delenv(name, raising=False)
 
 
