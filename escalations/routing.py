@@ -13,7 +13,7 @@ tested with plain tables of cases.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -97,11 +97,11 @@ def safeguarding_board(session: Session) -> Board | None:
     return None
 
 
-def rules_from_network(session: Session) -> RoutingRules:
-    """The routing rules as the network file last loaded them."""
-    boards = {
-        board.id: BoardFacts(board.id, board.name, board.private) for board in session.scalars(select(Board))
-    }
+def rules_from_network(session: Session, boards: Sequence[Board] | None = None) -> RoutingRules:
+    """The routing rules as the network file last loaded them (`boards`: every board, if already read)."""
+    if boards is None:
+        boards = session.scalars(select(Board)).all()
+    facts = {board.id: BoardFacts(board.id, board.name, board.private) for board in boards}
     owners: dict[int, int] = {}
     names: dict[int, str] = {}
     for theme in session.scalars(select(Theme)):
@@ -109,4 +109,4 @@ def rules_from_network(session: Session) -> RoutingRules:
         if theme.board_id is not None:
             owners[theme.id] = theme.board_id
     guard = safeguarding_board(session)
-    return RoutingRules(boards, owners, names, guard.id if guard is not None else None)
+    return RoutingRules(facts, owners, names, guard.id if guard is not None else None)
