@@ -1109,7 +1109,11 @@ class ItemHistory:
 
 def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
     """An item's whole history, for its own organisation and the officer (the audit the
-    memorandum opens to members); anyone else is told there is no such item they can see."""
+    memorandum opens to members); anyone else is told there is no such item they can see.
+
+    A safeguarding-sensitive item is need-to-know even inside its organisation: only the person
+    who raised it (and the officer) see it here, as on the dashboard (`models.access`).
+    """
     issue = find_issue(session, reference)
     hidden = NotFound(
         f"There is no item {reference.strip().upper()} that you can see: "
@@ -1120,6 +1124,8 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
     member = find_member(session, viewer)
     officer = member is not None and member.role == MemberRole.OFFICER
     if not officer and (member is None or member.organisation_id != issue.organisation_id):
+        raise hidden
+    if issue.sensitive and not officer and viewer != issue.raised_by:
         raise hidden
     events = session.scalars(
         select(EscalationEvent)

@@ -61,6 +61,8 @@ __all__ = [
     "OFFICER",
     "OTHER_MEMBER",
     "RAISER",
+    "SENSITIVE_TEXT",
+    "SENSITIVE_TITLE",
     "STRANGER",
     "WSCB_CHAIR",
     "WSCB_MEMBER",
@@ -82,6 +84,7 @@ class World:
     sensitive_reference: str
     sensitive_escalation_id: int
     triage_issue_id: int
+    triage_reference: str
     join_request_id: int
     feedback_id: int
     article_id: int
@@ -94,6 +97,7 @@ def build_world(db: Session) -> World:
     net = network(db)
     bulletin_support.network(db)
     db.add(BoardMember(board=net.wscb, slack_user_id=WSCB_MEMBER))
+    db.add(BoardMember(board=net.wscb, slack_user_id=WSCB_CHAIR))  # the network file lists chairs as members
     service = factories.service(db, net.organisation, "Young carers group")
     other = factories.organisation(db, "Leasowe Youth Club (demo)", members=(OTHER_MEMBER,))
     db.commit()
@@ -179,6 +183,7 @@ def build_world(db: Session) -> World:
         sensitive_reference=sensitive.reference,
         sensitive_escalation_id=sensitive_route.escalation_id,
         triage_issue_id=triage.id,
+        triage_reference=triage.reference,
         join_request_id=request.id,
         feedback_id=feedback.id,
         article_id=article.id,
