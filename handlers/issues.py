@@ -10,7 +10,6 @@ import json
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalations.flows import RoutingDecision, current_routing, route_received_issue
@@ -33,8 +32,8 @@ from models.base import utcnow
 from models.deliveries import act_once
 from models.intake import IssueSource, RaisedIssue, raise_issue
 from models.joining import submitting_organisation
-from models.network import OrganisationStatus, Theme
-from models.suggestions import suggest_theme
+from models.network import OrganisationStatus
+from models.suggestions import ordered_themes, suggest_theme
 
 
 def open_issue_form(
@@ -50,7 +49,7 @@ def open_issue_form(
 ) -> None:
     """Open the issue modal pre-filled with `text` and its suggested theme (raises if not a member)."""
     organisation = submitting_organisation(db, user)
-    themes = list(db.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+    themes = ordered_themes(db)
     suggestion = suggest_theme(db, text, themes) if text else None
     view = issue_modal_dict(
         organisation=organisation,

@@ -31,6 +31,7 @@ second connection would wait for the very transaction asking it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -38,7 +39,7 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, event, text, update
+from sqlalchemy import Connection, Engine, bindparam, delete, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,12 +50,13 @@ log = logging.getLogger(__name__)
 
 def next_number(session: Session, *, prefix: str, year: int) -> int:
     """Reserve and return the next number for this prefix and year."""
+    values = {"prefix": prefix, "year": year}
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(_bump(sqlite.insert, prefix, year)).scalar_one()
+        return session.execute(_bump("sqlite"), values).scalar_one()
     connection = session.connection()
     with connection.engine.connect() as apart:
-        apart.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        number = apart.execute(_bump(postgresql.insert, prefix, year)).scalar_one()
+        apart.execute(_ASYNC_COMMIT)
+        number = apart.execute(_bump("postgresql"), values).scalar_one()
         apart.commit()
     _remember(connection, _Taken(prefix, year, number))
     return number
@@ -66,11 +68,17 @@ def next_reference(session: Session, *, at: datetime, prefix: str = "LU") -> str
     return f"{prefix}-{at.year}-{number:04d}"
 
 
-def _bump(insert, prefix: str, year: int):
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+
+
+@functools.cache
+def _bump(dialect: str):
+    """The counter's upsert, built once per dialect (values bound at execution)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ReferenceCounter.__table__
     return (
         insert(table)
-        .values(prefix=prefix, year=year, last=1)
+        .values(prefix=bindparam("prefix"), year=bindparam("year"), last=1)
         .on_conflict_do_update(index_elements=[table.c.prefix, table.c.year], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )

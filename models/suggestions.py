@@ -96,6 +96,21 @@ def _phrases(keywords: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(phrase for phrase in (" ".join(tokens(keyword)) for keyword in keywords) if phrase)
 
 
+# Built once (the command and the submission run them on every issue).
+_THEMES = select(Theme).order_by(Theme.position, Theme.name)
+_PAST = (
+    select(Issue.theme_id, Issue.title, func.substr(Issue.description, 1, PAST_TEXT))
+    .where(Issue.theme_id.is_not(None))
+    .order_by(Issue.id.desc())
+    .limit(PAST_ISSUES)
+)
+
+
+def ordered_themes(session: Session) -> list[Theme]:
+    """The network's themes in the order the forms list them."""
+    return list(session.scalars(_THEMES))
+
+
 def suggest_theme(session: Session, text: str, themes: Sequence[Theme] | None = None) -> Suggestion | None:
     """The best-scoring theme for `text`, or None when nothing points anywhere.
 
@@ -104,7 +119,7 @@ def suggest_theme(session: Session, text: str, themes: Sequence[Theme] | None = 
     if not text or not text.strip():
         return None
     if themes is None:
-        themes = list(session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+        themes = ordered_themes(session)
     if not themes:
         return None
     scores = _score(
@@ -130,12 +145,7 @@ _past_tokens: dict[str, frozenset[str]] = {}
 def _past_issues(session: Session) -> list[tuple[int, frozenset[str]]]:
     """The most recent themed issues: (theme id, tokens of the opening of their text)."""
     global _past_tokens
-    rows = session.execute(
-        select(Issue.theme_id, Issue.title, func.substr(Issue.description, 1, PAST_TEXT))
-        .where(Issue.theme_id.is_not(None))
-        .order_by(Issue.id.desc())
-        .limit(PAST_ISSUES)
-    ).all()
+    rows = session.execute(_PAST).all()
     cache = _past_tokens
     past = []
     for theme_id, title, description in rows:
