@@ -13,6 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import log_privacy
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
 from bot.slack_http import Refused, admit
@@ -38,6 +39,7 @@ def runtime() -> Runtime:
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
     settings = settings or load_settings()
+    log_privacy.install()
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     bolt = None

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 import handlers
+from bot.log_privacy import slack_logger
 from bot.settings import SLACK_VARIABLES, Settings
 from handlers.middleware import SessionScopedApp
 
@@ -31,6 +32,7 @@ def web_client(settings: Settings) -> WebClient:
         token=token,
         base_url=settings.slack_base_url,
         timeout=10,
+        logger=slack_logger(),  # request and response bodies never reach the logs (bot.log_privacy)
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
             RateLimitErrorRetryHandler(max_retry_count=1),
@@ -51,6 +53,7 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=True,
         raise_error_for_unhandled_request=False,
+        logger=slack_logger(),
     )
 
     @app.middleware

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -9,8 +10,27 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
+class _WithholdRows(logging.Filter):
+    """SQLAlchemy at DEBUG logs every row it fetches, i.e. people's words: keep the line, not the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG and record.msg == "Row %r":
+            record.msg, record.args = "Row (values withheld)", ()
+        return True
+
+
+_engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+if not any(isinstance(f, _WithholdRows) for f in _engine_log.filters):
+    _engine_log.addFilter(_WithholdRows())
+
+
 def make_engine(url: str, **kwargs) -> Engine:
-    """An engine that survives a database restart (pre-ping) and keeps SQLite honest."""
+    """An engine that survives a database restart (pre-ping) and keeps SQLite honest.
+
+    Statement parameters are people's words (an issue's text): `hide_parameters` keeps them out of
+    SQLAlchemy's logs and out of the error messages our handlers log.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **kwargs)
