@@ -138,10 +138,22 @@ def _receipt(texts: Sequence[str]) -> View:
     return View(type="modal", callback_id=IntakeCallback.RECEIPT, title=title, close="Done", blocks=blocks)
 
 
-def send_receipt(db: Session, *, user: str, reference: str, headline: str, details: list[str]) -> None:
-    """The receipt as a direct message too (through the outbox; the key makes retries harmless)."""
+def send_receipt(
+    db: Session, *, user: str, reference: str, headline: str, details: list[str], new: bool = False
+) -> None:
+    """The receipt as a direct message too (through the outbox; the key makes retries harmless).
+
+    `new`: the reference was created in this transaction, so its receipt cannot be queued yet
+    (saves a look-up); a retried delivery answering with an earlier record passes False.
+    """
     text = "\n".join([headline, *[f"• {line}" for line in details if line]])
-    enqueue(db, key=f"receipt:{reference}", method="dm", payload={"user": user, "text": clip(text, 3900)})
+    enqueue(
+        db,
+        key=f"receipt:{reference}",
+        method="dm",
+        payload={"user": user, "text": clip(text, 3900)},
+        new_key=new,
+    )
 
 
 def refresh_home(client: WebClient, user: str, view: View) -> None:

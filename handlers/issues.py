@@ -195,7 +195,14 @@ def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None
         # Same transaction: the issue and its escalation card are stored together or not at all.
         routed = route_received_issue(db, raised.issue, now=utcnow(), render=RENDERER)
     headline, details = issue_receipt(raised, routed)
-    send_receipt(db, user=user, reference=raised.issue.reference, headline=headline, details=details)
+    send_receipt(
+        db,
+        user=user,
+        reference=raised.issue.reference,
+        headline=headline,
+        details=details,
+        new=not raised.duplicate_delivery,
+    )
     db.commit()
     ack(response_action="update", view=receipt_view("Issue received", headline, details))
 

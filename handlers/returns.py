@@ -213,7 +213,12 @@ def submit_return(ack: Ack, body: dict, view: dict, context: BoltContext) -> Non
     headline, details = return_receipt(recorded)
     row = recorded.waiting_return
     send_receipt(
-        db, user=user, reference=f"{row.reference}/{row.revision}", headline=headline, details=details
+        db,
+        user=user,
+        reference=f"{row.reference}/{row.revision}",
+        headline=headline,
+        details=details,
+        new=not recorded.duplicate_delivery,
     )
     db.commit()
     ack(response_action="update", view=receipt_view("Return received", headline, details))

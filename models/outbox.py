@@ -45,16 +45,21 @@ class OutboxMessage(Base):
 SUPPORTED_METHODS = frozenset({"chat.postMessage", "chat.update", "dm", "views.publish"})
 
 
-def enqueue(session: Session, *, key: str, method: str, payload: dict) -> OutboxMessage:
+def enqueue(
+    session: Session, *, key: str, method: str, payload: dict, new_key: bool = False
+) -> OutboxMessage:
     """Queue one Slack call; the same key twice returns the first row and queues nothing new.
 
     `method` is a Web API method, or "dm" (payload has `user`; the channel is opened on delivery).
+    `new_key=True` skips the look-up when the key cannot exist yet (it names a record created in
+    this very transaction); the unique key still refuses a second row.
     """
     if method not in SUPPORTED_METHODS:
         raise ValueError(f"unsupported outbox method {method!r}")
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+        if existing is not None:
+            return existing
     row = OutboxMessage(key=key, method=method, payload=payload)
     session.add(row)
     session.flush()
