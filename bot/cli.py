@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "bot.commands.escalations",
     "bot.commands.report",
     "bot.commands.simulate",
+    "bot.commands.org",
 )
 
 
