@@ -25,17 +25,46 @@ SLACK_DISABLED = (
 )
 
 
-def web_client(settings: Settings) -> WebClient:
+# Slack gives a request 3 seconds (and a trigger id about as long): a listener's own call to Slack
+# must give up before that, so the person is told something instead of seeing Slack's error.
+REQUEST_TIMEOUT = 2.5
+WORKER_TIMEOUT = 10
+INLINE_RETRY_AFTER_MAX = 1  # seconds a call may wait, in place, for Slack's Retry-After
+
+
+class BriefRateLimitRetry(RateLimitErrorRetryHandler):
+    """Retry a 429 once, but only when Slack asks for a short wait.
+
+    The SDK's handler sleeps for whatever Retry-After says (often 30 seconds or more): inside a
+    request that blows Slack's 3-second budget, and in the worker it holds the outbox row's lock
+    all the while. A longer wait is left to the caller: the outbox schedules the row for after
+    Retry-After, and a listener tells the person Slack is busy (`handlers.errors`).
+    """
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        for name, values in (response.headers or {}).items():
+            if name.lower() == "retry-after":
+                value = values[0] if isinstance(values, list | tuple) else values
+                try:
+                    return int(value) <= INLINE_RETRY_AFTER_MAX
+                except (TypeError, ValueError):
+                    return False
+        return True
+
+
+def web_client(settings: Settings, *, timeout: float = WORKER_TIMEOUT) -> WebClient:
     """The Web API client every Slack call goes through, honouring SLACK_API_URL and Retry-After."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(
         token=token,
         base_url=settings.slack_base_url,
-        timeout=10,
+        timeout=timeout,
         logger=slack_logger(),  # request and response bodies never reach the logs (bot.log_privacy)
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=1),
+            BriefRateLimitRetry(max_retry_count=1),
         ],
     )
 
@@ -49,7 +78,7 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
     """
     app = SessionScopedApp(
         session_factory=session_factory,
-        client=web_client(settings),
+        client=web_client(settings, timeout=REQUEST_TIMEOUT),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         process_before_response=True,
         raise_error_for_unhandled_request=False,

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from urllib.error import URLError
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from models.errors import DomainError, ValidationError
@@ -19,6 +21,15 @@ log = logging.getLogger(__name__)
 DATABASE_DOWN = (
     "Sorry — the Linked-up database is not answering just now, so *nothing was saved*. "
     "Please submit again in a minute."
+)
+
+
+SLACK_BUSY = (
+    "Slack is busy just now and asked us to wait, so this could not be done and *nothing was saved*. "
+    "Please try again in a minute."
+)
+SLACK_DOWN = (
+    "Slack did not answer us in time, so this could not be done and *nothing was saved*. Please try again."
 )
 
 
@@ -59,6 +70,17 @@ def describe(error: Exception, request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
         log.error("database unavailable (ref %s, payload %s)", ref, request_id(request))
         text = f"{DATABASE_DOWN} (ref `{ref}`)"
+    elif isinstance(error, SlackApiError | TimeoutError | URLError | ConnectionError):
+        ref = uuid.uuid4().hex[:8]
+        status = getattr(getattr(error, "response", None), "status_code", None)
+        log.warning(
+            "Slack did not do what a listener asked (ref %s, payload %s): %s %s",
+            ref,
+            request_id(request),
+            type(error).__name__,
+            status or "",
+        )
+        text = f"{SLACK_BUSY if status == 429 else SLACK_DOWN} (ref `{ref}`)"
     else:
         ref = uuid.uuid4().hex[:8]
         log.exception("listener failed (ref %s, payload %s)", ref, request_id(request), exc_info=error)
