@@ -1,14 +1,16 @@
 """Where one request's time goes: the load benchmark's mix, in one process, under a profiler.
 
     .venv/bin/python benchmarks/load_profile.py [--db sqlite|postgresql] [--count N] [--kind NAME]
-                                                [--profiler cprofile|pyinstrument] [--top N]
+                                                [--profiler cprofile|pyinstrument|none] [--top N]
+                                                [--show-sql KIND]
 
 Builds the same database as `load.py` (migrated, network loaded, benchmark members), starts the
 same fake Slack Web API, creates our app with `bot.app.create_app` and sends `--count` signed
 requests of the mix through Flask's test client (WSGI, no sockets, one thread), so what is measured
 is our request path alone: Bolt, the middleware, the listener, SQLAlchemy and the database. Prints
-the time per request by kind, then the profile (cProfile's top functions by own and cumulative
-time, or pyinstrument's call tree when installed and asked for).
+the time and the SQL statements per request by kind, then the profile (cProfile's top functions by
+own and cumulative time, or pyinstrument's call tree when installed and asked for); `--show-sql`
+lists the statements of one request of a kind.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
 
 from benchmarks import load, load_db, load_mix  # noqa: E402
 from tests.slack_requests import signed_headers  # noqa: E402
@@ -45,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         default=300,
         help="untimed requests first (default 300: a network with a history, like load.py after warm-up)",
     )
+    parser.add_argument("--show-sql", metavar="KIND", default=None, help="print the SQL of one KIND request")
     parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", load.DEFAULT_PG_ADMIN))
     args = parser.parse_args(argv)
     if not 1 <= args.count <= 20_000:
@@ -103,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         for request in warm:
             client.post("/slack/events", data=request.body, headers=request.headers)
 
+        statements: list[str] = []
+        event.listen(Engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        per_kind_statements: dict[str, list[int]] = defaultdict(list)
+        shown_sql: list[str] | None = None
         profiler = _start(args.profiler)
         by_kind: dict[str, list[float]] = defaultdict(list)
         errors: Counter = Counter()
@@ -113,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
                 content_type=request.headers["Content-Type"],
                 secret=load.SIGNING_SECRET,
             )
+            statements.clear()
             started = time.perf_counter()
             response = client.post("/slack/events", data=request.body, headers=headers)
             elapsed = time.perf_counter() - started
             kind = kinds[request.kind]
             by_kind[kind.name].append(elapsed * 1000)
+            per_kind_statements[kind.name].append(len(statements))
+            if kind.name == args.show_sql and shown_sql is None:
+                shown_sql = list(statements)
             verdict = kind.judge(response.status_code, response.get_data())
             if verdict.error:
                 errors[f"{kind.name}: {verdict.error}"] += 1
@@ -127,12 +141,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errors: {sum(errors.values())}")
         for text, count in errors.most_common(5):
             print(f"  {count} × {text}")
-        print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}")
+        print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}{'SQL/req':>10}")
         for name, values in by_kind.items():
             values.sort()
             p50, p95 = values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.95))]
             mean = sum(values) / len(values)
-            print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}")
+            sql = sum(per_kind_statements[name]) / len(per_kind_statements[name])
+            print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}{sql:>10.1f}")
+        if shown_sql is not None:
+            print(f"\nSQL of one {args.show_sql} request ({len(shown_sql)} statements):")
+            for number, sql in enumerate(shown_sql, 1):
+                print(f"{number:>3}. {' '.join(sql.split())[:300]}")
         print(report)
         return 0
     finally:
