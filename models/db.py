@@ -6,8 +6,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.sqlite_writer import GatedConnection, gated_connection_factory, is_write
 
 
 class _WithholdRows(logging.Filter):
@@ -33,7 +35,13 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        database = make_url(url).database
+        file_backed = bool(database) and database != ":memory:" and not database.startswith("file:")
+        if file_backed:
+            kwargs["connect_args"].setdefault("factory", gated_connection_factory(database))
         engine = create_engine(url, **kwargs)
+        if file_backed:
+            _queue_writers(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -51,6 +59,30 @@ def make_engine(url: str, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
     return create_engine(url, **kwargs)
+
+
+def _queue_writers(engine: Engine) -> None:
+    """Writers on an SQLite file queue on its writer gate (see models.sqlite_writer for why)."""
+
+    def dbapi(conn):
+        raw = conn.connection.dbapi_connection
+        return raw if isinstance(raw, GatedConnection) else None
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn, _cursor, statement, _parameters, _context, _executemany):
+        if (raw := dbapi(conn)) is not None and is_write(statement):
+            raw.take_gate()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _autocommitted(conn, _cursor, _statement, _parameters, _context, _executemany):
+        if (raw := dbapi(conn)) is not None and not raw.in_transaction:
+            raw.give_gate_back()  # DDL or autocommit: nothing left open to protect
+
+    @event.listens_for(engine, "handle_error")
+    def _failed(context):
+        raw = context.connection and dbapi(context.connection)
+        if raw is not None and not raw.in_transaction:
+            raw.give_gate_back()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
