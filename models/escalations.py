@@ -70,6 +70,21 @@ class Escalation(Timestamps, Base):
             postgresql_where=text("next_step_at IS NOT NULL"),
         ),
         Index("ix_escalations_board_state", "board_id", "state"),
+        # Board members' visibility and the board filter: a board's issue ids straight from the index
+        # (index-only), so "held by these boards" is a semi-join rather than a probe per issue.
+        Index("ix_escalations_board_issue", "board_id", "issue_id"),
+        # Live escalations only (a few percent of the history), covering the overview's "open issues by
+        # board" join and what is overdue now, so both are index-only scans.
+        Index(
+            "ix_escalations_live",
+            "issue_id",
+            "board_id",
+            "state",
+            "acknowledge_by",
+            "respond_by",
+            sqlite_where=text("state IN ('open', 'acknowledged', 'responded')"),
+            postgresql_where=text("state IN ('open', 'acknowledged', 'responded')"),
+        ),
         # The dashboard: boards' timeliness over a recent window, and what is overdue now.
         Index("ix_escalations_started_at", "started_at"),
         # (state, deadline): what is overdue now is an index range per state, whatever the history.

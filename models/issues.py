@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Connection, ForeignKey, Index, String, Text, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UTCDateTime, enum_column
@@ -68,6 +68,9 @@ class Issue(Timestamps, Base):
         Index("ix_issues_created_id", "created_at", "id"),
         # Covers the counts by status and the open issues by theme (index-only scans).
         Index("ix_issues_status_theme", "status", "theme_id", "id"),
+        # What a board member's counts need of each issue their boards hold, read in id order from the
+        # index alone (merged with escalations' (board_id, issue_id)) instead of from the table.
+        Index("ix_issues_id_status_sensitive", "id", "status", "sensitive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,3 +100,37 @@ class Issue(Timestamps, Base):
 
     organisation: Mapped[Organisation] = relationship()
     theme: Mapped[Theme | None] = relationship()
+
+
+# The dashboard's search is "contains", case-insensitive: lower(column) LIKE '%words%'. On PostgreSQL
+# trigram (pg_trgm) GIN indexes on those expressions answer it from the index, so a search over a
+# million issues reads a few index pages rather than every row; SQLite (a one-borough deployment)
+# scans, which is quick at its size. The same expressions must be used by the query (reporting).
+TRIGRAM_EXTENSION_LOCK = 7_341_211  # pg_advisory_xact_lock key: one CREATE EXTENSION at a time
+for _column in ("title", "description", "reference"):
+    Index(
+        f"ix_issues_{_column}_trgm",
+        func.lower(Issue.__table__.c[_column]).label(f"{_column}_lower"),
+        postgresql_using="gin",
+        postgresql_ops={f"{_column}_lower": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
+
+
+def ensure_trigram_extension(connection: Connection) -> None:
+    """Install pg_trgm (in `public`, once per database) and make its operator classes resolvable for
+    the rest of this transaction, whatever schema the tables live in (tests use one per process)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TRIGRAM_EXTENSION_LOCK})
+    connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+    schema = connection.scalar(
+        text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'")
+    )
+    connection.execute(
+        text("SELECT set_config('search_path', current_setting('search_path') || ', ' || :schema, true)"),
+        {"schema": schema},
+    )
+
+
+@event.listens_for(Base.metadata, "before_create")
+def _trigram_extension(target, connection: Connection, **kw) -> None:
+    if connection.dialect.name == "postgresql":
+        ensure_trigram_extension(connection)

@@ -230,6 +230,53 @@ def test_issues_paginate(app, db, world):
     assert "theme=none" in html.split('rel="next"', 1)[1].split(">", 1)[0] or "page 1 of 1" in html
 
 
+def test_issues_list_counts_up_to_a_limit_and_says_so(app, db, world, monkeypatch):
+    """Past COUNT_LIMIT matches the pager says "more than N" (no last page); every page still links on."""
+    from models import reporting
+
+    org = world.org_b
+    for n in range(30):
+        db.add(
+            factories_issue(
+                org, f"LU-2025-{n + 1:04d}", f"Bulk item {n}", created=utcnow() - timedelta(days=40 + n)
+            )
+        )
+    db.commit()
+    monkeypatch.setattr(reporting, "COUNT_LIMIT", 12)
+    client = sign_in(app, db, OFFICER)
+    seen: list[str] = []
+    for page in (1, 2, 3, 4):
+        html = text_of(client.get(f"/dashboard/issues?per_page=10&page={page}"))
+        refs = re.findall(r'<th scope="row"><a href="/dashboard/issues/(LU-\d{4}-\d{4})">', html)
+        assert len(refs) == (10 if page < 4 else 5)
+        seen += refs
+        first, last = (page - 1) * 10 + 1, (page - 1) * 10 + len(refs)
+        assert f"{first}–{last} of more than 12 (narrow the filters for an exact count)" in html
+        assert f"page {page}</span>" in html and f"page {page} of" not in html
+        assert ('rel="next"' in html) == (page < 4)
+        assert ('rel="prev"' in html) == (page > 1)
+    assert len(seen) == len(set(seen)) == 35
+    # Under the limit the count stays exact.
+    html = text_of(client.get("/dashboard/issues?per_page=10&q=Bulk+item+2"))
+    assert "1–10 of 11" in html and "page 1 of 2" in html
+
+
+def test_paginate_counts_exactly_up_to_the_limit(db, world):
+    from sqlalchemy import select
+
+    from models import Issue
+    from models.reporting import paginate
+
+    statement = select(Issue).order_by(Issue.id)
+    exact = paginate(db, statement, page=1, per_page=2, count_limit=5)
+    assert (exact.total, exact.total_is_lower_bound, exact.pages) == (5, False, 3)
+    bounded = paginate(db, statement, page=2, per_page=2, count_limit=4)
+    assert (bounded.total, bounded.total_is_lower_bound, bounded.pages) == (4, True, None)
+    assert bounded.has_next and bounded.has_previous and (bounded.first_index, bounded.last_index) == (3, 4)
+    last = paginate(db, statement, page=3, per_page=2, count_limit=4)
+    assert len(last.items) == 1 and not last.has_next and (last.first_index, last.last_index) == (5, 5)
+
+
 def factories_issue(org, reference, title, *, created):
     from models import Issue
 

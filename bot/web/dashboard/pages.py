@@ -52,8 +52,7 @@ def duration(value) -> str:
 def overview(viewer: Viewer):
     session = db()
     moment = now()
-    by_theme = reporting.open_issues_by_theme(session, viewer)
-    by_board = reporting.open_issues_by_board(session, viewer)
+    by_theme, by_board = reporting.open_issues_by_theme_and_board(session, viewer)
     overdue_total, overdue = reporting.overdue_escalations(session, viewer, now=moment)
     return render_template(
         "dashboard/overview.html",
