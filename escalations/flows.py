@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, exists, select, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -97,7 +97,16 @@ def locked_escalation(session: Session, escalation_id: int) -> Escalation:
     """The escalation, freshly read and locked against concurrent changes until commit."""
     lock_database_for_write(session)
     statement = (
-        select(Escalation).where(Escalation.id == escalation_id).execution_options(populate_existing=True)
+        select(Escalation)
+        .where(Escalation.id == escalation_id)
+        # Every action reads the issue, its theme and organisation and the board (for the card and
+        # the notices): one statement instead of four lazy loads on each button press.
+        .options(
+            joinedload(Escalation.board),
+            joinedload(Escalation.issue).joinedload(Issue.theme),
+            joinedload(Escalation.issue).joinedload(Issue.organisation),
+        )
+        .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(of=Escalation)

@@ -82,16 +82,25 @@ def route(facts: IssueFacts, rules: RoutingRules) -> Route:
     return Route(RouteKind.THEME, board.id, f"{board.name} owns the theme “{theme}”")
 
 
-def safeguarding_board(session: Session) -> Board | None:
+def safeguarding_board(
+    session: Session, boards: Sequence[Board] | None = None, themes: Sequence[Theme] | None = None
+) -> Board | None:
     """The network's safeguarding board: named in the network settings, else the private owner of
-    the `safeguarding` theme."""
+    the `safeguarding` theme. `boards` and `themes` (every one, if already read) save the look-ups
+    — routing runs on every submission."""
     network = session.scalar(select(Network).order_by(Network.id).limit(1))
     slug = (network.settings or {}).get(SAFEGUARDING_SETTING) if network is not None else None
     if slug:
-        board = session.scalar(select(Board).where(Board.slug == slug))
+        if boards is not None:
+            board = next((board for board in boards if board.slug == slug), None)
+        else:
+            board = session.scalar(select(Board).where(Board.slug == slug))
         if board is not None:
             return board
-    theme = session.scalar(select(Theme).where(Theme.slug == SAFEGUARDING_THEME))
+    if themes is not None:
+        theme = next((theme for theme in themes if theme.slug == SAFEGUARDING_THEME), None)
+    else:
+        theme = session.scalar(select(Theme).where(Theme.slug == SAFEGUARDING_THEME))
     if theme is not None and theme.board is not None and theme.board.private:
         return theme.board
     return None
@@ -104,9 +113,10 @@ def rules_from_network(session: Session, boards: Sequence[Board] | None = None) 
     facts = {board.id: BoardFacts(board.id, board.name, board.private) for board in boards}
     owners: dict[int, int] = {}
     names: dict[int, str] = {}
-    for theme in session.scalars(select(Theme)):
+    themes = session.scalars(select(Theme)).all()
+    for theme in themes:
         names[theme.id] = theme.name
         if theme.board_id is not None:
             owners[theme.id] = theme.board_id
-    guard = safeguarding_board(session)
+    guard = safeguarding_board(session, boards, themes)
     return RoutingRules(facts, owners, names, guard.id if guard is not None else None)
