@@ -11,13 +11,13 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from models.access import Viewer, issue_visibility
@@ -110,12 +110,15 @@ def paginate(
     per_page: int,
     scalars: bool = True,
     count_limit: int | None = None,
+    load: Callable[[Select], Select] | None = None,
 ) -> Page:
     """Count the statement's rows and fetch one page of them (page numbers start at 1).
 
     With `count_limit`, rows are counted only up to that many: counting every one of a million
     matching rows costs more than the page itself, and "more than 10,000" tells a reader as much
     (narrow the filters to see an exact figure). Below the limit the count is exact as ever.
+
+    With `load`, `statement` selects keys only and `load(keys of the page)` fetches the page's rows.
     """
     if page < 1 or page > MAX_PAGE:
         raise ValidationError({"page": f"Pages are numbered from 1 to {MAX_PAGE:,}."})
@@ -129,6 +132,8 @@ def paginate(
     offset = (page - 1) * per_page
     # Past a bounded count, one row beyond the page says whether a next page exists.
     window = statement.limit(per_page + 1 if bounded else per_page).offset(offset)
+    if load is not None:
+        window = load(window)
     rows = list(session.scalars(window).unique()) if scalars else list(session.execute(window).all())
     if not bounded:
         return Page(items=rows, number=page, per_page=per_page, total=total)
@@ -270,9 +275,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
-    """The viewer's issues narrowed by the filters, newest first."""
-    statement = select(Issue).where(visible(viewer))
+NEWEST_FIRST = (Issue.created_at.desc(), Issue.id.desc())
+
+
+def issue_keys_query(viewer: Viewer, filters: IssueFilters) -> Select:
+    """The ids of the viewer's issues narrowed by the filters, newest first."""
+    statement = select(Issue.id).where(visible(viewer))
     if filters.theme is not None:
         statement = statement.where(Issue.theme_id == filters.theme.id)
     if filters.no_theme:
@@ -293,6 +301,7 @@ def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
             Issue.created_at >= filters.period.start_utc, Issue.created_at < filters.period.end_utc
         )
     if filters.search:
+        # The same expressions as the trigram indexes (models.issues), so PostgreSQL can use them.
         pattern = f"%{_escape_like(filters.search.lower())}%"
         statement = statement.where(
             or_(
@@ -301,16 +310,36 @@ def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
                 func.lower(Issue.reference).like(pattern, escape="\\"),
             )
         )
-    return statement.options(joinedload(Issue.organisation), joinedload(Issue.theme)).order_by(
-        Issue.created_at.desc(), Issue.id.desc()
+    return statement.order_by(*NEWEST_FIRST)
+
+
+def issues_by_id(ids: Select) -> Select:
+    """The issues (with organisation and theme) whose ids the subquery selects, newest first."""
+    return (
+        select(Issue)
+        .options(joinedload(Issue.organisation), joinedload(Issue.theme))
+        .where(Issue.id.in_(ids.correlate(None)))
+        .order_by(*NEWEST_FIRST)
     )
+
+
+def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
+    """The viewer's issues narrowed by the filters, newest first."""
+    return issues_by_id(issue_keys_query(viewer, filters))
 
 
 def list_issues(
     session: Session, viewer: Viewer, filters: IssueFilters, *, page: int = 1, per_page: int = 25
 ) -> Page[Issue]:
+    """One page of the viewer's issues. The page is found on ids alone (an index-only walk where the
+    filters allow, e.g. page 200 of a board's issues) and only its rows are then loaded."""
     return paginate(
-        session, issues_query(viewer, filters), page=page, per_page=per_page, count_limit=COUNT_LIMIT
+        session,
+        issue_keys_query(viewer, filters),
+        page=page,
+        per_page=per_page,
+        count_limit=COUNT_LIMIT,
+        load=issues_by_id,
     )
 
 
@@ -464,6 +493,15 @@ def issue_totals(session: Session, viewer: Viewer) -> dict[str, int]:
     }
 
 
+def _visible_escalations(statement: Select, viewer: Viewer) -> Select:
+    """Narrow a statement over escalations to those whose issue the viewer may see. The officer sees
+    every issue, so nothing is joined: at a million escalations the join alone costs more than the
+    figures (every escalation has its issue: issue_id is a non-null foreign key)."""
+    if viewer.sees_everything:
+        return statement
+    return statement.join(Issue, Issue.id == Escalation.issue_id).where(visible(viewer))
+
+
 def _overdue(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(Escalation.state == EscalationState.OPEN, Escalation.acknowledge_by < now),
@@ -483,17 +521,12 @@ def overdue_escalations(
     session: Session, viewer: Viewer, *, now: datetime, limit: int = 10
 ) -> tuple[int, list[OverdueEscalation]]:
     """How many live escalations the viewer can see are past a deadline, and the longest overdue."""
-    counted = select(func.count(Escalation.id))
-    listed = select(Escalation).options(
-        joinedload(Escalation.board), joinedload(Escalation.issue).joinedload(Issue.organisation)
+    counted = _visible_escalations(select(func.count(Escalation.id)), viewer).where(_overdue(now))
+    listed = (
+        _visible_escalations(select(Escalation), viewer)
+        .options(joinedload(Escalation.board), joinedload(Escalation.issue).joinedload(Issue.organisation))
+        .where(_overdue(now))
     )
-    if viewer.sees_everything:
-        # Nothing to check on the issue: count the overdue rows straight from the deadline indexes.
-        counted, listed = counted.where(_overdue(now)), listed.where(_overdue(now))
-    else:
-        condition = and_(_overdue(now), visible(viewer))
-        counted = counted.join(Issue, Issue.id == Escalation.issue_id).where(condition)
-        listed = listed.join(Issue, Issue.id == Escalation.issue_id).where(condition)
     total = session.scalar(counted) or 0
     rows = session.scalars(listed.order_by(Escalation.acknowledge_by, Escalation.id).limit(limit)).all()
     items = []
@@ -548,7 +581,7 @@ def board_timeliness(
     Counts are one GROUP BY; medians need the durations themselves (PostgreSQL computes them with
     percentile_cont, SQLite — a one-borough deployment — in Python).
     """
-    conditions = [visible(viewer), Escalation.board_id.is_not(None)]
+    conditions = [Escalation.board_id.is_not(None)]
     if period is not None:
         conditions += [Escalation.started_at >= period.start_utc, Escalation.started_at < period.end_utc]
     ack_in_time = and_(
@@ -582,9 +615,7 @@ def board_timeliness(
             func.percentile_cont(0.5).within_group(resp_seconds),
         ]
     rows = session.execute(
-        select(*columns)
-        .select_from(Escalation)
-        .join(Issue, Issue.id == Escalation.issue_id)
+        _visible_escalations(select(*columns).select_from(Escalation), viewer)
         .join(Board, Board.id == Escalation.board_id)
         .where(*conditions)
         .group_by(Board.name)
@@ -596,9 +627,12 @@ def board_timeliness(
     else:
         durations: dict[str, tuple[list[float], list[float]]] = {}
         for name, started, acknowledged, responded in session.execute(
-            select(Board.name, Escalation.started_at, Escalation.acknowledged_at, Escalation.responded_at)
-            .select_from(Escalation)
-            .join(Issue, Issue.id == Escalation.issue_id)
+            _visible_escalations(
+                select(
+                    Board.name, Escalation.started_at, Escalation.acknowledged_at, Escalation.responded_at
+                ).select_from(Escalation),
+                viewer,
+            )
             .join(Board, Board.id == Escalation.board_id)
             .where(*conditions)
         ):
@@ -659,12 +693,13 @@ def themes_for_filters(session: Session) -> Sequence[Theme]:
     return session.scalars(select(Theme).order_by(Theme.position, Theme.name)).all()
 
 
-def organisations_for_filters(session: Session, viewer: Viewer) -> Sequence[Organisation]:
-    """Organisations offered in the filter: all for the officer and boards, one's own otherwise."""
-    statement = select(Organisation).order_by(Organisation.name)
+def organisations_for_filters(session: Session, viewer: Viewer) -> Sequence[Row[tuple[int, str]]]:
+    """Organisations offered in the filter (id and name): all for the officer and boards, one's own
+    otherwise. Plain rows, not entities: a county network has thousands, on every issues page."""
+    statement = select(Organisation.id, Organisation.name).order_by(Organisation.name)
     if not viewer.officer and not viewer.board_ids:
         statement = statement.where(Organisation.id == viewer.organisation_id)
-    return session.scalars(statement).all()
+    return session.execute(statement).all()
 
 
 def start_of_today(now: datetime | None = None) -> datetime:
