@@ -143,11 +143,30 @@ class Section(BaseModel):
 # --- sections ----------------------------------------------------------------------------------
 
 
+HttpsUrl = _pattern(re.compile(r"^https://\S+$"), "an https:// address", "https://www.example.org/", 500)
+
+
 class Bulletin(Section):
     categories: list[Slug] = Field(default=list(DEFAULT_CATEGORIES), min_length=1, max_length=30)
     feed_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    feed_category: Slug | None = None  # where the feed's items go; one of `categories`
     compile_day: Day = 25
     contacts: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    # What Mailchimp shows as the sender, and where replies go (Mailchimp refuses a campaign
+    # without a reply-to address, so the officer should set it before the first send).
+    from_name: Text80 | None = None  # the network's name when left out
+    reply_to: EmailStr | None = None
+    website_url: HttpsUrl | None = None  # linked from the bulletin's footer
+    logo_url: HttpsUrl | None = None  # shown at the top of the bulletin (HTTPS: mail clients block the rest)
+
+    @model_validator(mode="after")
+    def _feed_category_is_a_category(self) -> Bulletin:
+        if self.feed_category is not None and self.feed_category not in self.categories:
+            raise ValueError(
+                f"feed_category {self.feed_category!r} is not one of the categories: "
+                + ", ".join(self.categories)
+            )
+        return self
 
 
 class Returns(Section):

@@ -414,7 +414,38 @@ BAD_FILES = {
         "- slack_user_id: U0OFFICER1",
         "officers[0].name: required, but missing",
     ),
+    "bulletin reply-to not an address": (
+        ("reply_to: linked-up@example.org", "reply_to: the officer"),
+        "reply_to: the officer",
+        "network.bulletin.reply_to: value is not a valid email address",
+    ),
+    "bulletin logo over plain http": (
+        ("    # logo_url: https://…", "    logo_url: http://www.example.org/logo.png #"),
+        "logo_url: http://",
+        "network.bulletin.logo_url: 'http://www.example.org/logo.png' is not an https:// address",
+    ),
+    "feed category not a category": (
+        ("    # feed_category: the-hive", "    feed_category: hive-news #"),
+        "  bulletin:",
+        "network.bulletin: feed_category 'hive-news' is not one of the categories: vacancies",
+    ),
 }
+
+
+def test_bulletin_sender_settings_reach_the_bulletin_config(session_factory, db):
+    """The officer sets the sender, reply-to, website and logo in the file; the bulletin uses them."""
+    from bulletins.config import bulletin_config
+
+    text = replace_once(WIRRAL, "    # website_url: https://…", "    website_url: https://example.org/lu #")
+    text = replace_once(text, "    # feed_category: the-hive", "    feed_category: the-hive #")
+    load_text(session_factory, text)
+    config = bulletin_config(db)
+    assert (config.from_name, config.reply_to) == ("Linked-up Wirral", "linked-up@example.org")
+    assert (config.website_url, config.logo_url, config.feed_category) == (
+        "https://example.org/lu",
+        None,
+        "the-hive",
+    )
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))

@@ -60,10 +60,13 @@ def run_load(args) -> int:
 def run_check(args) -> int:
     path = _file(args)
     document = read_network(path)
-    print(
-        f"{path.name}: valid — {len(document.boards)} boards, {len(document.themes)} themes, "
-        f"{len(document.organisations)} organisations, {len(document.officers)} officers"
+    counts = (
+        (len(document.boards), "board"),
+        (len(document.themes), "theme"),
+        (len(document.organisations), "organisation"),
+        (len(document.officers), "officer"),
     )
+    print(f"{path.name}: valid — " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts))
     return 0
 
 
