@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import feedparser
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,6 +186,11 @@ def decide_article(session: Session, *, article_id: int, approve: bool, by: str)
         after={"status": wanted.value},
     )
     return article, True
+
+
+def pending_article_count(session: Session) -> int:
+    """How many articles wait for the officer's decision (the Home tab shows a few of them)."""
+    return session.scalar(select(func.count(Article.id)).where(Article.status == ArticleStatus.PENDING)) or 0
 
 
 def pending_articles(session: Session, *, limit: int = 20) -> list[Article]:

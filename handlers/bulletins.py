@@ -12,6 +12,7 @@ import json
 from datetime import date, datetime, timedelta
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -35,6 +36,7 @@ from bulletins import send as send_domain
 from bulletins.config import LONDON, bulletin_config, month_label, shift_month
 from bulletins.performance import Performance
 from handlers.commands import subcommand
+from handlers.forms import refresh_home
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
@@ -267,7 +269,9 @@ def _origin(body: dict) -> tuple[str | None, str | None]:
     return None, None
 
 
-def decide_article_action(ack: Ack, body: dict, action: dict, context: BoltContext, **_: object) -> None:
+def decide_article_action(
+    ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, **_: object
+) -> None:
     ack()
     db = context["db"]
     user = body["user"]["id"]
@@ -282,6 +286,13 @@ def decide_article_action(ack: Ack, body: dict, action: dict, context: BoltConte
         db.commit()
         return
     channel, ts = _origin(body)
+    if (body.get("view") or {}).get("type") == "home":
+        db.commit()
+        # Imported here: the Home view lists this module's queue, so a module-level import would loop.
+        from handlers.home_view import home_view
+
+        refresh_home(client, user, home_view(db, user))
+        return
     if channel and ts:
         word = "Approved" if approve else "Rejected"
         moment = (article.decided_at or utcnow()).astimezone(LONDON)
@@ -297,22 +308,20 @@ def decide_article_action(ack: Ack, body: dict, action: dict, context: BoltConte
     db.commit()
 
 
-def article_queue_blocks(db: Session, *, limit: int = 10) -> list:
-    """The officer's App Home queue of articles waiting for a decision (for the Home view to include)."""
-    pending = article_domain.pending_articles(db, limit=limit + 1)
+def article_queue_blocks(db: Session, *, limit: int = 5) -> list:
+    """The officer's Home-tab queue: the oldest articles waiting for a decision, each with its buttons."""
+    total = article_domain.pending_article_count(db)
+    heading = f"*Bulletin articles to approve* ({total})" if total else "*Bulletin articles to approve*: none"
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=heading))]
+    if not total:
+        return blocks
     config = bulletin_config(db)
-    blocks: list = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*Bulletin articles to approve*: {len(pending[:limit])}"
-                f"{'+' if len(pending) > limit else ''}"
-            )
-        )
-    ]
-    if not pending:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Nothing waiting.")]))
-    for article in pending[:limit]:
+    pending = article_domain.pending_articles(db, limit=limit)
+    for article in pending:
         blocks.extend(review_blocks(article, label=config.label(article.category)))
+    if total > len(pending):
+        more = f"…and {total - len(pending)} more — oldest first; decide these to see the rest."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
     return blocks
 
 

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.bulletins import article_queue_blocks
 from handlers.intake_ids import IntakeAction
 from handlers.join_form import request_blocks
 from handlers.layout import age_of, clip, escape, pack_lines
@@ -196,6 +197,7 @@ def triage_blocks(db: Session) -> list:
     for request in triage.requests:
         blocks += request_blocks(request, origin="home")
     blocks += _more(triage.requests_total, len(triage.requests), "oldest first; decide these to see the rest")
+    blocks += article_queue_blocks(db)
     blocks.append(_heading("New issues with no board yet", triage.unrouted_total))
     lines = [
         f"`{issue.reference}` {escape(clip(issue.title, 80))} — {escape(clip(issue.organisation.name, 60))}"

@@ -17,6 +17,7 @@ from models.base import utcnow
 from models.bulletins import ArticleStatus, BulletinState
 from tests import factories
 from tests.bulletin_support import article, mailer_for, network, quarter_hour_ahead, this_month
+from tests.intake_support import action, assert_view_within_limits, home_opened, published_view
 from tests.slack_requests import block_actions_payload, view_submission_payload
 
 
@@ -261,3 +262,52 @@ def test_compile_job_runs_on_the_configured_day_once(db, settings, session_facto
     assert import_feed(ctx) == 0
     db.expire_all()
     assert "feed was skipped" in _dms(db, "U0OFFICER1")[-1]["text"]
+
+
+def test_officer_home_lists_articles_to_approve_and_refreshes_after_a_decision(slack, slack_api, db):
+    """The officer decides articles from the Home tab too: the queue shows the oldest five with their
+    buttons and a count of the rest; a decision there republishes the Home tab without that article."""
+    _setup(db)
+    rows = [
+        article(db, f"Article {n}", category="funding", status=ArticleStatus.PENDING) for n in range(1, 8)
+    ]
+    db.commit()
+    home_opened(slack, user_id="U0OFFICER1")
+    view = published_view(slack_api)
+    assert_view_within_limits(view)
+    text = json.dumps(view)
+    assert "Bulletin articles to approve* (7)" in text and "and 2 more" in text
+    assert _approve_values(view) == [str(row.id) for row in rows[:5]]
+
+    action(
+        slack,
+        user_id="U0OFFICER1",
+        action_id=BulletinAction.APPROVE_ARTICLE,
+        value=str(rows[0].id),
+        view=view,
+    )
+    db.expire_all()
+    assert db.get(Article, rows[0].id).status == ArticleStatus.APPROVED
+    refreshed = json.dumps(published_view(slack_api))
+    assert "Bulletin articles to approve* (6)" in refreshed
+    assert _approve_values(published_view(slack_api)) == [str(row.id) for row in rows[1:6]]
+    assert (
+        db.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.method == "chat.update")
+        )
+        == 0
+    )
+
+    # A member's Home has no queue.
+    home_opened(slack, user_id="U0MEMBER01")
+    assert "Bulletin articles to approve" not in json.dumps(published_view(slack_api))
+
+
+def _approve_values(view: dict) -> list[str]:
+    return [
+        element["value"]
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == BulletinAction.APPROVE_ARTICLE
+    ]
