@@ -66,8 +66,9 @@ class Issue(Timestamps, Base):
         Index("ix_issues_theme_created", "theme_id", "created_at"),
         # The dashboard's newest-first list and its open-issue counts stay index scans at a million issues.
         Index("ix_issues_created_id", "created_at", "id"),
-        # Covers the counts by status and the open issues by theme (index-only scans).
-        Index("ix_issues_status_theme", "status", "theme_id", "id"),
+        # Covers the counts by status and the open issues by theme (index-only scans), with `sensitive`
+        # so a board member's open issues are found in the index too (not read from the table).
+        Index("ix_issues_status_theme_sensitive", "status", "theme_id", "id", "sensitive"),
         # What a board member's counts need of each issue their boards hold, read in id order from the
         # index alone (merged with escalations' (board_id, issue_id)) instead of from the table.
         Index("ix_issues_id_status_sensitive", "id", "status", "sensitive"),

@@ -1,5 +1,5 @@
-"""dashboard indexes at a million issues: boards' issue ids, live escalations, covering issue index,
-trigram search (PostgreSQL)
+"""dashboard indexes at a million issues: boards' issue ids, live and awaiting escalations, covering
+issue indexes (with `sensitive`), trigram search (PostgreSQL)
 
 Revision ID: 0004
 Revises: 0003
@@ -17,6 +17,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LIVE = "state IN ('open', 'acknowledged', 'responded')"
+AWAITING = "state IN ('open', 'acknowledged')"
 TRIGRAM_COLUMNS = ("title", "description", "reference")
 TRIGRAM_EXTENSION_LOCK = 7_341_211  # the key models.issues.ensure_trigram_extension uses
 
@@ -26,14 +27,25 @@ def upgrade() -> None:
         batch_op.create_index("ix_escalations_board_issue", ["board_id", "issue_id"], unique=False)
         batch_op.create_index(
             "ix_escalations_live",
-            ["issue_id", "board_id", "state", "acknowledge_by", "respond_by"],
+            ["issue_id", "board_id"],
             unique=False,
             sqlite_where=sa.text(LIVE),
             postgresql_where=sa.text(LIVE),
         )
+        batch_op.create_index(
+            "ix_escalations_awaiting_due",
+            ["acknowledge_by", "id", "state", "respond_by", "issue_id"],
+            unique=False,
+            sqlite_where=sa.text(AWAITING),
+            postgresql_where=sa.text(AWAITING),
+        )
 
     with op.batch_alter_table("issues", schema=None) as batch_op:
         batch_op.create_index("ix_issues_id_status_sensitive", ["id", "status", "sensitive"], unique=False)
+        batch_op.create_index(
+            "ix_issues_status_theme_sensitive", ["status", "theme_id", "id", "sensitive"], unique=False
+        )
+        batch_op.drop_index("ix_issues_status_theme")
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -60,8 +72,11 @@ def downgrade() -> None:
             op.execute(f"DROP INDEX ix_issues_{column}_trgm")
 
     with op.batch_alter_table("issues", schema=None) as batch_op:
+        batch_op.create_index("ix_issues_status_theme", ["status", "theme_id", "id"], unique=False)
+        batch_op.drop_index("ix_issues_status_theme_sensitive")
         batch_op.drop_index("ix_issues_id_status_sensitive")
 
     with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.drop_index("ix_escalations_awaiting_due")
         batch_op.drop_index("ix_escalations_live")
         batch_op.drop_index("ix_escalations_board_issue")
