@@ -12,7 +12,7 @@ import calendar
 import math
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
@@ -440,6 +440,31 @@ def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHist
 
 
 # ---------------------------------------------------------------------------------------------- overview
+@contextmanager
+def _in_one_process(session: Session) -> Iterator[None]:
+    """Run the statements inside without PostgreSQL's parallel workers.
+
+    A board member's figures semi-join issues with their boards' issue ids. In one process PostgreSQL
+    merges id-ordered indexes; with workers it builds and probes a shared hash of the boards' issue
+    ids instead, which measured two to three times slower on a two-core server also running the web
+    app (benchmarks/dashboard.py at a million issues: totals ~130 ms against ~250 ms, open issues
+    ~36 ms against ~98 ms). The officer's plain counts gain from workers and do not use this.
+    Scoped to the statements inside (SET LOCAL, then back to the default); a failed statement rolls
+    the setting back with its transaction.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    yield
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
+
+
+def _for_viewer(session: Session, viewer: Viewer) -> AbstractContextManager[None]:
+    """No parallel workers for anyone but the officer (see `_in_one_process`)."""
+    return nullcontext() if viewer.sees_everything else _in_one_process(session)
+
+
 def open_issues_by_theme_and_board(
     session: Session, viewer: Viewer
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -459,7 +484,8 @@ def open_issues_by_theme_and_board(
         .where(Issue.status.in_(OPEN_STATUSES), visible(viewer))
         .group_by(Theme.name, Board.name)
     )
-    rows = session.execute(statement).all()
+    with _for_viewer(session, viewer):
+        rows = session.execute(statement).all()
     by_theme: dict[str, int] = {}
     by_board: dict[str, int] = {}
     for theme, board, count in rows:
@@ -482,31 +508,11 @@ def open_issues_by_board(session: Session, viewer: Viewer) -> list[tuple[str, in
     return open_issues_by_theme_and_board(session, viewer)[1]
 
 
-@contextmanager
-def _in_one_process(session: Session) -> Iterator[None]:
-    """Run the statements inside without PostgreSQL's parallel workers.
-
-    A board member's totals semi-join every issue with their boards' issue ids. In one process
-    PostgreSQL merges the two id-ordered indexes; with workers it builds and probes a shared hash
-    instead, which on a small server (the web app, the worker and the database on two cores) takes
-    about twice as long. Scoped to the statements inside (SET LOCAL, then back to the default).
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    yield
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
-
-
 def issue_totals(session: Session, viewer: Viewer) -> dict[str, int]:
     """How many of the viewer's issues are open, answered and all-time."""
     statement = select(Issue.status, func.count(Issue.id)).where(visible(viewer)).group_by(Issue.status)
-    if viewer.sees_everything:
-        rows = session.execute(statement).all()  # one index scan: workers share it well
-    else:
-        with _in_one_process(session):
-            rows = session.execute(statement).all()
+    with _for_viewer(session, viewer):  # the officer's is one index scan, which workers share well
+        rows = session.execute(statement).all()
     by_status = {IssueStatus(status): count for status, count in rows}
     return {
         "open": sum(by_status.get(s, 0) for s in OPEN_STATUSES),
@@ -554,8 +560,9 @@ def overdue_escalations(
         .options(joinedload(Escalation.board), joinedload(Escalation.issue).joinedload(Issue.organisation))
         .where(_overdue(now))
     )
-    total = session.scalar(counted) or 0
-    rows = session.scalars(listed.order_by(Escalation.acknowledge_by, Escalation.id).limit(limit)).all()
+    with _for_viewer(session, viewer):
+        total = session.scalar(counted) or 0
+        rows = session.scalars(listed.order_by(Escalation.acknowledge_by, Escalation.id).limit(limit)).all()
     items = []
     for row in rows:
         if row.state == EscalationState.OPEN and row.acknowledge_by < now:

@@ -167,18 +167,23 @@ def returns_missing(session: Session, viewer: Viewer, *, today: date | None = No
     """Returns not yet in for the month now due (last month's): who (officer; an organisation sees
     its own) and how many (everyone)."""
     period = last_complete_month(today or london_today())
-    missing = missing_returns(session, period)
     if viewer.officer:
-        visible_items = missing
-    elif viewer.organisation_id is not None:
-        visible_items = [m for m in missing if m.organisation.id == viewer.organisation_id]
-    else:
-        visible_items = []
-    if viewer.officer or viewer.board_ids:
-        organisations, services = len(missing), sum(len(m.services) for m in missing)
-    else:
-        organisations, services = len(visible_items), sum(len(m.services) for m in visible_items)
-    return MissingSummary(period, organisations, services, visible_items)
+        missing = missing_returns(session, period)
+        return MissingSummary(period, len(missing), sum(len(m.services) for m in missing), missing)
+    own: list[MissingReturn] = []
+    if viewer.organisation_id is not None:
+        own = [m for m in missing_returns(session, period) if m.organisation.id == viewer.organisation_id]
+    if not viewer.board_ids:
+        return MissingSummary(period, len(own), sum(len(m.services) for m in own), own)
+    # A board member sees how many across the network, not who: counted in the database rather than
+    # by loading every late organisation and service (the same rows as models.returns.missing_returns).
+    sent = select(WaitingListReturn.service_id).where(WaitingListReturn.period == period)
+    organisations, services = session.execute(
+        select(func.count(func.distinct(Service.organisation_id)), func.count(Service.id))
+        .join(Organisation, Organisation.id == Service.organisation_id)
+        .where(Organisation.status != OrganisationStatus.DECLINED, Service.id.not_in(sent))
+    ).one()
+    return MissingSummary(period, organisations, services, own)
 
 
 def recent_returns(

@@ -427,6 +427,18 @@ def test_overview_reports_missing_returns(app, db, world):
     assert "Every return for your services" in member_b
 
 
+def test_board_members_count_missing_returns_like_the_officers_list(app, db, world):
+    """A board member's figure is counted in the database; it must match the officer's chase list."""
+    factories.service(db, world.org_a, "Young carers group", category="young carers")
+    factories.service(db, world.org_a, "Sibling support", category="young carers")
+    db.commit()
+    officer = text_of(sign_in(app, db, OFFICER).get("/dashboard/"))
+    assert "1</strong> organisation has not sent 2 returns" in officer
+    board = text_of(sign_in(app, db, CJCG_MEMBER).get("/dashboard/"))
+    assert "1</strong> organisation has not sent 2 returns" in board
+    assert "Sibling support" not in board
+
+
 def test_calendar_link_when_the_feed_exists(app, db, world):
     html = text_of(sign_in(app, db, OFFICER).get("/dashboard/meetings"))
     has_feed = any(rule.rule == "/calendar.ics" for rule in app.url_map.iter_rules())
