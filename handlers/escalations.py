@@ -36,7 +36,7 @@ from sqlalchemy import select
 from escalations import agenda as agenda_domain
 from escalations import flows, meetings
 from escalations.errors import MovedOn
-from escalations.views import CardAction, CardView, DigestView, Notice, NoticeKind
+from escalations.views import CardAction, CardView, DigestView, Notice, NoticeKind, state_in_words
 from escalations.working_days import describe
 from handlers import escalation_blocks as kit
 from handlers.commands import reply, subcommand
@@ -456,11 +456,11 @@ def prepare(db, escalation_id: int, user: str, *, for_organisation: bool = False
     if for_organisation:
         flows.require_organisation_member(db, escalation, user)
         if escalation.state != EscalationState.RESPONDED:
-            raise MovedOn(flows.state_in_words(escalation))
+            raise MovedOn(state_in_words(escalation))
         return escalation
     flows.require_board_actor(db, escalation, user)
     if escalation.state not in AWAITING_BOARD:
-        raise MovedOn(flows.state_in_words(escalation))
+        raise MovedOn(state_in_words(escalation))
     return escalation
 
 
