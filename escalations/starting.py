@@ -90,14 +90,7 @@ def route_received_issue(
     base = {"issue_id": issue.id, "reference": issue.reference}
     live = live_escalation(session, issue.id)
     if live is not None:
-        return RoutingDecision(
-            **base,
-            kind="already_routed",
-            reason=f"already with the {live.board_name}",
-            board_id=live.board_id,
-            board_name=live.board_name,
-            escalation_id=live.id,
-        )
+        return _already_routed(issue, live)
     if issue.status not in OPEN_STATUSES:
         return RoutingDecision(**base, kind="not_open", reason=f"the issue is {issue.status.value}")
     if issue.organisation.status != OrganisationStatus.APPROVED:
@@ -129,19 +122,24 @@ def route_received_issue(
     )
 
 
+def _already_routed(issue: Issue, live: Escalation) -> RoutingDecision:
+    return RoutingDecision(
+        issue_id=issue.id,
+        reference=issue.reference,
+        kind="already_routed",
+        reason=f"already with the {live.board_name}",
+        board_id=live.board_id,
+        board_name=live.board_name,
+        escalation_id=live.id,
+    )
+
+
 def current_routing(session: Session, issue: Issue) -> RoutingDecision | None:
     """Where an already-routed issue stands (for answering a retried submission the same way)."""
     base = {"issue_id": issue.id, "reference": issue.reference}
     live = live_escalation(session, issue.id)
     if live is not None:
-        return RoutingDecision(
-            **base,
-            kind="already_routed",
-            reason=f"already with the {live.board_name}",
-            board_id=live.board_id,
-            board_name=live.board_name,
-            escalation_id=live.id,
-        )
+        return _already_routed(issue, live)
     if _has_event(session, issue.id, "triaged"):
         return RoutingDecision(**base, kind="triage", reason="in the officer's triage queue")
     return None
