@@ -48,10 +48,10 @@ def load_demo(session_factory) -> None:
 
 
 def window(months: int) -> tuple[datetime, datetime]:
-    from simulation.engine import LONDON, _months_after
+    from simulation.world import LONDON, months_after
 
     since = datetime.combine(START, datetime.min.time(), LONDON).astimezone(UTC)
-    until = datetime.combine(_months_after(START, months), datetime.min.time(), LONDON).astimezone(UTC)
+    until = datetime.combine(months_after(START, months), datetime.min.time(), LONDON).astimezone(UTC)
     return since, until
 
 
