@@ -35,7 +35,16 @@ class WriterGate:
 
     def __init__(self, database_path: str):
         self.path = f"{database_path}-writer.lock"
-        self.local = threading.Lock()
+        self._pid = os.getpid()
+        self._local = threading.Lock()
+
+    @property
+    def local(self) -> threading.Lock:
+        """This process's lock; a forked child (gunicorn --preload) gets a fresh one, never a copy
+        that a thread of its parent held at the fork."""
+        if self._pid != os.getpid():
+            self._pid, self._local = os.getpid(), threading.Lock()
+        return self._local
 
     def open(self) -> int:
         return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -47,6 +56,7 @@ class GatedConnection(sqlite3.Connection):
 
     gate: WriterGate | None = None
     _gate_fd: int | None = None
+    _gate_pid = 0
     _holding_local = False
     _holding_file = False
 
@@ -57,8 +67,9 @@ class GatedConnection(sqlite3.Connection):
         if not self.gate.local.acquire(timeout=WAIT_SECONDS):
             return  # SQLite's own busy handling takes over and reports the lock
         self._holding_local = True
-        if self._gate_fd is None:
-            self._gate_fd = self.gate.open()
+        if self._gate_fd is None or self._gate_pid != os.getpid():
+            # A descriptor inherited across a fork shares its lock with the parent: open our own.
+            self._gate_fd, self._gate_pid = self.gate.open(), os.getpid()
         pause = 0.0002
         while True:
             try:
