@@ -25,6 +25,7 @@ from escalations.flow_support import (
     find_board,
     flush_or_moved_on,
     locked_escalation,
+    locked_for_board,
     new_escalation,
     organisation_recipients,
     require_board_actor,
@@ -52,7 +53,6 @@ from escalations.working_days import (
 )
 from models.errors import NotAllowed, ValidationError
 from models.escalations import (
-    AWAITING_BOARD,
     Escalation,
     EscalationState,
     NextStep,
@@ -158,10 +158,7 @@ def respond(
     render: Renderer,
 ) -> Escalation:
     """The board answers: the answer goes back to the organisation and the issue is `answered`."""
-    escalation = locked_escalation(session, escalation_id)
-    require_board_actor(session, escalation, actor)
-    if escalation.state not in AWAITING_BOARD:
-        raise MovedOn(state_in_words(escalation))
+    escalation = locked_for_board(session, escalation_id, actor)
     answer, chosen, reason = validate_response(
         answer=answer,
         outcome=outcome,
@@ -248,10 +245,7 @@ def reassign(
     render: Renderer,
 ) -> Escalation:
     """Hand the item to another board (with the reason); it starts a fresh ladder there."""
-    escalation = locked_escalation(session, escalation_id)
-    require_board_actor(session, escalation, actor)
-    if escalation.state not in AWAITING_BOARD:
-        raise MovedOn(state_in_words(escalation))
+    escalation = locked_for_board(session, escalation_id, actor)
     errors = {}
     reason = clean_text(reason)
     target = find_board(session, board_id) if board_id not in (None, "") else None
@@ -274,10 +268,7 @@ def escalate(
     session: Session, *, escalation_id: int, actor: str, reason: str, now: datetime, render: Renderer
 ) -> Escalation:
     """Send the item up to the next rung of its ladder (the parent board), with the reason."""
-    escalation = locked_escalation(session, escalation_id)
-    require_board_actor(session, escalation, actor)
-    if escalation.state not in AWAITING_BOARD:
-        raise MovedOn(state_in_words(escalation))
+    escalation = locked_for_board(session, escalation_id, actor)
     if escalation.at_top:
         raise NotAllowed(
             f"The {escalation.board_name} is the top of the ladder for {escalation.issue.reference}; "

@@ -22,7 +22,7 @@ from escalations.ports import Renderer
 from escalations.views import state_in_words
 from escalations.working_days import deadline, reminder_time
 from models.errors import NotAllowed, NotFound
-from models.escalations import LIVE_STATES, Escalation, EscalationState, NextStep
+from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationState, NextStep
 from models.fields import record_id
 from models.issues import ISSUE_TRANSITIONS, Issue, IssueStatus, Urgency
 from models.membership import find_member, is_officer
@@ -62,6 +62,16 @@ def locked_escalation(session: Session, escalation_id: int) -> Escalation:
     escalation = session.scalar(statement)
     if escalation is None:
         raise NotFound("That escalation no longer exists.")
+    return escalation
+
+
+def locked_for_board(session: Session, escalation_id: int, actor: str) -> Escalation:
+    """The escalation locked for a board's action: the actor may act for its board and the board
+    still has it (open or acknowledged); `NotAllowed` or `MovedOn` otherwise."""
+    escalation = locked_escalation(session, escalation_id)
+    require_board_actor(session, escalation, actor)
+    if escalation.state not in AWAITING_BOARD:
+        raise MovedOn(state_in_words(escalation))
     return escalation
 
 

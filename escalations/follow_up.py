@@ -15,8 +15,8 @@ from escalations.flow_support import (
     clear_schedule,
     flush_or_moved_on,
     locked_escalation,
+    locked_for_board,
     overdue_step,
-    require_board_actor,
     require_organisation_member,
     schedule_respond,
     set_issue_status,
@@ -37,7 +37,6 @@ from escalations.working_days import (
 )
 from models.errors import ValidationError
 from models.escalations import (
-    AWAITING_BOARD,
     Escalation,
     EscalationState,
     NextStep,
@@ -148,10 +147,7 @@ def satisfied(
 
 def snooze(session: Session, *, escalation_id: int, actor: str, now: datetime) -> Escalation:
     """Remind again at the start of the next working day (deadlines themselves do not move)."""
-    escalation = locked_escalation(session, escalation_id)
-    require_board_actor(session, escalation, actor)
-    if escalation.state not in AWAITING_BOARD:
-        raise MovedOn(state_in_words(escalation))
+    escalation = locked_for_board(session, escalation_id, actor)
     until = start_of_next_working_day(now)
     escalation.snoozed_until = until
     if escalation.state == EscalationState.OPEN and escalation.acknowledge_by > now:
