@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from escalations.messages import SYSTEM, dm_row, enqueue_rows, officers
+from escalations.messages import SYSTEM, dm_row, enqueue_rows
 from escalations.ports import Renderer
 from escalations.views import DigestItem, DigestView
 from escalations.working_days import describe, in_working_hours, london, previous_working_day
 from models.escalations import AWAITING_BOARD, Escalation, EscalationEvent
+from models.membership import officer_ids
 from models.network import Meeting
 from models.outbox import OutboxMessage
 
@@ -56,7 +57,7 @@ def send_digests(session: Session, *, now: datetime, render: Renderer) -> int:
         board = meeting.board
         recipient = board.representative_slack_user_id or board.chair_slack_user_id
         if recipient is None:
-            found = officers(session)
+            found = officer_ids(session)
             recipient = found[0] if found else None
         if recipient is None:
             continue

@@ -31,7 +31,6 @@ from escalations.views import CardView, Notice, card_view
 from models.base import utcnow
 from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
-from models.network import Member, MemberRole
 from models.outbox import OutboxMessage, OutboxStatus
 
 SYSTEM = "system"
@@ -129,15 +128,6 @@ def channel_row(key: str, channel: str, body: dict, *, thread_ts: str | None = N
     if thread_ts:
         payload["thread_ts"] = thread_ts
     return {"key": key, "method": "chat.postMessage", "payload": payload}
-
-
-def officers(session: Session) -> list[str]:
-    """Slack ids of the network's officers (who triage, and who are alerted at the top)."""
-    return list(
-        session.scalars(
-            select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER).order_by(Member.id)
-        )
-    )
 
 
 def event(

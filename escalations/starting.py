@@ -30,7 +30,6 @@ from escalations.messages import (
     dm_row,
     enqueue_rows,
     event,
-    officers,
 )
 from escalations.ports import Renderer
 from escalations.views import Notice, NoticeKind
@@ -42,6 +41,7 @@ from models.escalations import (
     EscalationState,
 )
 from models.issues import OPEN_STATUSES, Issue
+from models.membership import officer_ids
 from models.network import Board, Organisation, OrganisationStatus
 
 
@@ -191,7 +191,7 @@ def send_to_triage(
     body = render.notice(notice)
     keys = enqueue_rows(
         session,
-        [dm_row(f"issue:{issue.id}:triage:{officer}", officer, body) for officer in officers(session)],
+        [dm_row(f"issue:{issue.id}:triage:{officer}", officer, body) for officer in officer_ids(session)],
     )
     event(
         session,

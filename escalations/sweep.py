@@ -39,11 +39,11 @@ from escalations.messages import (
     enqueue_rows,
     history_lines,
     insert_events,
-    officers,
 )
 from escalations.ports import Renderer
 from escalations.views import Notice, NoticeKind
 from escalations.working_days import describe, in_working_hours, next_working_start
+from models import membership
 from models.escalations import AWAITING_BOARD, Escalation, EscalationEvent, EscalationState, NextStep
 from models.issues import Issue
 
@@ -210,7 +210,7 @@ def sweep_due(
             continue
         if step == NextStep.ALERT_OFFICER:
             if officer_ids is None:
-                officer_ids = officers(session)
+                officer_ids = membership.officer_ids(session)
             _alert_officer(escalation, officer_ids, outbox, events, cards, now=now, render=render)
             report.officer_alerts += 1
             continue

@@ -23,6 +23,15 @@ def organisation_of(session: Session, slack_user_id: str) -> Organisation:
     return member.organisation
 
 
+def officer_ids(session: Session) -> list[str]:
+    """Slack ids of the network's officers, oldest first: who approve, triage and are alerted at the top."""
+    return list(
+        session.scalars(
+            select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER).order_by(Member.id)
+        )
+    )
+
+
 def is_officer(session: Session, slack_user_id: str) -> bool:
     member = find_member(session, slack_user_id)
     return member is not None and member.role == MemberRole.OFFICER

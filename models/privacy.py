@@ -47,6 +47,7 @@ from models.escalations import Escalation, EscalationEvent
 from models.feedback import Feedback
 from models.issues import Issue
 from models.joining import JoinRequest
+from models.membership import officer_ids
 from models.network import Board, BoardMember, Member, MemberRole, Organisation, Service
 from models.outbox import OutboxMessage
 from models.records import AuditLog
@@ -159,7 +160,7 @@ def footprint(session: Session, organisation: Organisation) -> Footprint:
             select(JoinRequest).where(JoinRequest.organisation_id == org_id).order_by(JoinRequest.id)
         )
     )
-    officers = set(session.scalars(select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER)))
+    officers = set(officer_ids(session))
     people = {m.slack_user_id for m in members if m.role != MemberRole.OFFICER}
     people |= {i.raised_by for i in issues} | {r.submitted_by for r in returns}
     people |= {j.slack_user_id for j in join_requests}

@@ -35,7 +35,6 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulletins.config import bulletin_config, month_of
-from escalations.messages import officers
 from escalations.ports import Renderer
 from escalations.working_days import add_working_days, at_london, in_working_hours, is_working_day
 from models.base import frozen_clock
@@ -44,6 +43,7 @@ from models.db import transaction
 from models.errors import DomainError
 from models.escalations import Escalation
 from models.issues import Issue
+from models.membership import officer_ids
 from models.network import (
     Board,
     Member,
@@ -180,7 +180,7 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
     def _prepare(self) -> None:
         with transaction(self.session_factory) as session:
             check_database(session)
-            self.officer = officers(session)[0]
+            self.officer = officer_ids(session)[0]
             config = bulletin_config(session)
             self.categories = [c.slug for c in config.categories]
             self.mailer = SimulatedMailer(seed=self.seed, list_size=config.expected_contacts or 232)
@@ -315,7 +315,7 @@ def check_database(session: Session) -> None:
             "No network is loaded: load one first (`linkedup network load network/wirral.yaml`), "
             "or use `linkedup simulate --demo`."
         )
-    if not officers(session):
+    if not officer_ids(session):
         raise SimulationRefused("The network file names no officer; the simulation needs one to act as them.")
     real = session.scalar(select(Organisation.name).where(Organisation.simulated.is_(False)).limit(1))
     if real is not None or session.scalar(select(Issue.id).where(Issue.simulated.is_(False)).limit(1)):
