@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pytest_httpserver import HTTPServer
 from sqlalchemy import text
 
-from bulletins.compile import BulletinContent, compile_bulletin
+from bulletins.compile import compile_bulletin
 from bulletins.config import month_of
+from bulletins.content import BulletinContent
 from bulletins.render import render_bulletin
 from bulletins.send import sync_audience
 from models import Article, Network, Organisation

@@ -6,7 +6,6 @@ for the officer to approve. Re-compiling a draft replaces it; an approved bullet
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from bulletins.config import (
     parse_month,
     shift_month,
 )
+from bulletins.content import Answer, ArticleItem, BulletinContent, MeetingItem, Section, WaitingCategory
 from bulletins.performance import category_clicks_per_open, order_categories
 from escalations.answers import you_said_we_did as answered_items
 from models import audit
@@ -34,75 +34,6 @@ MEETINGS_AHEAD = timedelta(days=62)
 MAX_MEETINGS = 12
 MAX_ANSWERS = 10
 ANSWER_CHARS = 600
-
-
-@dataclass(frozen=True)
-class ArticleItem:
-    id: int
-    title: str
-    link: str
-    summary: str
-
-
-@dataclass(frozen=True)
-class Section:
-    slug: str
-    name: str
-    articles: list[ArticleItem]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One "You said, we did" item: the issue as raised, and what was done; never who raised it."""
-
-    theme: str | None
-    said: str
-    did: str
-    board: str | None = None
-
-
-@dataclass(frozen=True)
-class WaitingCategory:
-    """Services of one category that are full; counts of services, never of children."""
-
-    category: str
-    no_capacity: int
-    waitlist_only: int
-
-
-@dataclass(frozen=True)
-class MeetingItem:
-    title: str
-    board: str | None
-    starts_at: datetime
-    location: str | None
-
-
-@dataclass
-class BulletinContent:
-    month: str
-    month_label: str
-    network_name: str
-    subject: str
-    preview_text: str
-    sections: list[Section] = field(default_factory=list)
-    answers: list[Answer] = field(default_factory=list)
-    waiting: list[WaitingCategory] = field(default_factory=list)
-    meetings: list[MeetingItem] = field(default_factory=list)
-    website_url: str | None = None
-    logo_url: str | None = None
-
-    @property
-    def article_count(self) -> int:
-        return sum(len(section.articles) for section in self.sections)
-
-    def links(self) -> dict[str, dict]:
-        """Each article link → its article and category, for mapping clicks back."""
-        return {
-            item.link: {"article_id": item.id, "category": section.slug}
-            for section in self.sections
-            for item in section.articles
-        }
 
 
 def you_said_we_did(session: Session, *, since: datetime, until: datetime) -> list[Answer]:

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from bulletins.config import LONDON
 
 if TYPE_CHECKING:
-    from bulletins.compile import BulletinContent, WaitingCategory
+    from bulletins.content import BulletinContent, WaitingCategory
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MERGE_TAG = re.compile(r"^\*\|[A-Z_:]+\|\*$")
