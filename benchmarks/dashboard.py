@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 from bot.paths import DEMO_NETWORK_FILE
 from models.base import Base
 from models.db import make_engine, make_session_factory, transaction
-from models.network_file import load_path
+from network_file.loader import load_path
 
 ISSUES = 1_000_000
 ORGANISATIONS = 2_000

@@ -5,7 +5,7 @@ the line and the field (`wirral.yaml line 42: boards[3].parent: unknown board 'h
 and a file with any mistake is refused whole. Parsing happens in three steps, all before any write:
 YAML (syntax, with its line), the pydantic schema (types, ranges, unknown keys — `extra="forbid"` so
 a typo is never silently ignored), then cross-checks between sections (references, uniqueness, the
-ladder having no cycle). Loading into the database lives in `models.network_loader`.
+ladder having no cycle). Loading into the database lives in `network_file.loader`.
 """
 
 from __future__ import annotations
@@ -673,29 +673,11 @@ def _ladder_cycles(doc: NetworkDocument) -> list[tuple[tuple, str]]:
     return problems
 
 
-# Loading lives in `models.network_loader` (which imports this module); its public names are offered
-# here too, lazily, because `linkedup serve --demo` and the CLI use `models.network_file.load_path`.
-_LOADER_NAMES = frozenset({"LoadReport", "describe_network", "format_network", "load_network", "load_path"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LOADER_NAMES:
-        from models import network_loader
-
-        return getattr(network_loader, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [  # noqa: F822 - the loader's names resolve through __getattr__
+__all__ = [
     "DEFAULT_CATEGORIES",
-    "LoadReport",
     "NetworkDocument",
     "NetworkFileError",
     "cross_check",
-    "describe_network",
-    "format_network",
-    "load_network",
-    "load_path",
     "parse_network",
     "read_network",
 ]

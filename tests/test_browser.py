@@ -20,8 +20,8 @@ import pytest
 from bot.paths import DEMO_NETWORK_FILE
 from models.base import Base
 from models.db import make_engine, make_session_factory, transaction
-from models.network_file import load_path
 from models.sign_in import issue_sign_in_link
+from network_file.loader import load_path
 from simulation import default_start, simulate_year
 
 CHROMIUM = os.environ.get("LINKEDUP_CHROMIUM", "/usr/bin/chromium")

@@ -35,7 +35,8 @@ from models import Board
 from models.base import Base
 from models.db import transaction
 from models.errors import DomainError
-from models.network_file import MAX_VALUES, NetworkFileError, load_network, parse_network
+from network_file.document import MAX_VALUES, NetworkFileError, parse_network
+from network_file.loader import load_network
 from tests import factories
 from tests.intake_support import input_blocks, opened_view, submit
 from tests.reliability_support import table_counts

@@ -19,15 +19,9 @@ from bot.paths import DEMO_NETWORK_FILE
 from models import AuditLog, Board, BoardMember, Meeting, Member, MemberRole, Network, Organisation, Theme
 from models.base import Base
 from models.db import transaction
-from models.network_file import (
-    LoadReport,
-    NetworkFileError,
-    describe_network,
-    format_network,
-    load_network,
-    load_path,
-    parse_network,
-)
+from network_file.describe import describe_network, format_network
+from network_file.document import NetworkFileError, parse_network
+from network_file.loader import LoadReport, load_network, load_path
 from tests import factories
 
 WIRRAL = DEMO_NETWORK_FILE.read_text(encoding="utf-8")

@@ -32,8 +32,8 @@ from models.base import Base, frozen_clock, utcnow
 from models.bulletins import BulletinState
 from models.db import make_engine, make_session_factory, transaction
 from models.joining import RequestStatus
-from models.network_file import load_path
 from models.outbox import OutboxStatus
+from network_file.loader import load_path
 from simulation import SimulationRefused, has_simulation, network_health, simulate_year
 from simulation.mailer import SimulatedMailer
 from simulation.slack import SimulatedSlack

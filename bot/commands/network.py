@@ -13,8 +13,9 @@ from bot.cli import CommandError
 from bot.runtime import build_context
 from bot.settings import load_settings
 from models.db import transaction
-from models.network_file import read_network
-from models.network_loader import describe_network, format_network, load_path
+from network_file.describe import describe_network, format_network
+from network_file.document import read_network
+from network_file.loader import load_path
 
 
 def add_commands(subparsers) -> None:

@@ -66,8 +66,8 @@ def capabilities(settings) -> list[str]:
 def prepare_demo(context) -> None:
     """Bring the demo database to the latest schema and load the demo network into it."""
     from models.db import transaction
-    from models.network_file import load_path
     from models.schema import upgrade
+    from network_file.loader import load_path
 
     upgrade(context.engine)
     with transaction(context.session_factory) as session:
