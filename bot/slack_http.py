@@ -10,9 +10,13 @@ Bolt with its whole body, which may be the text of a safeguarding concern.
 So each request is checked here first, in this order, each failure a short JSON answer that says
 what was wrong and never echoes the body:
 
-- larger than `MAX_BODY` (Slack's largest payloads, a 100-block modal, are a few hundred KB): 413;
+- larger than `MAX_BODY` (Slack's largest payloads, a 100-block modal, are a few hundred KB): 413,
+  counted while the body is read in `CHUNK`-sized pieces, so a chunked body (which declares no
+  length) is never read much past the limit;
 - signature missing, wrong or older than five minutes (a replay): 401;
 - a content type Slack never sends: 415;
+- JSON nested deeper than `MAX_DEPTH` (Python's parser recurses, and a signed payload a few
+  thousand levels deep blew its stack as a 500): 400, found by counting brackets before parsing;
 - a body that does not parse to a JSON object, or whose fields do not have the types Slack gives
   them (`view.state.values` not an object, an action's `value` not a string…): 400.
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from urllib.parse import parse_qsl
 
 from flask import Request, Response, jsonify
@@ -34,6 +39,9 @@ from slack_sdk.signature import SignatureVerifier
 log = logging.getLogger(__name__)
 
 MAX_BODY = 2 * 1024 * 1024
+CHUNK = 64 * 1024
+# Slack's deepest payloads (rich text inside a modal's state) nest about a dozen levels.
+MAX_DEPTH = 64
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
@@ -64,13 +72,52 @@ def signed(verifier: SignatureVerifier, raw: str, request: Request) -> bool:
     return verifier.is_valid(body=raw, timestamp=timestamp, signature=signature)
 
 
+def read_body(request: Request) -> str:
+    """The body, read in bounded pieces and refused (413) as soon as it passes `MAX_BODY`."""
+    too_large = Refused(413, "payload_too_large", f"Slack requests are at most {MAX_BODY} bytes")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise too_large
+    stream, pieces, size = request.stream, [], 0
+    while piece := stream.read(CHUNK):
+        size += len(piece)
+        if size > MAX_BODY:
+            raise too_large
+        pieces.append(piece)
+    return b"".join(pieces).decode("utf-8", "replace")
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def nesting_too_deep(raw: str, limit: int = MAX_DEPTH) -> bool:
+    """True when JSON text opens more than `limit` arrays/objects inside one another.
+
+    Brackets inside strings do not count; the text need not be valid JSON (the parser judges that).
+    """
+    if raw.count("[") + raw.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", raw)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _json(text: str, what: str) -> object:
+    if nesting_too_deep(text):
+        raise Refused(400, "malformed_body", f"{what} is nested more than {MAX_DEPTH} levels deep")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Refused(400, "malformed_body", f"{what} is not JSON") from None
+
+
 def parse(raw: str, mimetype: str) -> dict:
     """The request body as Slack meant it: a JSON event, an interactivity payload, or a command form."""
     if mimetype == JSON:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise Refused(400, "malformed_body", "the body is not JSON") from None
+        body = _json(raw, "the body")
         if not isinstance(body, dict):
             raise Refused(400, "malformed_body", "the body is not a JSON object")
         return body
@@ -79,10 +126,7 @@ def parse(raw: str, mimetype: str) -> dict:
     form = dict(parse_qsl(raw, keep_blank_values=True))
     if "payload" not in form:
         return form  # a slash command (or an ssl_check)
-    try:
-        payload = json.loads(form["payload"])
-    except ValueError:
-        raise Refused(400, "malformed_body", "the payload field is not JSON") from None
+    payload = _json(form["payload"], "the payload field")
     if not isinstance(payload, dict):
         raise Refused(400, "malformed_body", "the payload field is not a JSON object")
     return payload
@@ -90,11 +134,7 @@ def parse(raw: str, mimetype: str) -> dict:
 
 def admit(request: Request, verifier: SignatureVerifier) -> BoltRequest:
     """The Bolt request for a signed, well-formed Slack request; `Refused` otherwise."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise Refused(413, "payload_too_large", f"Slack requests are at most {MAX_BODY} bytes")
-    raw = request.get_data(as_text=True)
-    if len(raw) > MAX_BODY:  # a chunked body declares no length
-        raise Refused(413, "payload_too_large", f"Slack requests are at most {MAX_BODY} bytes")
+    raw = read_body(request)
     if not signed(verifier, raw, request):
         log.warning("refused a Slack request with a missing, wrong or stale signature")
         raise Refused(401, "invalid_signature", "the request is not signed by Slack, or is too old")
