@@ -6,6 +6,8 @@ operator never has to read a traceback to find a typo in a Heroku config var.
 
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,6 +18,8 @@ from sqlalchemy.exc import ArgumentError
 
 SLACK_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 MAILCHIMP_VARIABLES = ("MAILCHIMP_API_KEY", "MAILCHIMP_SERVER_PREFIX", "MAILCHIMP_LIST_ID")
+ENV_FILE = ".env"
+DEMO_DATABASE_URL = "sqlite:///linkedup-demo.db"
 
 
 class SettingsError(Exception):
@@ -25,7 +29,10 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     """Every variable the bot reads. `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_file_encoding="utf-8")
+    # An empty `NAME=` (as in a copied .env.example) means "not set", not "set to nothing".
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE, extra="ignore", env_file_encoding="utf-8", env_ignore_empty=True
+    )
 
     database_url: str = "sqlite:///linkedup.db"
     slack_bot_token: SecretStr | None = None
@@ -41,7 +48,9 @@ class Settings(BaseSettings):
     timezone: str = "Europe/London"
     secret_key: SecretStr | None = None
     # Where people reach the web app (sign-in links in Slack point here); no trailing path needed.
-    public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:3000")
+    # Unset, it is this machine at PORT.
+    public_url: AnyHttpUrl | None = None
+    port: int = 3000
 
     @field_validator("database_url")
     @classmethod
@@ -55,6 +64,13 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
             # Heroku-style URLs name no driver; psycopg 3 is the one we ship.
             value = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError(f"not a port number: {value}")
         return value
 
     @field_validator("slack_bot_token")
@@ -109,7 +125,9 @@ class Settings(BaseSettings):
 
     @property
     def public_base_url(self) -> str:
-        """PUBLIC_URL without a trailing slash, ready to have a path appended."""
+        """PUBLIC_URL without a trailing slash, ready to have a path appended; unset, this machine at PORT."""
+        if self.public_url is None:
+            return f"http://127.0.0.1:{self.port}"
         return str(self.public_url).rstrip("/")
 
     @property
@@ -127,3 +145,36 @@ def load_settings(**overrides: object) -> Settings:
             name = str(error["loc"][0]).upper() if error["loc"] else "settings"
             lines.append(f"{name}: {error['msg']}")
         raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def load_demo_settings(env_file: Path = Path(ENV_FILE), **overrides: object) -> tuple[Settings, list[str]]:
+    """The demo's settings, and the names it wrote to `.env`.
+
+    DATABASE_URL and SECRET_KEY are used as configured (environment or `.env`). Unset, the demo takes
+    ./linkedup-demo.db and a fresh random key and writes both to `.env`, so that every later `linkedup`
+    command in this directory opens the demo database and a `linkedup sign-in` link is accepted by the
+    running server (and by the next one, after a restart).
+    """
+    settings = load_settings(**overrides)
+    missing = {}
+    if "database_url" not in settings.model_fields_set:
+        missing["DATABASE_URL"] = DEMO_DATABASE_URL
+    if settings.secret_key is None or not settings.secret_key.get_secret_value():
+        missing["SECRET_KEY"] = secrets.token_urlsafe(48)
+    if not missing:
+        return settings, []
+    write_env(env_file, missing)
+    return load_settings(**overrides), list(missing)
+
+
+def write_env(env_file: Path, values: dict[str, str]) -> None:
+    """Set these names in a `.env` file: an empty `NAME=` line is filled in, anything else appended."""
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
+    pending = dict(values)
+    for index, line in enumerate(lines):
+        match = re.fullmatch(r"\s*([A-Z_][A-Z0-9_]*)\s*=\s*", line)
+        if match and match.group(1) in pending:
+            name = match.group(1)
+            lines[index] = f"{name}={pending.pop(name)}"
+    lines.extend(f"{name}={value}" for name, value in pending.items())
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")

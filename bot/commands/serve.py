@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from bot.cli import CommandError
 from bot.paths import DEMO_NETWORK_FILE
 from bot.runtime import build_context
-from bot.settings import SLACK_VARIABLES, load_settings
+from bot.settings import SLACK_VARIABLES, load_demo_settings, load_settings
 
 log = logging.getLogger(__name__)
-
-DEMO_DATABASE_URL = "sqlite:///linkedup-demo.db"
 
 
 def add_commands(subparsers) -> None:
@@ -35,16 +32,6 @@ def add_commands(subparsers) -> None:
     worker.set_defaults(func=run_worker)
 
 
-def _port(value: int | None) -> int:
-    if value is not None:
-        return value
-    raw = os.environ.get("PORT", "3000")
-    try:
-        return int(raw)
-    except ValueError:
-        raise CommandError(f"PORT: not a port number: {raw!r}") from None
-
-
 def capabilities(settings) -> list[str]:
     """One line per integration saying whether it is on, and what turns it on."""
     lines = []
@@ -61,6 +48,12 @@ def capabilities(settings) -> list[str]:
     else:
         lines.append("Mailchimp: enabled")
     return lines
+
+
+def announce_written(names: list[str]) -> None:
+    """Say what the demo wrote to `.env`, so nobody wonders later where the demo database came from."""
+    if names:
+        print(f"wrote {' and '.join(names)} to .env: every linkedup command in this directory uses them")
 
 
 def prepare_demo(context) -> None:
@@ -112,15 +105,14 @@ def demo_sign_in_link(context, base_url: str) -> str:
 def run_serve(args) -> int:
     from bot.app import create_app
 
-    overrides = {}
-    if args.demo and "DATABASE_URL" not in os.environ:
-        overrides["database_url"] = DEMO_DATABASE_URL
-    settings = load_settings(**overrides)
+    overrides = {} if args.port is None else {"port": args.port}
+    settings, written = load_demo_settings(**overrides) if args.demo else (load_settings(**overrides), [])
+    announce_written(written)
     context = build_context(settings)
     if args.demo:
         prepare_demo(context)
         simulate_demo_year(context)
-    port = _port(args.port)
+    port = settings.port
     app = create_app(settings, engine=context.engine)
     print(f"Linked-up bot serving on http://{args.host}:{port}  (database: {_safe_url(settings)})")
     for line in capabilities(settings):

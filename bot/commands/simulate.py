@@ -8,12 +8,12 @@ health figures. It refuses a database holding real records, so it can never poll
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from datetime import date
 
 from bot.cli import CommandError
 from bot.runtime import build_context
+from bot.settings import load_demo_settings, load_settings
 
 
 def add_commands(subparsers) -> None:
@@ -31,8 +31,8 @@ def add_commands(subparsers) -> None:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="use ./linkedup-demo.db (unless DATABASE_URL is set) with the demo network loaded, "
-        "as `linkedup serve --demo` does",
+        help="use ./linkedup-demo.db (unless DATABASE_URL is set; recorded in .env) with the demo network "
+        "loaded, as `linkedup serve --demo` does",
     )
     parser.set_defaults(func=run_simulate)
 
@@ -45,15 +45,17 @@ def _date(value: str) -> date:
 
 
 def run_simulate(args) -> int:
-    from bot.commands.serve import DEMO_DATABASE_URL, prepare_demo
+    from bot.commands.serve import announce_written, prepare_demo
     from simulation import simulate_year
 
     if not 1 <= args.months <= 36:
         raise CommandError(f"--months: between 1 and 36, not {args.months}")
-    overrides = {}
-    if args.demo and "DATABASE_URL" not in os.environ:
-        overrides["database_url"] = DEMO_DATABASE_URL
-    context = build_context(**overrides)
+    if args.demo:
+        settings, written = load_demo_settings()
+        announce_written(written)
+    else:
+        settings = load_settings()
+    context = build_context(settings)
     try:
         if args.demo:
             prepare_demo(context)
