@@ -57,6 +57,7 @@ from models.escalations import (
     EscalationState,
     NextStep,
     Outcome,
+    rungs_of,
 )
 from models.issues import IssueStatus
 from models.network import Board
@@ -358,7 +359,7 @@ def move_all(
                 from_state=from_state.value,
                 to_state=escalation.state.value,
                 from_board=escalation.board_name,
-                to_board=ladder["rungs"][rung]["name"],
+                to_board=rungs_of(ladder)[rung].name,
                 detail={"reason": move.reason, "automatic": move.actor == SYSTEM},
             )
         )

@@ -22,7 +22,7 @@ from escalations.ports import Renderer
 from escalations.views import state_in_words
 from escalations.working_days import deadline, reminder_time
 from models.errors import NotAllowed, NotFound
-from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationState, NextStep
+from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationState, NextStep, rungs_of
 from models.fields import record_id
 from models.issues import ISSUE_TRANSITIONS, Issue, IssueStatus, Urgency
 from models.membership import find_member, is_officer
@@ -159,7 +159,7 @@ def may_act_for_board(session: Session, escalation: Escalation, slack_user_id: s
     """Board members, the board's chair and the officer may act on a board's escalation."""
     if is_officer(session, slack_user_id):
         return True
-    if escalation.current_rung.get("chair") == slack_user_id:
+    if escalation.current_rung.chair == slack_user_id:
         return True
     board = escalation.board
     if board is None:
@@ -282,13 +282,13 @@ def new_escalation(
     issue: Issue, ladder: dict, rung: int, *, previous: Escalation | None, now: datetime
 ) -> Escalation:
     """The next board's turn, not yet saved: deadlines from its rung of the ladder, first step set."""
-    step = ladder["rungs"][rung]
+    step = rungs_of(ladder)[rung]
     urgent = issue.urgency == Urgency.URGENT
-    acknowledge_by = deadline(now, step["acknowledge_days"], urgent=urgent)
-    respond_by = max(acknowledge_by, deadline(now, step["respond_days"], urgent=urgent))
+    acknowledge_by = deadline(now, step.acknowledge_days, urgent=urgent)
+    respond_by = max(acknowledge_by, deadline(now, step.respond_days, urgent=urgent))
     escalation = Escalation(
         issue=issue,
-        board_id=step["board_id"],
+        board_id=step.board_id,
         previous=previous,
         state=EscalationState.OPEN,
         rung=rung,
@@ -332,7 +332,7 @@ def announce(
             to_board=escalation.board_name,
             detail={
                 "reason": reason,
-                "ladder": [r["name"] for r in escalation.rungs],
+                "ladder": [r.name for r in escalation.rungs],
                 "rung": escalation.rung,
                 "acknowledge_by": escalation.acknowledge_by.isoformat(),
                 "respond_by": escalation.respond_by.isoformat(),

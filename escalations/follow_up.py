@@ -69,7 +69,7 @@ def not_satisfied(
     escalation.answer = escalation.decline_reason = None
     escalation.follow_up_date = None
     escalation.officer_alerted_at = None
-    escalation.respond_by = deadline(now, escalation.current_rung["respond_days"], urgent=escalation.urgent)
+    escalation.respond_by = deadline(now, escalation.current_rung.respond_days, urgent=escalation.urgent)
     schedule_respond(escalation, now)
     set_issue_status(issue, IssueStatus.ACKNOWLEDGED, now=now)
     issue.answer_text = None
@@ -87,7 +87,7 @@ def not_satisfied(
         card_update_row(session, escalation, render, now=now, history=card_history(session, escalation)),
         channel_row(
             f"escalation:{escalation.id}:not_satisfied:v{escalation.version}",
-            escalation.card_channel or escalation.current_rung["channel"],
+            escalation.card_channel or escalation.current_rung.channel,
             render.notice(notice),
             thread_ts=escalation.card_ts,
         ),

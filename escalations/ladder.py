@@ -13,29 +13,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from models.escalations import Rung, rungs_of
 from models.network import Board
 
 SNAPSHOT_VERSION = 1
 
 
-def rung_of(board: Board) -> dict:
-    return {
-        "board_id": board.id,
-        "slug": board.slug,
-        "name": board.name,
-        "channel": board.slack_channel,
-        "private": bool(board.private),
-        "acknowledge_days": int(board.acknowledge_days or 1),
-        "respond_days": int(board.respond_days or 5),
-        "max_reminders": int(board.max_reminders if board.max_reminders is not None else 3),
-        "chair": board.chair_slack_user_id,
-        "withhold_organisation": bool(board.withhold_organisation_when_sensitive),
-    }
+def rung_of(board: Board) -> Rung:
+    return Rung(
+        board_id=board.id,
+        slug=board.slug,
+        name=board.name,
+        channel=board.slack_channel,
+        private=bool(board.private),
+        acknowledge_days=int(board.acknowledge_days or 1),
+        respond_days=int(board.respond_days or 5),
+        max_reminders=int(board.max_reminders if board.max_reminders is not None else 3),
+        chair=board.chair_slack_user_id,
+        withhold_organisation=bool(board.withhold_organisation_when_sensitive),
+    )
 
 
 def snapshot(board: Board, *, sensitive: bool, taken_at: datetime) -> dict:
     """The ladder from `board` to the top, as JSON-ready data (cycles in the file are cut)."""
-    rungs: list[dict] = []
+    rungs: list[Rung] = []
     seen: set[int] = set()
     current: Board | None = board
     while current is not None and current.id not in seen:
@@ -48,9 +49,9 @@ def snapshot(board: Board, *, sensitive: bool, taken_at: datetime) -> dict:
         "version": SNAPSHOT_VERSION,
         "taken_at": taken_at.isoformat(),
         "sensitive": sensitive,
-        "rungs": rungs,
+        "rungs": [rung.to_json() for rung in rungs],
     }
 
 
 def names(ladder: dict) -> list[str]:
-    return [rung["name"] for rung in ladder.get("rungs", [])]
+    return [rung.name for rung in rungs_of(ladder)]

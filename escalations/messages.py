@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escalations.ports import Renderer
-from escalations.views import CardView, Notice, card_view
+from escalations.views import CardView, card_view
 from models.base import utcnow
 from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
@@ -219,7 +219,7 @@ def post_card(
 ) -> dict:
     """The outbox row that posts the card in the board's channel (queue it with `enqueue_rows`)."""
     _, body = card_body(escalation, render, now=now, history=history)
-    return channel_row(card_post_key(escalation.id), escalation.current_rung["channel"], body)
+    return channel_row(card_post_key(escalation.id), escalation.current_rung.channel, body)
 
 
 def card_update_row(
@@ -247,7 +247,7 @@ def card_update_row(
         }
     post_key = current_post_key(session, escalation.id)
     post = session.scalar(select(OutboxMessage).where(OutboxMessage.key == post_key))
-    channel = escalation.current_rung["channel"]
+    channel = escalation.current_rung.channel
     if post is not None and post.status == OutboxStatus.SENT and (post.result or {}).get("ts"):
         return {
             "key": key,
@@ -320,7 +320,3 @@ def record_card_delivery(session: Session, message: OutboxMessage) -> None:
             }
         ],
     )
-
-
-def notice_body(render: Renderer, notice: Notice) -> dict:
-    return render.notice(notice)

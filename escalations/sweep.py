@@ -219,7 +219,7 @@ def sweep_due(
             report.follow_ups += 1
             continue
         # A nudge to the chair: a reminder before a deadline, or the acknowledgement overdue notice.
-        cap = int(escalation.current_rung.get("max_reminders", 3))
+        cap = escalation.current_rung.max_reminders
         if escalation.reminders_sent >= cap:
             events.append(_event(escalation, "reminder_capped", now, {"cap": cap, "step": step.value}))
             report.capped += 1
@@ -344,7 +344,7 @@ def _chair(escalation: Escalation) -> str | None:
     board = escalation.board
     if board is not None and board.chair_slack_user_id:
         return board.chair_slack_user_id
-    return escalation.current_rung.get("chair")
+    return escalation.current_rung.chair
 
 
 def _event(escalation: Escalation, kind: str, now: datetime, detail: dict) -> EscalationEvent:
@@ -370,7 +370,7 @@ def _nudge_chair(
 ) -> None:
     issue = escalation.issue
     number = escalation.reminders_sent + 1
-    cap = int(escalation.current_rung.get("max_reminders", 3))
+    cap = escalation.current_rung.max_reminders
     if step == NextStep.REMIND_ACKNOWLEDGE:
         kind, what, due = NoticeKind.REMINDER, "acknowledge", escalation.acknowledge_by
         heading = f"Reminder: {issue.reference} needs acknowledging by {describe(due)}"
@@ -401,7 +401,7 @@ def _nudge_chair(
     if chair:
         outbox.append(dm_row(key, chair, body))
     else:
-        channel = escalation.card_channel or escalation.current_rung["channel"]
+        channel = escalation.card_channel or escalation.current_rung.channel
         outbox.append(channel_row(key, channel, body, thread_ts=escalation.card_ts))
     keys = [key]
     escalation.reminders_sent = number
@@ -413,7 +413,7 @@ def _nudge_chair(
             kind_name,
             now,
             {
-                "to": chair or escalation.current_rung["channel"],
+                "to": chair or escalation.current_rung.channel,
                 "deadline": what,
                 "due": due.isoformat(),
                 "number": number,
@@ -442,7 +442,7 @@ def _alert_officer(
         heading=f"{issue.reference} is overdue at the top of its ladder",
         lines=(
             f"*{issue.title}*",
-            f"The {escalation.board_name} (top of: {' → '.join(r['name'] for r in escalation.rungs)}) "
+            f"The {escalation.board_name} (top of: {' → '.join(r.name for r in escalation.rungs)}) "
             f"has not responded; it was due {describe(escalation.respond_by)}.",
             "Re-route it, or chase the board: nothing more happens automatically.",
         ),
@@ -457,7 +457,7 @@ def _alert_officer(
         keys.append(key)
     if not officer_ids:
         key = f"escalation:{escalation.id}:officer_alert:channel"
-        channel = escalation.card_channel or escalation.current_rung["channel"]
+        channel = escalation.card_channel or escalation.current_rung.channel
         outbox.append(channel_row(key, channel, body, thread_ts=escalation.card_ts))
         keys.append(key)
     escalation.officer_alerted_at = now
@@ -494,7 +494,7 @@ def _follow_up(
     if chair:
         outbox.append(dm_row(key, chair, body))
     else:
-        channel = escalation.card_channel or escalation.current_rung["channel"]
+        channel = escalation.card_channel or escalation.current_rung.channel
         outbox.append(channel_row(key, channel, body, thread_ts=escalation.card_ts))
     escalation.next_step = None
     escalation.next_step_at = None
@@ -503,6 +503,6 @@ def _follow_up(
             escalation,
             "follow_up_due",
             now,
-            {"to": chair or escalation.current_rung["channel"], "messages": [key]},
+            {"to": chair or escalation.current_rung.channel, "messages": [key]},
         )
     )

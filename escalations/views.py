@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from escalations.working_days import describe
-from models.escalations import AWAITING_BOARD, Escalation, EscalationState, NextStep
+from models.escalations import AWAITING_BOARD, Escalation, EscalationState
 from models.issues import Issue
 
 DESCRIPTION_PREVIEW = 1200
@@ -106,7 +106,7 @@ def person(slack_user_id: str | None) -> str:
 
 def withhold_organisation(escalation: Escalation) -> bool:
     rung = escalation.current_rung
-    return bool(escalation.issue.sensitive and rung.get("withhold_organisation", True))
+    return bool(escalation.issue.sensitive and rung.withhold_organisation)
 
 
 def affected_of(issue: Issue) -> str | None:
@@ -153,7 +153,7 @@ def card_view(
         organisation_withheld=withheld,
         sensitive=issue.sensitive,
         board=escalation.board_name,
-        ladder=tuple(r["name"] for r in escalation.rungs),
+        ladder=tuple(r.name for r in escalation.rungs),
         rung=escalation.rung,
         state=escalation.state.value,
         acknowledge_by=describe(escalation.acknowledge_by),
@@ -197,13 +197,3 @@ def state_in_words(escalation: Escalation) -> str:
     if state == EscalationState.REASSIGNED:
         return f"{escalation.issue.reference} was re-assigned away from {board}."
     return f"{escalation.issue.reference} is closed."
-
-
-STEP_WORDS = {
-    NextStep.REMIND_ACKNOWLEDGE: "acknowledgement reminder",
-    NextStep.ACKNOWLEDGE_OVERDUE: "acknowledgement deadline",
-    NextStep.REMIND_RESPOND: "response reminder",
-    NextStep.RESPOND_OVERDUE: "response deadline (then up the ladder)",
-    NextStep.ALERT_OFFICER: "response deadline (then the officer is alerted)",
-    NextStep.FOLLOW_UP: "follow-up date",
-}

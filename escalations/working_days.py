@@ -63,17 +63,6 @@ def previous_working_day(day: date) -> date:
     return current
 
 
-def working_days_between(start: date, end: date) -> int:
-    """How many working days fall after `start` up to and including `end` (0 if end <= start)."""
-    count = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if is_working_day(current):
-            count += 1
-    return count
-
-
 def effective_days(days: int, *, urgent: bool) -> int:
     """A board's timeframe for one item: urgent items get half, rounded up, and never less than 1."""
     days = max(1, int(days))

@@ -10,6 +10,7 @@ next look at the row (NULL: never), which keeps the sweep an index range scan.
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
@@ -18,6 +19,49 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, Timestamps, UTCDateTime, enum_column, utcnow
 from models.issues import Issue
 from models.network import Board
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One board on an escalation's snapshotted ladder, with the settings that governed it then.
+
+    Stored as JSON on the escalation (`ladder["rungs"]`); read back through `from_json`, which fills
+    the defaults an older snapshot may lack, so code reads typed fields instead of string keys.
+    """
+
+    board_id: int
+    slug: str | None
+    name: str
+    channel: str | None
+    private: bool = False
+    acknowledge_days: int = 1
+    respond_days: int = 5
+    max_reminders: int = 3
+    chair: str | None = None
+    withhold_organisation: bool = True
+
+    @classmethod
+    def from_json(cls, data: dict) -> Rung:
+        return cls(
+            board_id=data["board_id"],
+            slug=data.get("slug"),
+            name=data["name"],
+            channel=data.get("channel"),
+            private=bool(data.get("private", False)),
+            acknowledge_days=int(data.get("acknowledge_days", 1)),
+            respond_days=int(data.get("respond_days", 5)),
+            max_reminders=int(data.get("max_reminders", 3)),
+            chair=data.get("chair"),
+            withhold_organisation=bool(data.get("withhold_organisation", True)),
+        )
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def rungs_of(ladder: dict | None) -> list[Rung]:
+    """The rungs of a ladder snapshot, lowest first."""
+    return [Rung.from_json(rung) for rung in (ladder or {}).get("rungs", [])]
 
 
 class EscalationState(enum.StrEnum):
@@ -141,16 +185,16 @@ class Escalation(Timestamps, Base):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def rungs(self) -> list[dict]:
-        return list((self.ladder or {}).get("rungs", []))
+    def rungs(self) -> list[Rung]:
+        return rungs_of(self.ladder)
 
     @property
-    def current_rung(self) -> dict:
-        return self.rungs[self.rung]
+    def current_rung(self) -> Rung:
+        return Rung.from_json(self.ladder["rungs"][self.rung])
 
     @property
     def board_name(self) -> str:
-        return self.current_rung["name"]
+        return self.current_rung.name
 
     @property
     def at_top(self) -> bool:

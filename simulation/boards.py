@@ -129,7 +129,7 @@ class IssueEvents:
 
     def _plan_board_turn(self, escalation: Escalation) -> None:
         rung = escalation.current_rung
-        habit = content.BOARD_HABITS.get(rung.get("slug") or "", content.DEFAULT_HABIT)
+        habit = content.BOARD_HABITS.get(rung.slug or "", content.DEFAULT_HABIT)
         started = escalation.started_at
         speed = 0.5 if escalation.urgent else 1.0
         acknowledged = started
@@ -161,7 +161,7 @@ class IssueEvents:
         return max(moment, after + timedelta(minutes=20))
 
     def _board_actor(self, session: Session, escalation: Escalation) -> str:
-        chair = escalation.current_rung.get("chair")
+        chair = escalation.current_rung.chair
         if chair:
             return chair
         board = escalation.board
@@ -235,7 +235,7 @@ class IssueEvents:
                 render=self.render,
             )
             self.activity["answers reopened"] += 1
-            habit = content.BOARD_HABITS.get(escalation.current_rung.get("slug") or "", content.DEFAULT_HABIT)
+            habit = content.BOARD_HABITS.get(escalation.current_rung.slug or "", content.DEFAULT_HABIT)
             if self.rng.random() < habit.on_time:
                 self.push(self._answer_time(self.now, escalation.respond_by), "respond", escalation_id)
 
@@ -243,7 +243,7 @@ class IssueEvents:
         escalation = self._live(session, escalation_id, AWAITING_BOARD)
         if escalation is None:
             return
-        current = escalation.current_rung.get("slug")
+        current = escalation.current_rung.slug
         targets = [
             slug for slug in sorted(content.REASSIGN_REASONS) if slug != current and slug in self.boards
         ]

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bulletins.config import bulletin_config, month_start
 from bulletins.performance import latest_report
 from models.bulletins import Bulletin
-from models.escalations import Escalation, EscalationEvent, EscalationState
+from models.escalations import Escalation, EscalationEvent, EscalationState, rungs_of
 from models.issues import Issue
 from models.joining import JoinRequest, RequestKind
 from models.network import Organisation, OrganisationStatus, Service
@@ -207,7 +207,7 @@ def network_health(
         breaches += 1
         if EscalationState(state) == EscalationState.ESCALATED:
             moved_up += 1
-        elif rung >= len((ladder or {}).get("rungs", [])) - 1:
+        elif rung >= len(rungs_of(ladder)) - 1:
             at_top += 1
     due = within = 0
     for issue_id, respond_by in first_turn.items():

@@ -68,7 +68,7 @@ def test_theme_routes_to_owning_board_with_the_ladder_copied(db):
     assert decision.kind == "theme"
     assert decision.board_name == "Early Help Strategic Board"
     assert escalation.state == EscalationState.OPEN
-    assert [r["name"] for r in escalation.rungs] == [
+    assert [r.name for r in escalation.rungs] == [
         "Early Help Strategic Board",
         "Children's Trust Board",
         "Health and Wellbeing Board",
@@ -105,7 +105,7 @@ def test_sensitive_goes_only_to_the_private_safeguarding_board_and_withholds_the
     assert decision.kind == "safeguarding"
     assert escalation.board_id == net.wscb.id
     # The WSCB's parent (the CTB) is public: the ladder stops at the private board.
-    assert [r["name"] for r in escalation.rungs] == ["Wirral Safeguarding Children Board"]
+    assert [r.name for r in escalation.rungs] == ["Wirral Safeguarding Children Board"]
     card = outbox(db, f"escalation:{escalation.id}:card")
     assert card.payload["channel"] == WSCB_CHANNEL
     assert "Seacombe Young Carers" not in str(card.payload)
@@ -358,7 +358,7 @@ def test_reassign_starts_a_fresh_ladder_at_the_chosen_board(db):
     old = db.get(Escalation, escalation.id)
     assert old.state == EscalationState.REASSIGNED and old.next_step_at is None
     assert new.board_name == "Children's Trust Board" and new.rung == 0
-    assert [r["name"] for r in new.rungs] == ["Children's Trust Board", "Health and Wellbeing Board"]
+    assert [r.name for r in new.rungs] == ["Children's Trust Board", "Health and Wellbeing Board"]
     assert new.previous_id == old.id
     assert outbox(db, f"escalation:{new.id}:card").payload["channel"] == CTB_CHANNEL
     old_card = outbox(db, f"escalation:{old.id}:card:v{old.version}")
