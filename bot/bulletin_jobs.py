@@ -14,12 +14,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.runtime import Context
+from bulletins import notices
 from bulletins.config import LONDON, bulletin_config, month_label, month_of
 from bulletins.mailer import MailchimpNotConfigured, Mailer
+from bulletins.ports import Preview
 from bulletins.tracking import FINAL_CHECKPOINT
+from handlers.bulletin_views import RENDERER
 from models.base import utcnow
-from models.bulletins import Bulletin, BulletinReport, BulletinState
+from models.bulletins import Bulletin, BulletinReport
 from models.db import transaction
+from models.membership import officer_ids
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +39,11 @@ def _context(ctx: Context | None) -> Context:
 def send_preview(session, settings, bulletin: Bulletin) -> None:
     """Queue the preview summary (with the approve buttons) to every officer."""
     from bot.web.bulletins import preview_url
-    from handlers import bulletins as slack_bulletins
 
     summary = bulletin.summary or {}
     config = bulletin_config(session)
     labels = {c.slug: c.name for c in config.categories} | dict(summary.get("labels") or {})
-    blocks = slack_bulletins.preview_blocks(
+    preview = Preview(
         bulletin,
         labels=labels,
         counts=dict(summary.get("categories") or {}),
@@ -48,14 +51,7 @@ def send_preview(session, settings, bulletin: Bulletin) -> None:
         extras={k: int(summary.get(k) or 0) for k in ("answers", "waiting", "meetings")},
         mailchimp_missing=settings.missing_mailchimp(),
     )
-    for officer in slack_bulletins.officers(session):
-        slack_bulletins._dm(
-            session,
-            key=f"bulletin:{bulletin.month}:preview:v{bulletin.compile_version}:{officer}",
-            user=officer,
-            text=f"The {month_label(bulletin.month)} bulletin is ready for your approval.",
-            blocks=blocks,
-        )
+    notices.offer_preview(session, preview, render=RENDERER)
 
 
 def compile_due(ctx: Context | None = None, *, now: datetime | None = None) -> str | None:
@@ -80,7 +76,6 @@ def compile_due(ctx: Context | None = None, *, now: datetime | None = None) -> s
 def import_feed(ctx: Context | None = None, *, now: datetime | None = None) -> int:
     """Job: read the network's web-page feed; new items go to the officer for approval."""
     from bulletins.articles import import_feed as read_feed
-    from handlers import bulletins as slack_bulletins
 
     ctx = _context(ctx)
     now = now or utcnow()
@@ -89,17 +84,10 @@ def import_feed(ctx: Context | None = None, *, now: datetime | None = None) -> i
             return 0
         result = read_feed(session, now=now)
         for article in result.added:
-            slack_bulletins.queue_review(session, article)
+            notices.ask_for_review(session, article, render=RENDERER)
         if result.error:
             log.warning("feed skipped: %s", result.error)
-            for officer in slack_bulletins.officers(session):
-                slack_bulletins._dm(
-                    session,
-                    key=f"feed-error:{now.astimezone(LONDON):%Y-%m-%d}:{officer}",
-                    user=officer,
-                    text=f":warning: The web-page feed was skipped today: {result.error}. "
-                    "Articles can still be sent with `/linkedup article`.",
-                )
+            notices.report_feed_skipped(session, result.error, now=now, render=RENDERER)
         return len(result.added)
 
 
@@ -109,7 +97,6 @@ def deliver_due(
     """Job: take each approved bulletin through its remaining Mailchimp steps; report the outcome."""
     from bot.mailchimp import build_mailer
     from bulletins.send import SendInProgress, deliver_bulletin, due_deliveries
-    from handlers import bulletins as slack_bulletins
 
     ctx = _context(ctx)
     now = now or utcnow()
@@ -122,13 +109,7 @@ def deliver_due(
     except MailchimpNotConfigured as exc:
         with transaction(ctx.session_factory) as session:
             for month in months:
-                for officer in slack_bulletins.officers(session):
-                    slack_bulletins._dm(
-                        session,
-                        key=f"bulletin:{month}:not-configured:{officer}",
-                        user=officer,
-                        text=f":warning: {exc}",
-                    )
+                notices.report_not_configured(session, month, str(exc), render=RENDERER)
         return []
     done = []
     for month in months:
@@ -140,22 +121,7 @@ def deliver_due(
             log.warning("bulletin %s not delivered: %s", month, exc)
         with transaction(ctx.session_factory) as session:
             bulletin = session.scalar(select(Bulletin).where(Bulletin.month == month))
-            for officer in slack_bulletins.officers(session):
-                if bulletin.state in (BulletinState.SCHEDULED, BulletinState.SENT):
-                    slack_bulletins._dm(
-                        session,
-                        key=f"bulletin:{month}:{bulletin.state.value}:{officer}",
-                        user=officer,
-                        text=slack_bulletins.delivered_text(bulletin),
-                    )
-                elif bulletin.failed_step:
-                    slack_bulletins._dm(
-                        session,
-                        key=f"bulletin:{month}:failed:{bulletin.attempts}:{officer}",
-                        user=officer,
-                        text=f"The {month_label(month)} bulletin stopped at {bulletin.failed_step}.",
-                        blocks=slack_bulletins.failure_blocks(bulletin),
-                    )
+            notices.report_delivery(session, bulletin, render=RENDERER)
         done.append(month)
     return done
 
@@ -184,7 +150,6 @@ def post_performance(ctx: Context | None = None, *, client=None) -> list[str]:
     from bot.slack import web_client
     from bulletins.chart import performance_png
     from bulletins.performance import bulletin_performance
-    from handlers import bulletins as slack_bulletins
 
     ctx = _context(ctx)
     if client is None:
@@ -211,8 +176,8 @@ def post_performance(ctx: Context | None = None, *, client=None) -> list[str]:
             session.flush()
             try:
                 png = performance_png(performance)
-                text = slack_bulletins.performance_text(performance)
-                for officer in slack_bulletins.officers(session):
+                text = RENDERER.performance(performance)
+                for officer in officer_ids(session):
                     channel = client.conversations_open(users=officer)["channel"]["id"]
                     client.files_upload_v2(
                         channel=channel,

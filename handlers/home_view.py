@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.bulletins import article_queue_blocks
+from handlers.bulletin_views import article_queue_blocks
 from handlers.intake_ids import IntakeAction
 from handlers.join_form import request_blocks
 from handlers.layout import age_of, clip, escape, pack_lines

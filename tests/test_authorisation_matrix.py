@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from escalations import flows
-from handlers.bulletins import BulletinAction
+from handlers.ids import BulletinAction
 from handlers.escalations import EscalationAction, EscalationCallback
 from handlers.intake_ids import IntakeAction, IntakeCallback
 from models import Article, Bulletin, EscalationState, Feedback, JoinRequest, OutboxMessage

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.bulletin_jobs import deliver_due, send_preview
 from bulletins.compile import compile_bulletin
 from bulletins.config import LONDON, month_label
-from handlers.bulletins import BulletinAction, BulletinView
+from handlers.ids import BulletinAction, BulletinView
 from models import Article, Bulletin, OutboxMessage
 from models.base import utcnow
 from models.bulletins import ArticleStatus, BulletinState

@@ -26,7 +26,7 @@ import handlers.home
 import handlers.issues
 import handlers.joining
 import handlers.returns  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
-from handlers.bulletins import BulletinAction, BulletinView
+from handlers.ids import BulletinAction, BulletinView
 from handlers.commands import SUBCOMMANDS
 from handlers.escalations import EscalationAction, EscalationCallback
 from handlers.ids import Shortcut

@@ -1,0 +1,66 @@
+"""Who hears what about the bulletin, queued in the outbox in the caller's transaction.
+
+Every message about articles and the monthly send goes to the network's officers as a direct
+message; the body comes from a `bulletins.ports.BulletinRenderer`. Each key names the record and
+occasion (and the officer), so a retried job or request queues nothing twice:
+
+- `article:{id}:review:{officer}` — an article to approve or reject;
+- `bulletin:{month}:preview:v{compile version}:{officer}` — the compiled bulletin to approve;
+- `bulletin:{month}:{scheduled|sent}:{officer}`, `bulletin:{month}:failed:{attempt}:{officer}`,
+  `bulletin:{month}:not-configured:{officer}` — how the send went;
+- `feed-error:{London date}:{officer}` — the feed could not be read that day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bulletins.config import LONDON, bulletin_config
+from bulletins.ports import BulletinRenderer, Preview
+from models.bulletins import Article, Bulletin, BulletinState
+from models.membership import officer_ids
+from models.outbox import enqueue
+
+
+def tell_officers(session: Session, key: str, body: dict) -> int:
+    """Queue `body` to each officer under `{key}:{officer}`; returns how many officers there are."""
+    officers = officer_ids(session)
+    for officer in officers:
+        enqueue(session, key=f"{key}:{officer}", method="dm", payload={"user": officer, **body})
+    return len(officers)
+
+
+def ask_for_review(session: Session, article: Article, *, render: BulletinRenderer) -> None:
+    """Ask each officer to approve or reject the article."""
+    label = bulletin_config(session).label(article.category)
+    tell_officers(session, f"article:{article.id}:review", render.article_review(article, label=label))
+
+
+def offer_preview(session: Session, preview: Preview, *, render: BulletinRenderer) -> None:
+    """Send each officer the compiled bulletin to approve (once per compile)."""
+    bulletin = preview.bulletin
+    key = f"bulletin:{bulletin.month}:preview:v{bulletin.compile_version}"
+    tell_officers(session, key, render.preview(preview))
+
+
+def report_delivery(session: Session, bulletin: Bulletin, *, render: BulletinRenderer) -> None:
+    """After a delivery attempt: Mailchimp has it, or it stopped at a step (once per attempt)."""
+    if bulletin.state in (BulletinState.SCHEDULED, BulletinState.SENT):
+        tell_officers(
+            session, f"bulletin:{bulletin.month}:{bulletin.state.value}", render.delivered(bulletin)
+        )
+    elif bulletin.failed_step:
+        key = f"bulletin:{bulletin.month}:failed:{bulletin.attempts}"
+        tell_officers(session, key, render.failed(bulletin))
+
+
+def report_not_configured(session: Session, month: str, reason: str, *, render: BulletinRenderer) -> None:
+    """An approved bulletin is due but Mailchimp is not configured."""
+    tell_officers(session, f"bulletin:{month}:not-configured", render.not_configured(reason))
+
+
+def report_feed_skipped(session: Session, error: str, *, now: datetime, render: BulletinRenderer) -> None:
+    """The web-page feed failed today (one message a day, however often the job runs)."""
+    tell_officers(session, f"feed-error:{now.astimezone(LONDON):%Y-%m-%d}", render.feed_skipped(error))
