@@ -12,27 +12,15 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.intake_ids import IntakeAction
-from models.network import Member
-from models.outbox import enqueue
-from models.returns import claim_reminder, due_reminders, london_today, period_label, period_value
+from handlers.intake_views import RENDERER
+from intake.notices import remind_missing_return
+from intake.ports import MissingReturnReminder
+from intake.return_reminders import due_reminders
+from models.returns import london_today, period_value
 
 log = logging.getLogger(__name__)
-
-
-def reminder_text(organisation: str, period: date, services: list[str]) -> str:
-    listed = ", ".join(services[:10]) + (f" and {len(services) - 10} more" if len(services) > 10 else "")
-    plural = "s" if len(services) != 1 else ""
-    return (
-        f"Hello — Linked-up has not yet received {organisation}'s waiting-list return for "
-        f"{period_label(period)} ({len(services)} service{plural}: {listed}). "
-        "Type `/linkedup waiting` (or use the button) to send it: it takes a minute, and it is how the "
-        "boards hear about waiting lists."
-    )
 
 
 def send_return_reminders(session_factory: sessionmaker[Session], *, today: date | None = None) -> int:
@@ -47,7 +35,10 @@ def send_return_reminders(session_factory: sessionmaker[Session], *, today: date
     for organisation_id, name, services in targets:
         with session_factory() as session:
             try:
-                if _remind(session, organisation_id, name, services, period):
+                reminder = MissingReturnReminder(organisation=name, period=period, services=services)
+                if remind_missing_return(
+                    session, organisation_id=organisation_id, reminder=reminder, render=RENDERER
+                ):
                     session.commit()
                     reminded += 1
             except Exception:
@@ -58,35 +49,6 @@ def send_return_reminders(session_factory: sessionmaker[Session], *, today: date
     if targets:
         log.info("waiting-list reminders for %s: %d organisations", period_value(period), reminded)
     return reminded
-
-
-def _remind(session: Session, organisation_id: int, name: str, services: list[str], period: date) -> bool:
-    members = list(
-        session.scalars(select(Member.slack_user_id).where(Member.organisation_id == organisation_id))
-    )
-    if not members:
-        return False  # nobody to tell yet; a member who joins later this month still gets it
-    if not claim_reminder(session, organisation_id=organisation_id, period=period, recipients=members):
-        return False
-    text = reminder_text(name, period, services)
-    blocks = [
-        SectionBlock(text=MarkdownTextObject(text=text)).to_dict(),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Send the return", action_id=IntakeAction.OPEN_RETURN_FORM, style="primary"
-                )
-            ]
-        ).to_dict(),
-    ]
-    for user in members:
-        enqueue(
-            session,
-            key=f"return-reminder:{organisation_id}:{period_value(period)}:{user}",
-            method="dm",
-            payload={"user": user, "text": text, "blocks": blocks},
-        )
-    return True
 
 
 def remind_missing_returns() -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalations.flows import route_pending_issues_of
+from handlers import intake_views
 from handlers.commands import subcommand
 from handlers.escalations import RENDERER
 from handlers.forms import (
@@ -26,7 +24,6 @@ from handlers.forms import (
 from handlers.home_view import home_view
 from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from handlers.join_form import (
-    applicant_message,
     decision_line,
     decline_modal,
     join_modal,
@@ -34,6 +31,7 @@ from handlers.join_form import (
     request_summary,
 )
 from handlers.layout import escape, option
+from intake.notices import ask_officers_to_decide, tell_applicant
 from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound
 from models.fields import record_id
@@ -48,11 +46,8 @@ from models.joining import (
     search_organisations,
 )
 from models.membership import is_officer
-from models.network import Member, MemberRole, OrganisationStatus
+from models.network import OrganisationStatus
 from models.outbox import enqueue
-
-log = logging.getLogger(__name__)
-
 
 @subcommand("join", usage="join", summary="register your organisation, or ask to join one already registered")
 def join_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
@@ -110,7 +105,7 @@ def submit_join(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         delivery_key=submission_key(view),
     )
     request = stored.record
-    notify_officers(db, request)
+    ask_officers_to_decide(db, request, render=intake_views.RENDERER)
     headline, details = join_receipt(request)
     send_receipt(db, user=user, reference=request.reference, headline=headline, details=details)
     db.commit()
@@ -135,23 +130,6 @@ def join_receipt(request: JoinRequest) -> tuple[str, list[str]]:
             "waiting-list returns and feedback: they are kept, and issues go to the boards once approved."
         ],
     )
-
-
-def notify_officers(db: Session, request: JoinRequest) -> None:
-    """A card with Approve / Decline in each officer's direct messages (through the outbox)."""
-    officers = db.scalars(select(Member.slack_user_id).where(Member.role == MemberRole.OFFICER)).all()
-    if not officers:
-        log.warning(
-            "application %s waits with no officer to notify (it is on the triage view)", request.reference
-        )
-    blocks = [block.to_dict() for block in request_blocks(request)]
-    for officer in officers:
-        enqueue(
-            db,
-            key=f"join-request:{request.reference}:{officer}",
-            method="dm",
-            payload={"user": officer, "text": f"New application {request.reference}", "blocks": blocks},
-        )
 
 
 def _request_and_origin(body: dict) -> tuple[str, str | None, str | None, bool]:
@@ -238,12 +216,7 @@ def after_decision(
     """Tell the applicant (once), replace the buttons on the card clicked, refresh the Home tab."""
     request = decision.request
     if decision.changed:
-        enqueue(
-            db,
-            key=f"join-decision:{request.reference}",
-            method="dm",
-            payload={"user": request.slack_user_id, "text": applicant_message(request)},
-        )
+        tell_applicant(db, request, render=intake_views.RENDERER)
         if request.kind == RequestKind.REGISTER and request.status == RequestStatus.APPROVED:
             # Issues raised while the organisation awaited approval go to their boards now.
             route_pending_issues_of(db, request.organisation, now=utcnow(), render=RENDERER)

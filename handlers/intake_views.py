@@ -1,0 +1,59 @@
+"""Block Kit for what intake tells people outside a request: the application card each officer
+gets, the decision the applicant gets, and the monthly waiting-list return reminder.
+
+`SlackIntakeRenderer` implements `intake.ports.IntakeRenderer`; `intake.notices` decides who gets
+which message and queues it in the outbox. The application card itself is built in
+`handlers.join_form`, beside the join and decline forms whose fields it shows.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
+
+from handlers.ids import IntakeAction
+from handlers.join_form import applicant_message, request_blocks
+from intake.ports import MissingReturnReminder
+from models.joining import JoinRequest
+from models.returns import period_label
+
+
+def reminder_text(reminder: MissingReturnReminder) -> str:
+    services = reminder.services
+    listed = ", ".join(services[:10]) + (f" and {len(services) - 10} more" if len(services) > 10 else "")
+    plural = "s" if len(services) != 1 else ""
+    return (
+        f"Hello — Linked-up has not yet received {reminder.organisation}'s waiting-list return for "
+        f"{period_label(reminder.period)} ({len(services)} service{plural}: {listed}). "
+        "Type `/linkedup waiting` (or use the button) to send it: it takes a minute, and it is how the "
+        "boards hear about waiting lists."
+    )
+
+
+class SlackIntakeRenderer:
+    """Block Kit for intake's notices (`intake.ports.IntakeRenderer`)."""
+
+    def join_request(self, request: JoinRequest) -> dict:
+        return {
+            "text": f"New application {request.reference}",
+            "blocks": [block.to_dict() for block in request_blocks(request)],
+        }
+
+    def join_decision(self, request: JoinRequest) -> dict:
+        return {"text": applicant_message(request)}
+
+    def return_reminder(self, reminder: MissingReturnReminder) -> dict:
+        text = reminder_text(reminder)
+        blocks = [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Send the return", action_id=IntakeAction.OPEN_RETURN_FORM, style="primary"
+                    )
+                ]
+            ),
+        ]
+        return {"text": text, "blocks": [block.to_dict() for block in blocks]}
+
+
+RENDERER = SlackIntakeRenderer()
