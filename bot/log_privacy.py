@@ -7,9 +7,13 @@ Three kinds of log line carried them before, all from libraries doing what they 
   it gives Slack (the receipt naming the issue). `slack_logger()` is the logger the bot hands to
   both: its records keep the method, URL and status, and say the body was withheld.
 - Access logs (werkzeug's for `linkedup serve`, gunicorn's in production) write each request line:
-  the one-time dashboard sign-in token and the bulletin preview token in the query string, and the
-  Mailchimp webhook secret in the path. `install()` puts a filter on both access loggers that
-  redacts those before any handler sees the record.
+  the one-time dashboard sign-in token and the bulletin preview token in the query string, the
+  Mailchimp webhook secret in the path, and what a signed-in person searched the dashboard for.
+  `install()` puts a filter on both access loggers that redacts those before any handler sees the
+  record: credentials everywhere, and on dashboard pages every query value but the few that only
+  name a filter or a page (`DASHBOARD_PLAIN_KEYS`).
+- Flask logs an unhandled error as `Exception on <path> [POST]`, which put the webhook secret in
+  the error log whenever the webhook failed; the app's logger gets the same redaction.
 - SQLAlchemy logs statement parameters (the text of an issue) and puts them in error messages;
   `models.db.make_engine` turns that off with `hide_parameters`.
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 SLACK_LOGGER = "bot.slack_api"
 REDACTED = "[redacted]"
@@ -29,6 +33,12 @@ REDACTED = "[redacted]"
 SECRET_QUERY_KEYS = frozenset({"token", "secret", "key", "code", "signature", "password", "api_key"})
 # Path segments that are themselves a credential: `/mailchimp/webhook/<secret>`.
 SECRET_PATHS = (re.compile(r"(/mailchimp/webhook/)[^/?#\s]+"),)
+# Dashboard query parameters that only choose a filter or a page; any other value (a search) is hidden.
+DASHBOARD_PLAIN_KEYS = frozenset(
+    {"board", "theme", "state", "organisation", "period", "page", "per_page", "quarter", "signed_out"}
+)
+# Flask's logger is the app's import name (`Flask(__name__)` in bot/app.py).
+FLASK_APP_LOGGER = "bot.app"
 # Debug lines of slack_sdk and Bolt that end with a whole request or response body.
 _BODY_LINES = (
     (re.compile(r"^(Sending a request - url: [^,]*),"), r"\1 (body withheld)"),
@@ -52,11 +62,22 @@ def redact_target(target: str) -> str:
     if "#" in query:
         query, _, fragment = query.partition("#")
         fragment = "#" + fragment
+    dashboard = urlsplit(path).path.startswith("/dashboard")
     pairs = [
-        (name, REDACTED if name.lower() in SECRET_QUERY_KEYS else value)
+        (name, _query_value(name, value, dashboard))
         for name, value in parse_qsl(query, keep_blank_values=True)
     ]
     return f"{path}?{urlencode(pairs, safe='[]/:')}{fragment}"
+
+
+def _query_value(name: str, value: str, dashboard: bool) -> str:
+    if name.lower() in SECRET_QUERY_KEYS:
+        return REDACTED
+    if name == "next":  # a page to come back to, with its own query string
+        return redact_target(value)
+    if dashboard and name not in DASHBOARD_PLAIN_KEYS:
+        return REDACTED
+    return value
 
 
 def redact_request_line(line: str) -> str:
@@ -103,10 +124,24 @@ class GunicornAccessFilter(logging.Filter):
                     continue
                 if key == "r":
                     atoms[key] = redact_request_line(value)
-                elif key == "q":
-                    atoms[key] = redact_target("?" + value)[1:] if value and value != "-" else value
+                elif key == "q" and value and value != "-":
+                    path = atoms.get("U") if isinstance(atoms.get("U"), str) else ""
+                    atoms[key] = redact_target(f"{path}?{value}").partition("?")[2]
                 elif key in ("U", "f") or "referer" in key.lower():
                     atoms[key] = redact_target(value)
+        return True
+
+
+class ErrorPathFilter(logging.Filter):
+    """Flask's `Exception on <path> [METHOD]` line with the secrets in the path redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern in SECRET_PATHS:
+            redacted = pattern.sub(rf"\1{REDACTED}", redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
@@ -120,7 +155,11 @@ def slack_logger() -> logging.Logger:
 
 def install() -> None:
     """Attach the access-log filters (idempotent; called when the web app is created)."""
-    for name, kind in (("werkzeug", WerkzeugAccessFilter), ("gunicorn.access", GunicornAccessFilter)):
+    for name, kind in (
+        ("werkzeug", WerkzeugAccessFilter),
+        ("gunicorn.access", GunicornAccessFilter),
+        (FLASK_APP_LOGGER, ErrorPathFilter),
+    ):
         logger = logging.getLogger(name)
         if not any(isinstance(f, kind) for f in logger.filters):
             logger.addFilter(kind())
