@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, SecretStr, ValidationError, field_validator
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     # Unset, it is this machine at PORT.
     public_url: AnyHttpUrl | None = None
     port: int = 3000
+    # Whether `linkedup serve` runs the scheduler's jobs itself (one process on a laptop) or leaves
+    # them to `linkedup worker` (production; gunicorn's web workers never run jobs).
+    run_jobs: Literal["yes", "no"] = "yes"
 
     @field_validator("database_url")
     @classmethod

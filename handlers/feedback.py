@@ -33,8 +33,9 @@ from handlers.forms import (
 from handlers.home_view import home_view
 from handlers.intake_ids import DecisionField, FeedbackField, IntakeAction, IntakeCallback
 from handlers.layout import clip, escape, option
+from intake.feedback import COMMENT_MAX, REPLY_MAX, SUBJECT_MAX, give_feedback, reply_to_feedback
 from models.errors import NotAllowed, NotFound
-from models.feedback import COMMENT_MAX, REPLY_MAX, SUBJECT_MAX, Feedback, give_feedback, reply_to_feedback
+from models.feedback import Feedback
 from models.fields import record_id
 from models.membership import is_officer
 from models.network import Board

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from models.triage import officer_triage
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.commands import reply, subcommand
 from handlers.home_view import home_view, parse_pages, status_message
 from handlers.intake_ids import IntakeAction
-from models.joining import submitting_organisation
+from intake.joining import submitting_organisation
 from models.membership import find_member
 from models.network import MemberRole
 from models.returns import last_complete_month, london_today
-from models.triage import officer_triage
 
 
 def publish_home(event: dict, client: WebClient, context: BoltContext) -> None:

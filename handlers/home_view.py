@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from models.overview import IssuePage, ServicePage, open_issues, service_returns
+from models.triage import officer_triage
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -27,13 +29,11 @@ from handlers.bulletin_views import article_queue_blocks
 from handlers.intake_ids import IntakeAction
 from handlers.join_form import request_blocks
 from handlers.layout import age_of, clip, escape, pack_lines
+from intake.joining import pending_request_of
 from models.base import utcnow
-from models.joining import pending_request_of
 from models.membership import find_member
 from models.network import Meeting, MemberRole, Organisation, OrganisationStatus
-from models.overview import IssuePage, ServicePage, open_issues, service_returns
 from models.returns import LONDON, WaitingListReturn, last_complete_month, london_today, period_label
-from models.triage import officer_triage
 
 HOME_BLOCKS_MAX = 100
 MESSAGE_BLOCKS_MAX = 50

@@ -22,9 +22,10 @@ from slack_sdk.models.views import View
 from handlers.forms import encode_metadata
 from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from handlers.layout import clip, escape, option
-from models.identifiers import SCHEMES
-from models.joining import NAME_MAX, REASON_MAX, JoinRequest, RequestKind, RequestStatus
-from models.services_text import EXAMPLE
+from intake.identifiers import SCHEMES
+from intake.joining import NAME_MAX, REASON_MAX
+from intake.services_text import EXAMPLE
+from models.joining import JoinRequest, RequestKind, RequestStatus
 
 FIELD = IntakeAction.FIELD
 

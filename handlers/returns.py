@@ -30,20 +30,11 @@ from handlers.forms import (
 )
 from handlers.intake_ids import IntakeAction, IntakeCallback, ReturnField
 from handlers.layout import OPTION_VALUE_MAX, escape, filled, option, option_label
+from intake.joining import submitting_organisation
+from intake.returns import MAX_WAIT_WEEKS, NOTES_MAX, RecordedReturn, record_return
 from models.errors import NotAllowed
-from models.joining import submitting_organisation
 from models.network import Organisation, Service
-from models.returns import (
-    CAPACITY_LABELS,
-    MAX_WAIT_WEEKS,
-    NOTES_MAX,
-    RecordedReturn,
-    last_complete_month,
-    london_today,
-    period_label,
-    period_value,
-    record_return,
-)
+from models.returns import CAPACITY_LABELS, last_complete_month, london_today, period_label, period_value
 
 FIELD = IntakeAction.FIELD
 MONTHS_OFFERED = 24
