@@ -235,7 +235,7 @@ SEED_USER = "U0BENCHSEED"  # raises the issues behind the seeded escalations (le
 def open_escalations(database: BenchDatabase, count: int, board_users: list[str]) -> int:
     """`count` issues in front of a board (open escalations, cards queued), for the Acknowledge button.
 
-    Made with the domain's own functions (`models.intake.raise_issue`, `escalations.flows.
+    Made with the domain's own functions (`intake.issues.raise_issue`, `escalations.flows.
     start_escalation`), raised by SEED_USER, each theme's board in turn; `board_users` become members
     of every board so that they may acknowledge. Returns how many were opened.
     """
@@ -246,7 +246,7 @@ def open_escalations(database: BenchDatabase, count: int, board_users: list[str]
     from models import Board, BoardMember, Theme
     from models.base import utcnow
     from models.db import make_engine, make_session_factory, transaction
-    from models.intake import raise_issue
+    from intake.issues import raise_issue
 
     engine = make_engine(database.url)
     factory = make_session_factory(engine)

@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from escalations.flows import RoutingDecision, current_routing, route_received_issue
 from handlers.commands import subcommand
 from handlers.escalations import RENDERER
 from handlers.forms import (
@@ -30,10 +29,10 @@ from handlers.issue_form import issue_modal_dict, mention_offer, message_link, p
 from handlers.layout import escape
 from models.base import utcnow
 from models.deliveries import act_once
-from models.intake import IssueSource, RaisedIssue, raise_issue
-from models.joining import submitting_organisation
+from intake.issues import IssueSource, RaisedIssue, raise_and_route
+from intake.joining import submitting_organisation
+from intake.suggestions import ordered_themes, suggest_theme
 from models.network import OrganisationStatus
-from models.suggestions import ordered_themes, suggest_theme
 
 
 def open_issue_form(
@@ -174,8 +173,11 @@ def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None
     values = form_values(view)
     meta = metadata(view)
     source = meta.get("source") if meta.get("source") in set(IssueSource) else IssueSource.COMMAND
-    raised = raise_issue(
+    # Raise, then route, in one transaction: the issue and its escalation card are stored together.
+    raised = raise_and_route(
         db,
+        now=utcnow(),
+        render=RENDERER,
         slack_user_id=user,
         title=values.get(IssueField.TITLE),
         description=values.get(IssueField.DESCRIPTION),
@@ -189,12 +191,7 @@ def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None
         source_link=meta.get("link"),
         delivery_key=submission_key(view),
     )
-    if raised.duplicate_delivery:
-        routed = current_routing(db, raised.issue)
-    else:
-        # Same transaction: the issue and its escalation card are stored together or not at all.
-        routed = route_received_issue(db, raised.issue, now=utcnow(), render=RENDERER)
-    headline, details = issue_receipt(raised, routed)
+    headline, details = issue_receipt(raised)
     send_receipt(
         db,
         user=user,
@@ -207,9 +204,9 @@ def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None
     ack(response_action="update", view=receipt_view("Issue received", headline, details))
 
 
-def issue_receipt(raised: RaisedIssue, routed: RoutingDecision | None = None) -> tuple[str, list[str]]:
+def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
     """The reference and a one-line summary, then what happens next."""
-    issue = raised.issue
+    issue, routed = raised.issue, raised.routed
     headline = f":white_check_mark: Thanks — your issue is *{issue.reference}*: “{escape(issue.title)}”."
     if issue.theme is not None:
         theme = f"Theme: {escape(issue.theme.name)}" + (

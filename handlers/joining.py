@@ -6,7 +6,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from escalations.flows import route_pending_issues_of
 from handlers import intake_views
 from handlers.commands import subcommand
 from handlers.escalations import RENDERER
@@ -35,16 +34,15 @@ from intake.notices import ask_officers_to_decide, tell_applicant
 from models.base import utcnow
 from models.errors import DomainError, NotAllowed, NotFound
 from models.fields import record_id
-from models.joining import (
+from intake.joining import (
     Decision,
-    JoinRequest,
-    RequestKind,
-    RequestStatus,
     apply_to_network,
+    approve_and_route_held,
     decide_request,
     ensure_may_apply,
     search_organisations,
 )
+from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.membership import is_officer
 from models.network import OrganisationStatus
 from models.outbox import enqueue
@@ -147,7 +145,10 @@ def approve_request(ack: Ack, body: dict, client: WebClient, context: BoltContex
     user = body["user"]["id"]
     request_id, channel, ts, from_home = _request_and_origin(body)
     try:
-        decision = decide_request(db, request_id=request_id, officer=user, approve=True)
+        # Approving a registration routes the issues held while it waited, in the same transaction.
+        decision = approve_and_route_held(
+            db, request_id=request_id, officer=user, now=utcnow(), render=RENDERER
+        )
     except DomainError as error:
         db.rollback()
         client.views_open(trigger_id=body["trigger_id"], view=notice_for(error))
@@ -217,9 +218,6 @@ def after_decision(
     request = decision.request
     if decision.changed:
         tell_applicant(db, request, render=intake_views.RENDERER)
-        if request.kind == RequestKind.REGISTER and request.status == RequestStatus.APPROVED:
-            # Issues raised while the organisation awaited approval go to their boards now.
-            route_pending_issues_of(db, request.organisation, now=utcnow(), render=RENDERER)
     if channel and ts:
         enqueue(
             db,

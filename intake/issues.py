@@ -1,4 +1,5 @@
-"""Raising issues and challenges: validation, the suggested theme, references, Slack retries.
+"""Raising issues and challenges: validation, the suggested theme, references, Slack retries, and
+sending the new issue on to its board ("raise, then route").
 
 Issues of a *pending* organisation are kept and acknowledged like any other; routing to a board
 waits for the officer's approval (the routing step checks `organisation.status`).
@@ -7,20 +8,23 @@ waits for the officer's approval (the routing step checks `organisation.status`)
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalations.flows import RoutingDecision, current_routing, route_received_issue
+from escalations.ports import Renderer
+from intake.joining import submitting_organisation
+from intake.references import next_reference
+from intake.submissions import store_once
+from intake.suggestions import suggest_theme
 from models import audit, fields
 from models.base import utcnow
 from models.errors import ValidationError
 from models.issues import Issue, Urgency
-from models.joining import submitting_organisation
 from models.network import Theme
-from models.references import next_reference
-from models.submissions import store_once
-from models.suggestions import suggest_theme
 
 TITLE_MAX = 150
 DESCRIPTION_MAX = 3000
@@ -53,6 +57,8 @@ class RaisedIssue:
     issue: Issue
     duplicate_delivery: bool
     theme_suggested: bool = False  # the theme was left empty and the suggestion was applied
+    # Where it went: a board, triage or held (None for a retried delivery not yet routed anywhere).
+    routed: RoutingDecision | None = None
 
 
 def title_from(description: str) -> str:
@@ -110,6 +116,20 @@ def raise_issue(
     if stored.duplicate_delivery:
         return RaisedIssue(stored.record, duplicate_delivery=True)
     return stored.record
+
+
+def raise_and_route(session: Session, *, now: datetime, render: Renderer, **values) -> RaisedIssue:
+    """Raise an issue (see `raise_issue` for `values`) and route it to its board at once.
+
+    One transaction (the caller commits): the issue and its escalation card are stored together or
+    not at all. A retried delivery routes nothing again and says where the first one went.
+    """
+    raised = raise_issue(session, **values)
+    if raised.duplicate_delivery:
+        routed = current_routing(session, raised.issue)
+    else:
+        routed = route_received_issue(session, raised.issue, now=now, render=render)
+    return replace(raised, routed=routed)
 
 
 def _raise(session: Session, *, slack_user_id: str, **values) -> RaisedIssue:

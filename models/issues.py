@@ -84,10 +84,10 @@ class Issue(Timestamps, Base):
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.ROUTINE)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
     publish_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Who is affected (an age band code from models.intake.AGE_RANGES, and a group in words).
+    # Who is affected (an age band code from intake.issues.AGE_RANGES, and a group in words).
     affected_age_range: Mapped[str | None] = mapped_column(String(20))
     affected_group: Mapped[str | None] = mapped_column(String(200))
-    # Where it was raised (models.intake.IssueSource) and, for a Slack message, its permalink.
+    # Where it was raised (intake.issues.IssueSource) and, for a Slack message, its permalink.
     source: Mapped[str] = mapped_column(String(20), default="slack")
     source_link: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[IssueStatus] = mapped_column(

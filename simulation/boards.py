@@ -13,9 +13,9 @@ from bulletins.articles import decide_article, pending_articles
 from escalations import flows
 from escalations.sweep import sweep
 from escalations.working_days import add_working_days, in_working_hours
+from intake.feedback import awaiting_reply, give_feedback, reply_to_feedback
+from intake.issues import AGE_RANGES, IssueSource, raise_and_route
 from models.escalations import AWAITING_BOARD, Escalation, EscalationState
-from models.feedback import awaiting_reply, give_feedback, reply_to_feedback
-from models.intake import AGE_RANGES, IssueSource, raise_issue
 from models.issues import Issue, Urgency
 from models.network import (
     OrganisationStatus,
@@ -52,8 +52,11 @@ class IssueEvents:
         )
         theme = self.themes.get(template.theme)
         chooses_theme = theme is not None and self.rng.random() < 0.85
-        raised = raise_issue(
+        # What the issue form's listener does: raise, then route (held while the organisation is pending).
+        raised = raise_and_route(
             session,
+            now=self.now,
+            render=self.render,
             slack_user_id=self.rng.choice(state.members),
             title=template.title.format(**values),
             description=template.description.format(**values),
@@ -67,13 +70,10 @@ class IssueEvents:
                 (IssueSource.COMMAND, IssueSource.COMMAND, IssueSource.MESSAGE, IssueSource.HOME)
             ),
         )
-        issue = raised.issue
-        issue.simulated = True
+        raised.issue.simulated = True
         session.flush()
         self.activity["issues raised"] += 1
-        # What the issue form's listener does next: route it (held while the organisation is pending).
-        decision = flows.route_received_issue(session, issue, now=self.now, render=self.render)
-        self._after_routing(decision, intended=template.theme)
+        self._after_routing(raised.routed, intended=template.theme)
 
     def _template(self, state: OrganisationState) -> content.IssueTemplate:
         templates = [t for t in content.ISSUES if t.theme in self.themes]

@@ -53,9 +53,7 @@ from models.network import (
     OrganisationStatus,
     Theme,
 )
-from models.returns import (
-    reminder_day,
-)
+from intake.return_reminders import reminder_day
 from simulation import content
 from simulation.boards import IssueEvents
 from simulation.health import HealthFigures, network_health

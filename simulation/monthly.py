@@ -14,19 +14,15 @@ from bulletins.compile import compile_bulletin
 from bulletins.send import approve_bulletin, deliver_bulletin
 from bulletins.tracking import CHECKPOINTS, poll_reports
 from escalations.working_days import add_working_days, at_london
+from intake.return_reminders import claim_reminder, due_reminders
+from intake.returns import record_return
 from models.bulletins import Bulletin, BulletinState
 from models.network import (
     OrganisationStatus,
     Service,
 )
 from models.outbox import enqueue
-from models.returns import (
-    CapacityStatus,
-    claim_reminder,
-    due_reminders,
-    period_value,
-    record_return,
-)
+from models.returns import CapacityStatus, period_value
 from simulation import content
 from simulation.world import LONDON, OrganisationState, poisson, slug
 

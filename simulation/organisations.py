@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalations import flows
 from escalations.working_days import add_working_days
+from intake.joining import apply_to_network, approve_and_route_held, decide_request
 from models.issues import Issue
-from models.joining import JoinRequest, RequestStatus, apply_to_network, decide_request
+from models.joining import JoinRequest, RequestStatus
 from models.network import (
     OrganisationStatus,
 )
@@ -68,13 +68,19 @@ class OrganisationEvents:
         self.push(decide_at, "decide", stored.record.id, None)
 
     def _decide(self, session: Session, request_id: int, declined_reason: str | None) -> None:
-        decision = decide_request(
-            session,
-            request_id=str(request_id),
-            officer=self.officer,
-            approve=declined_reason is None,
-            reason=declined_reason,
-        )
+        # What the officer's Approve button and decline form do.
+        if declined_reason is None:
+            decision = approve_and_route_held(
+                session, request_id=str(request_id), officer=self.officer, now=self.now, render=self.render
+            )
+        else:
+            decision = decide_request(
+                session,
+                request_id=str(request_id),
+                officer=self.officer,
+                approve=False,
+                reason=declined_reason,
+            )
         request: JoinRequest = decision.request
         state = self.organisations.get(request.organisation_id)
         if request.status == RequestStatus.DECLINED:
@@ -87,12 +93,8 @@ class OrganisationEvents:
             state.status = request.organisation.status
             if request.slack_user_id not in state.members:
                 state.members.append(request.slack_user_id)
-        if request.organisation.status == OrganisationStatus.APPROVED:
-            # What approving does for the organisation's issues kept while it waited.
-            for routed in flows.route_pending_issues_of(
-                session, request.organisation, now=self.now, render=self.render
-            ):
-                self._after_routing(routed)
+        for routed in decision.routed:  # the organisation's issues kept while it waited
+            self._after_routing(routed)
 
     def _leave(self, session: Session) -> None:
         """The busiest one-person organisation's worker leaves and their Slack account is deactivated:

@@ -25,10 +25,11 @@ from escalations import flows
 from handlers.escalations import RENDERER
 from models import BoardMember, Escalation, Issue, Organisation, Service
 from models.base import Base, utcnow
-from models.feedback import give_feedback
-from models.intake import raise_issue
-from models.joining import apply_to_network
-from models.returns import last_complete_month, london_today, period_value, record_return
+from intake.feedback import give_feedback
+from intake.issues import raise_issue
+from intake.joining import apply_to_network
+from intake.returns import record_return
+from models.returns import last_complete_month, london_today, period_value
 from tests import bulletin_support, factories
 from tests.escalation_fixtures import (
     COLLEAGUE,

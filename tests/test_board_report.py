@@ -15,7 +15,7 @@ from bot.report import write_report
 from models.board_report import build_board_report, parse_quarter
 from models.errors import ValidationError
 from models.reporting import LONDON
-from models.returns import record_return
+from intake.returns import record_return
 from tests import factories
 from tests.dashboard_support import CJCG_MEMBER, MEMBER_A, MEMBER_B, OFFICER, build_world, sign_in
 from tests.test_dashboard_pages import _bulletin

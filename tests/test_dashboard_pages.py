@@ -9,7 +9,8 @@ import pytest
 
 from models import Bulletin, BulletinReport, LinkClick, Meeting
 from models.base import utcnow
-from models.returns import last_complete_month, london_today, record_return
+from intake.returns import record_return
+from models.returns import last_complete_month, london_today
 from tests import factories
 from tests.dashboard_support import (
     CJCG_MEMBER,
@@ -464,7 +465,7 @@ def test_items_routed_and_acknowledged_by_the_real_flows_reach_the_right_board(a
     """End to end with the escalation domain: intake → routing → acknowledge, then the dashboard."""
     from escalations.flows import acknowledge, route_received_issue
     from handlers.escalations import RENDERER
-    from models.intake import raise_issue
+    from intake.issues import raise_issue
 
     factories.officer(db, OFFICER)
     cjcg = factories.board(

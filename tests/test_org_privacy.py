@@ -30,7 +30,7 @@ from models import BulletinContact, Issue, Member, Organisation
 from models.access import viewer_for
 from models.base import Base, utcnow
 from models.board_report import build_board_report, parse_quarter
-from models.feedback import reply_to_feedback
+from intake.feedback import reply_to_feedback
 from models.privacy import MIN_SCRUB_LENGTH
 from models.reporting import board_timeliness, issue_totals, open_issues_by_board, open_issues_by_theme
 from models.reporting_waiting import capacity_now, waiting_by_category

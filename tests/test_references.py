@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.records import ReferenceCounter
-from models.references import next_reference
+from intake.references import next_reference
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 THREADS = 4

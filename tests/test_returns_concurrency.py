@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from models import AuditLog
-from models.returns import WaitingListReturn, record_return
+from intake.returns import record_return
+from models.returns import WaitingListReturn
 from tests import factories
 
 THREADS = 4
