@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bulletins.config import bulletin_config, month_of
 from escalations.ports import Renderer
 from escalations.working_days import add_working_days, at_london, in_working_hours, is_working_day
+from intake.return_reminders import reminder_day
 from models.base import frozen_clock
 from models.bulletins import Bulletin
 from models.db import transaction
@@ -53,7 +54,6 @@ from models.network import (
     OrganisationStatus,
     Theme,
 )
-from intake.return_reminders import reminder_day
 from simulation import content
 from simulation.boards import IssueEvents
 from simulation.health import HealthFigures, network_health

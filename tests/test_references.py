@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from models.records import ReferenceCounter
 from intake.references import next_reference
+from models.records import ReferenceCounter
 
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 THREADS = 4

@@ -7,8 +7,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from models import AuditLog
 from intake.returns import record_return
+from models import AuditLog
 from models.returns import WaitingListReturn
 from tests import factories
 
