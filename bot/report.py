@@ -14,7 +14,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import charts
-from models.board_report import BoardReport, Table
+from reporting.board_report.report import BoardReport
+from reporting.board_report.tables import Table
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))

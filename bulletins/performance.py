@@ -143,7 +143,8 @@ class Performance:
     history: list[MonthPoint] = field(default_factory=list)
 
 
-def _rate(report: BulletinReport) -> float:
+def open_rate(report: BulletinReport) -> float:
+    """Unique opens over delivered emails; Mailchimp's own rate when nothing is recorded as delivered."""
     if report.delivered > 0:
         return report.unique_opens / report.delivered
     return report.open_rate
@@ -157,10 +158,10 @@ def bulletin_performance(
     report = latest_report(bulletin)
     if report is None:
         return None
-    rate = _rate(report)
+    rate = open_rate(report)
     interval = wilson_interval(report.unique_opens, report.delivered)
     earlier = reported_bulletins(session, before_month=bulletin.month, limit=TRAILING)
-    earlier_rates = [_rate(r) for r in (latest_report(b) for b in earlier) if r is not None]
+    earlier_rates = [open_rate(r) for r in (latest_report(b) for b in earlier) if r is not None]
     trailing = sum(earlier_rates) / len(earlier_rates) if earlier_rates else None
 
     by_category: dict[str, int] = defaultdict(int)
@@ -193,7 +194,7 @@ def bulletin_performance(
         if snap is not None:
             history.append(
                 MonthPoint(
-                    past.month, _rate(snap), snap.proxy_excluded_open_rate, snap.clicks_per_unique_open
+                    past.month, open_rate(snap), snap.proxy_excluded_open_rate, snap.clicks_per_unique_open
                 )
             )
     return Performance(

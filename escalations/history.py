@@ -47,7 +47,7 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
     memorandum opens to members); anyone else is told there is no such item they can see.
 
     A safeguarding-sensitive item is need-to-know even inside its organisation: only the person
-    who raised it (and the officer) see it here, as on the dashboard (`models.access`).
+    who raised it (and the officer) see it here, as on the dashboard (`reporting.access`).
     """
     issue = find_issue(session, reference)
     hidden = NotFound(

@@ -11,7 +11,8 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from bot.signing import signing_key
 from handlers.commands import reply, subcommand
-from models import access, sign_in
+from models import sign_in
+from reporting import access
 
 
 @subcommand(

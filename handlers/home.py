@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from models.triage import officer_triage
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
@@ -13,6 +12,7 @@ from intake.joining import submitting_organisation
 from models.membership import find_member
 from models.network import MemberRole
 from models.returns import last_complete_month, london_today
+from reporting.triage import officer_triage
 
 
 def publish_home(event: dict, client: WebClient, context: BoltContext) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.overview import IssuePage, ServicePage, open_issues, service_returns
-from models.triage import officer_triage
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -34,6 +32,8 @@ from models.base import utcnow
 from models.membership import find_member
 from models.network import Meeting, MemberRole, Organisation, OrganisationStatus
 from models.returns import LONDON, WaitingListReturn, last_complete_month, london_today, period_label
+from reporting.overview import IssuePage, ServicePage, open_issues, service_returns
+from reporting.triage import officer_triage
 
 HOME_BLOCKS_MAX = 100
 MESSAGE_BLOCKS_MAX = 50

@@ -1,13 +1,6 @@
-"""An organisation's data: all of it as JSON (subject access), or its personal data erased.
+"""Erasing an organisation's personal data, and the plan shown before anyone confirms it.
 
-**Export** gathers everything held about one organisation: the organisation and its services, its
-members, every issue it raised with each board's turn (escalations) and the full history (events),
-its waiting-list returns and the reminders sent for them, feedback from it, join requests for it,
-its bulletin contact, articles its people submitted, and the audit rows about any of these.
-Safeguarding-sensitive issues are included and marked: who receives the export must share those
-only with the person who raised them.
-
-**Erasure** removes the personal data — names, emails, Slack ids, the free text of issues, answers,
+Erasure removes the personal data — names, emails, Slack ids, the free text of issues, answers,
 feedback, notes and reasons, messages queued to its people — and keeps what the reports count:
 every issue stays (theme, board, urgency, sensitivity, state, dates and its escalations), every
 return keeps its figures and its service's category, feedback keeps its rating and subject kind.
@@ -26,35 +19,25 @@ text and JSON column of every table for them).
 
 from __future__ import annotations
 
-import enum
 import html
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
-from models import audit, fields
-from models.base import Base, utcnow
-from models.bulletins import Article, Bulletin, BulletinContact, MailchimpWebhookEvent
-from models.errors import NotFound
+from models import audit
+from models.bulletins import Bulletin, MailchimpWebhookEvent
 from models.escalations import Escalation, EscalationEvent
-from models.feedback import Feedback
-from models.issues import Issue
-from models.joining import JoinRequest
-from models.membership import officer_ids
-from models.network import Board, BoardMember, Member, MemberRole, Organisation, Service
+from models.network import MemberRole, Organisation
 from models.outbox import OutboxMessage
 from models.records import AuditLog
-from models.returns import ReturnReminder, WaitingListReturn
 from models.sign_in import SignInLink
+from privacy.footprint import ERASED, Footprint, footprint
 
-ERASED = "erased"  # stands in for a Slack id (the columns are short)
 ERASED_TEXT = "[erased]"
 # Values shorter than this are not searched for in the derived stores (a two-letter word would
 # match everywhere); every column that holds them directly is cleared anyway.
@@ -63,238 +46,6 @@ MIN_SCRUB_LENGTH = 4
 # deadlines, ladders, outbox keys). Events written by the system carry no one's words.
 FREE_TEXT_KEYS = frozenset({"note", "answer", "reason", "decline_reason"})
 SYSTEM_ACTOR = "system"
-
-
-def find_organisation(session: Session, key: object) -> Organisation:
-    """The organisation a person names by its number or its slug (as `network show` lists them)."""
-    text = str(key or "").strip()
-    chosen = fields.record_id(text)
-    organisation = session.get(Organisation, chosen) if chosen is not None else None
-    if organisation is None and text:
-        organisation = session.scalar(select(Organisation).where(Organisation.slug == text.lower()))
-    if organisation is None:
-        raise NotFound(f"No organisation has the id or slug {text!r}.")
-    return organisation
-
-
-# --- what is held about an organisation --------------------------------------------------------------
-
-
-@dataclass
-class Footprint:
-    """Every row held about the organisation, found once for the export, the plan and the erasure."""
-
-    organisation: Organisation
-    services: list[Service]
-    members: list[Member]
-    people: set[str]  # Slack ids of its people: members, and whoever raised or sent its records
-    issues: list[Issue]
-    escalations: list[Escalation]
-    events: list[EscalationEvent]
-    returns: list[WaitingListReturn]
-    reminders: list[ReturnReminder]
-    feedback: list[Feedback]
-    join_requests: list[JoinRequest]
-    contacts: list[BulletinContact]
-    articles: list[Article]
-    audit_rows: list[AuditLog]
-    board_roles: list[tuple[str, str]] = field(default_factory=list)  # (Slack id, board name)
-
-    @property
-    def emails(self) -> set[str]:
-        found = {c.email for c in self.contacts}
-        if self.organisation.contact_email:
-            found |= {self.organisation.contact_email, self.organisation.contact_email.lower()}
-        return found
-
-
-def footprint(session: Session, organisation: Organisation) -> Footprint:
-    org_id = organisation.id
-    services = list(
-        session.scalars(select(Service).where(Service.organisation_id == org_id).order_by(Service.id))
-    )
-    members = list(
-        session.scalars(select(Member).where(Member.organisation_id == org_id).order_by(Member.id))
-    )
-    issues = list(session.scalars(select(Issue).where(Issue.organisation_id == org_id).order_by(Issue.id)))
-    issue_ids = [i.id for i in issues]
-    escalations = (
-        list(
-            session.scalars(
-                select(Escalation).where(Escalation.issue_id.in_(issue_ids)).order_by(Escalation.id)
-            )
-        )
-        if issue_ids
-        else []
-    )
-    events = (
-        list(
-            session.scalars(
-                select(EscalationEvent)
-                .where(EscalationEvent.issue_id.in_(issue_ids))
-                .order_by(EscalationEvent.at, EscalationEvent.id)
-            )
-        )
-        if issue_ids
-        else []
-    )
-    service_ids = [s.id for s in services]
-    returns = (
-        list(
-            session.scalars(
-                select(WaitingListReturn)
-                .where(WaitingListReturn.service_id.in_(service_ids))
-                .order_by(WaitingListReturn.period, WaitingListReturn.id)
-            )
-        )
-        if service_ids
-        else []
-    )
-    reminders = list(
-        session.scalars(
-            select(ReturnReminder).where(ReturnReminder.organisation_id == org_id).order_by(ReturnReminder.id)
-        )
-    )
-    join_requests = list(
-        session.scalars(
-            select(JoinRequest).where(JoinRequest.organisation_id == org_id).order_by(JoinRequest.id)
-        )
-    )
-    officers = set(officer_ids(session))
-    people = {m.slack_user_id for m in members if m.role != MemberRole.OFFICER}
-    people |= {i.raised_by for i in issues} | {r.submitted_by for r in returns}
-    people |= {j.slack_user_id for j in join_requests}
-    feedback = list(
-        session.scalars(
-            select(Feedback)
-            .where(or_(Feedback.organisation_id == org_id, Feedback.slack_user_id.in_(people or {""})))
-            .order_by(Feedback.id)
-        )
-    )
-    people |= {f.slack_user_id for f in feedback if f.organisation_id == org_id}
-    people -= officers | {ERASED}
-    contacts = list(
-        session.scalars(
-            select(BulletinContact)
-            .where(
-                or_(
-                    BulletinContact.organisation_id == org_id,
-                    BulletinContact.email == (organisation.contact_email or "").lower(),
-                )
-            )
-            .order_by(BulletinContact.id)
-        )
-    )
-    articles = list(
-        session.scalars(select(Article).where(Article.submitted_by.in_(people or {""})).order_by(Article.id))
-    )
-    about = [("organisation", str(org_id))]
-    about += [("issue", i.reference) for i in issues]
-    about += [("waiting_list_return", r.reference) for r in returns]
-    about += [("feedback", f.reference) for f in feedback]
-    about += [("join_request", j.reference) for j in join_requests]
-    about += [("bulletin_contact", c.email) for c in contacts]
-    about += [("article", str(a.id)) for a in articles]
-    audit_rows = _audit_rows(session, about)
-    board_roles = [
-        (user, board)
-        for user, board in session.execute(
-            select(BoardMember.slack_user_id, Board.name)
-            .join(Board, Board.id == BoardMember.board_id)
-            .where(BoardMember.slack_user_id.in_(people or {""}))
-            .order_by(Board.name)
-        )
-    ]
-    return Footprint(
-        organisation,
-        services,
-        members,
-        people,
-        issues,
-        escalations,
-        events,
-        returns,
-        reminders,
-        feedback,
-        join_requests,
-        contacts,
-        articles,
-        audit_rows,
-        board_roles,
-    )
-
-
-def _audit_rows(session: Session, about: list[tuple[str, str]]) -> list[AuditLog]:
-    rows: dict[int, AuditLog] = {}
-    for entity in {kind for kind, _ in about}:
-        ids = [value for kind, value in about if kind == entity]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in session.scalars(
-                select(AuditLog).where(AuditLog.entity == entity, AuditLog.entity_id.in_(chunk))
-            ):
-                rows[row.id] = row
-    return sorted(rows.values(), key=lambda row: (row.at, row.id))
-
-
-# --- export ----------------------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def row_data(row: Base) -> dict[str, Any]:
-    """Every column of a row, as JSON-able values."""
-    return {column.key: _plain(getattr(row, column.key)) for column in row.__table__.columns}
-
-
-def export_organisation(session: Session, organisation: Organisation) -> dict[str, Any]:
-    """All the organisation's data, grouped as a person would read it (see the module docstring)."""
-    found = footprint(session, organisation)
-    events_by_issue: dict[int, list[dict]] = {}
-    for line in found.events:
-        events_by_issue.setdefault(line.issue_id, []).append(row_data(line))
-    escalations_by_issue: dict[int, list[dict]] = {}
-    for row in found.escalations:
-        escalations_by_issue.setdefault(row.issue_id, []).append(row_data(row))
-    service_names = {s.id: s.name for s in found.services}
-    return {
-        "exported_at": utcnow().isoformat(),
-        "organisation": row_data(organisation),
-        "services": [row_data(s) for s in found.services],
-        "members": [row_data(m) for m in found.members],
-        "issues": [
-            {
-                **row_data(issue),
-                "theme": issue.theme.name if issue.theme else None,
-                "escalations": escalations_by_issue.get(issue.id, []),
-                "history": events_by_issue.get(issue.id, []),
-            }
-            for issue in found.issues
-        ],
-        "waiting_list_returns": [
-            {**row_data(r), "service": service_names.get(r.service_id)} for r in found.returns
-        ],
-        "return_reminders": [row_data(r) for r in found.reminders],
-        "feedback": [row_data(f) for f in found.feedback],
-        "join_requests": [row_data(j) for j in found.join_requests],
-        "bulletin_contacts": [row_data(c) for c in found.contacts],
-        "articles": [row_data(a) for a in found.articles],
-        "audit": [row_data(a) for a in found.audit_rows],
-        "sensitive_issues": [i.reference for i in found.issues if i.sensitive],
-    }
-
-
-# --- erasure ---------------------------------------------------------------------------------------------
 
 
 @dataclass

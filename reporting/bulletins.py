@@ -1,9 +1,7 @@
 """Bulletin figures for the dashboard and the board report, from the stored Mailchimp report snapshots.
 
-The statistics themselves (Wilson interval, trailing average, clicks per open) are
-`bulletins.performance`'s; this module lays them out per bulletin and across bulletins. The open
-rate is unique opens over delivered emails (Mailchimp's own rate when nothing is recorded as
-delivered), as in `bulletins.performance`.
+The statistics themselves (the open rate, Wilson interval, trailing average, clicks per open) are
+`bulletins.performance`'s; this module lays them out per bulletin and across bulletins.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from bulletins.performance import (
     category_clicks_per_open,
     compare,
     latest_report,
+    open_rate,
     reported_bulletins,
     wilson_interval,
 )
@@ -49,10 +48,6 @@ class BulletinRow:
 
 def month_label(month: str) -> str:
     return datetime.strptime(month, "%Y-%m").strftime("%b %Y")
-
-
-def open_rate(report: BulletinReport) -> float:
-    return report.unique_opens / report.delivered if report.delivered > 0 else report.open_rate
 
 
 def _row(bulletin: Bulletin, report: BulletinReport, benchmark: float) -> BulletinRow:

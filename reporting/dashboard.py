@@ -21,12 +21,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
-from models.access import Viewer, issue_visibility
 from models.errors import NotFound, ValidationError
 from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationEvent, EscalationState
 from models.issues import OPEN_STATUSES, Issue, IssueStatus
 from models.network import Board, Meeting, Organisation, Theme
 from models.records import AuditLog
+from reporting.access import Viewer, issue_visibility
 
 T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")

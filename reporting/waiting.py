@@ -13,9 +13,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
-from models.access import Viewer
 from models.network import Organisation, OrganisationStatus, Service
-from models.reporting import Page, paginate
 from models.returns import (
     CAPACITY_LABELS,
     CapacityStatus,
@@ -26,6 +24,8 @@ from models.returns import (
     missing_returns,
     period_label,
 )
+from reporting.access import Viewer
+from reporting.dashboard import Page, paginate
 
 
 def service_scope(viewer: Viewer) -> ColumnElement[bool]:

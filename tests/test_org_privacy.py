@@ -27,14 +27,14 @@ from bulletins.webhooks import apply_webhook
 from escalations import flows
 from handlers.escalations import RENDERER
 from models import BulletinContact, Issue, Member, Organisation
-from models.access import viewer_for
 from models.base import Base, utcnow
-from models.board_report import build_board_report, parse_quarter
 from intake.feedback import reply_to_feedback
-from models.privacy import MIN_SCRUB_LENGTH
-from models.reporting import board_timeliness, issue_totals, open_issues_by_board, open_issues_by_theme
-from models.reporting_waiting import capacity_now, waiting_by_category
 from models.sign_in import issue_sign_in_link
+from privacy.erase import MIN_SCRUB_LENGTH
+from reporting.access import viewer_for
+from reporting.board_report.report import build_board_report, parse_quarter
+from reporting.dashboard import board_timeliness, issue_totals, open_issues_by_board, open_issues_by_theme
+from reporting.waiting import capacity_now, waiting_by_category
 from tests.reliability_support import (
     COLLEAGUE,
     EH_MEMBER,

@@ -2,7 +2,7 @@
 
 ID is the organisation's number or its slug (`linkedup network show` lists both). `export` writes
 JSON to standard output (or `--out FILE`); `erase` without `--yes` only prints what it would do
-and exits with status 2, so nothing is ever erased by a mistyped command. See `models.privacy`.
+and exits with status 2, so nothing is ever erased by a mistyped command. See `privacy`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from bot.cli import CommandError
 from bot.runtime import build_context
 from bot.settings import load_settings
 from models.db import transaction
-from models.privacy import erase_organisation, erasure_plan, export_organisation, find_organisation
+from privacy.erase import erase_organisation, erasure_plan
+from privacy.export import export_organisation
+from privacy.footprint import find_organisation
 
 
 def add_commands(subparsers) -> None:

@@ -26,7 +26,7 @@ def add_commands(subparsers) -> None:
 
 def run_report(args) -> int:
     from bot.report import write_report
-    from models.board_report import build_board_report, parse_quarter
+    from reporting.board_report.report import build_board_report, parse_quarter
 
     try:
         quarter = parse_quarter(args.quarter)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from models import open_referral
 from models.errors import NotFound, ValidationError
+from reporting import open_referral
 
 bp = Blueprint("openreferral", __name__, url_prefix="/openreferral")
 

@@ -12,8 +12,8 @@ from flask import redirect, render_template, request, session, url_for
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import current_viewer, db, safe_next, secret, start_session
 from models import sign_in
-from models.access import viewer_for
 from models.errors import NotAllowed
+from reporting.access import viewer_for
 
 
 @bp.get("/sign-in", endpoint="sign_in")

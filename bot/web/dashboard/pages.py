@@ -1,7 +1,8 @@
 """The dashboard's pages. Each view: who is asking → the reporting queries → a template.
 
-Every figure comes from `models.reporting*`, which apply the viewer's access rules, so a view never
-filters anything itself. Filters and page numbers that make no sense answer 400 with the reason.
+Every figure comes from `reporting` (dashboard, waiting, bulletins), which apply the viewer's access
+rules, so a view never filters anything itself. Filters and page numbers that make no sense answer 400
+with the reason.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from flask import Response, current_app, render_template, request
 from bot import charts
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import db, now, signed_in
-from models import reporting, reporting_bulletins, reporting_waiting
-from models.access import Viewer
-from models.board_report import build_board_report, parse_quarter
 from models.errors import NotAllowed, NotFound, ValidationError
-from models.reporting import LONDON
+from reporting import dashboard, waiting
+from reporting.access import Viewer
+from reporting.board_report.report import build_board_report, parse_quarter
+from reporting.bulletins import bulletin_figures, last_bulletin
+from reporting.dashboard import LONDON
 
 
 def paging(default_per_page: int = 25) -> tuple[int, int]:
@@ -31,20 +33,20 @@ def paging(default_per_page: int = 25) -> tuple[int, int]:
         if not raw.isdigit() or len(raw) > 7:
             raise ValidationError({name: f"{raw!r} is not a whole number."})
         values[name] = int(raw)
-    if values["per_page"] not in reporting.PER_PAGE_CHOICES:
-        choices = ", ".join(str(n) for n in reporting.PER_PAGE_CHOICES)
+    if values["per_page"] not in dashboard.PER_PAGE_CHOICES:
+        choices = ", ".join(str(n) for n in dashboard.PER_PAGE_CHOICES)
         raise ValidationError({"per_page": f"Show {choices} items a page."})
     return values["page"], values["per_page"]
 
 
 @bp.app_template_global()
 def organisation_label(viewer: Viewer, issue) -> str:
-    return issue.organisation.name if reporting.organisation_shown(viewer, issue) else reporting.WITHHELD
+    return issue.organisation.name if dashboard.organisation_shown(viewer, issue) else dashboard.WITHHELD
 
 
 @bp.app_template_filter("duration")
 def duration(value) -> str:
-    return reporting.duration_words(value)
+    return dashboard.duration_words(value)
 
 
 @bp.get("/")
@@ -52,12 +54,12 @@ def duration(value) -> str:
 def overview(viewer: Viewer):
     session = db()
     moment = now()
-    by_theme, by_board = reporting.open_issues_by_theme_and_board(session, viewer)
-    overdue_total, overdue = reporting.overdue_escalations(session, viewer, now=moment)
+    by_theme, by_board = dashboard.open_issues_by_theme_and_board(session, viewer)
+    overdue_total, overdue = dashboard.overdue_escalations(session, viewer, now=moment)
     return render_template(
         "dashboard/overview.html",
         viewer=viewer,
-        totals=reporting.issue_totals(session, viewer),
+        totals=dashboard.issue_totals(session, viewer),
         theme_chart=charts.bar_chart(
             "Open issues by theme", by_theme, value_label="Open issues", category_label="Theme"
         ),
@@ -66,8 +68,8 @@ def overview(viewer: Viewer):
         ),
         overdue_total=overdue_total,
         overdue=overdue,
-        missing=reporting_waiting.returns_missing(session, viewer),
-        bulletin=reporting_bulletins.last_bulletin(session),
+        missing=waiting.returns_missing(session, viewer),
+        bulletin=last_bulletin(session),
     )
 
 
@@ -75,9 +77,9 @@ def overview(viewer: Viewer):
 @signed_in
 def issues(viewer: Viewer):
     session = db()
-    filters = reporting.parse_issue_filters(session, request.args.to_dict())
+    filters = dashboard.parse_issue_filters(session, request.args.to_dict())
     page, per_page = paging()
-    listing = reporting.list_issues(session, viewer, filters, page=page, per_page=per_page)
+    listing = dashboard.list_issues(session, viewer, filters, page=page, per_page=per_page)
     window = filters.period or recent_period(now())
     return render_template(
         "dashboard/issues.html",
@@ -85,23 +87,23 @@ def issues(viewer: Viewer):
         filters=filters,
         listing=listing,
         per_page=per_page,
-        themes=reporting.themes_for_filters(session),
-        boards=reporting.boards_for_filters(session),
-        organisations=reporting.organisations_for_filters(session, viewer),
-        states=list(reporting.STATE_CHOICES),
+        themes=dashboard.themes_for_filters(session),
+        boards=dashboard.boards_for_filters(session),
+        organisations=dashboard.organisations_for_filters(session, viewer),
+        states=list(dashboard.STATE_CHOICES),
         timeliness_period=window,
-        timeliness=reporting.board_timeliness(session, viewer, now=now(), period=window),
+        timeliness=dashboard.board_timeliness(session, viewer, now=now(), period=window),
     )
 
 
 RECENT_DAYS = 30
 
 
-def recent_period(moment) -> reporting.Period:
+def recent_period(moment) -> dashboard.Period:
     """The last 30 days (London dates): timeliness without a chosen period, bounded so the page stays
     fast however much history there is."""
     today = moment.astimezone(LONDON).date()
-    return reporting.Period(
+    return dashboard.Period(
         f"the last {RECENT_DAYS} days", today - timedelta(days=RECENT_DAYS - 1), today + timedelta(days=1)
     )
 
@@ -109,7 +111,7 @@ def recent_period(moment) -> reporting.Period:
 @bp.get("/issues/<reference>")
 @signed_in
 def issue(viewer: Viewer, reference: str):
-    history = reporting.issue_history(db(), viewer, reference)
+    history = dashboard.issue_history(db(), viewer, reference)
     return render_template("dashboard/issue.html", viewer=viewer, history=history)
 
 
@@ -118,7 +120,7 @@ def issue(viewer: Viewer, reference: str):
 def waiting_lists(viewer: Viewer):
     session = db()
     page, per_page = paging()
-    periods, series = reporting_waiting.waiting_by_category(session, viewer)
+    periods, series = waiting.waiting_by_category(session, viewer)
     labels = [period.strftime("%b %Y") for period in periods]
     waiting_charts = []
     for category, months in series.items():
@@ -151,18 +153,18 @@ def waiting_lists(viewer: Viewer):
         waiting_charts=[chart for chart in waiting_charts if chart],
         median_chart=median_chart,
         latest=latest,
-        capacity=reporting_waiting.capacity_now(session, viewer),
-        capacity_columns=reporting_waiting.CAPACITY_COLUMNS,
-        returns=reporting_waiting.recent_returns(session, viewer, page=page, per_page=per_page),
+        capacity=waiting.capacity_now(session, viewer),
+        capacity_columns=waiting.CAPACITY_COLUMNS,
+        returns=waiting.recent_returns(session, viewer, page=page, per_page=per_page),
         per_page=per_page,
-        missing=reporting_waiting.returns_missing(session, viewer),
+        missing=waiting.returns_missing(session, viewer),
     )
 
 
 @bp.get("/bulletins")
 @signed_in
 def bulletins(viewer: Viewer):
-    figures = reporting_bulletins.bulletin_figures(db())
+    figures = bulletin_figures(db())
     open_chart = charts.line_chart(
         "Open rate per bulletin, with 95% interval and benchmark",
         [charts.Point(row.label, row.open_rate, row.interval.low, row.interval.high) for row in figures.rows],
@@ -201,7 +203,7 @@ def bulletins(viewer: Viewer):
 @signed_in
 def meetings(viewer: Viewer):
     page, per_page = paging()
-    schedule = reporting.meetings(db(), start=reporting.start_of_today(now()), page=page, per_page=per_page)
+    schedule = dashboard.meetings(db(), start=dashboard.start_of_today(now()), page=page, per_page=per_page)
     return render_template(
         "dashboard/meetings.html", viewer=viewer, schedule=schedule, calendar_url=calendar_url()
     )

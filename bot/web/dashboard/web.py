@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session
 from bot.charts import percent
 from bot.signing import signing_key
 from bot.web.dashboard import bp
-from models.access import NoDashboardRole, Viewer, viewer_for
 from models.errors import NotAllowed, NotFound, ValidationError
+from reporting.access import NoDashboardRole, Viewer, viewer_for
 
 SESSION_LIFETIME = timedelta(hours=12)
 COOKIE_NAME = "linkedup_session"

@@ -1,0 +1,66 @@
+"""The board report's issues: how many were raised and answered in the quarter, how many were
+safeguarding-sensitive, and the quarter's issues by theme and by where they stand now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.issues import Issue, IssueStatus
+from models.network import Theme
+from reporting.board_report.tables import Column, Table, count, within
+from reporting.dashboard import NO_THEME, Period
+
+
+@dataclass
+class QuarterIssues:
+    raised: int
+    sensitive: int
+    answered: int
+    by_theme: list[tuple[str, int]]  # most first
+    by_theme_table: Table
+    by_status_table: Table
+
+
+def quarter_issues(session: Session, quarter: Period) -> QuarterIssues:
+    raised = count(session, select(func.count(Issue.id)).where(within(Issue.created_at, quarter)))
+    sensitive = count(
+        session,
+        select(func.count(Issue.id)).where(within(Issue.created_at, quarter), Issue.sensitive.is_(True)),
+    )
+    answered = count(session, select(func.count(Issue.id)).where(within(Issue.answered_at, quarter)))
+    theme_counts = session.execute(
+        select(Theme.name, func.count(Issue.id))
+        .select_from(Issue)
+        .outerjoin(Theme, Theme.id == Issue.theme_id)
+        .where(within(Issue.created_at, quarter))
+        .group_by(Theme.name)
+    ).all()
+    by_theme = sorted(((name or NO_THEME, n) for name, n in theme_counts), key=lambda r: (-r[1], r[0]))
+    status_counts = dict(
+        session.execute(
+            select(Issue.status, func.count(Issue.id))
+            .where(within(Issue.created_at, quarter))
+            .group_by(Issue.status)
+        ).all()
+    )
+    return QuarterIssues(
+        raised=raised,
+        sensitive=sensitive,
+        answered=answered,
+        by_theme=by_theme,
+        by_theme_table=Table(
+            "issues_by_theme",
+            "Issues raised in the quarter, by theme",
+            [Column("Theme"), Column("Issues", "int")],
+            [[name, n] for name, n in by_theme],
+        ),
+        by_status_table=Table(
+            "issues_by_status",
+            "Where the quarter's issues stand now",
+            [Column("State"), Column("Issues", "int")],
+            [[IssueStatus(status).value, n] for status, n in sorted(status_counts.items())],
+        ),
+    )
