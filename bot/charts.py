@@ -13,7 +13,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from flask import has_request_context
 from markupsafe import Markup, escape
+
+from bot.web.hardening import csp_nonce
 
 _ids = itertools.count(1)
 
@@ -80,6 +83,11 @@ STYLE = """
 """
 
 
+def _nonce() -> str:
+    """The page's CSP nonce when a chart is drawn for a web page (`bot.web.hardening`); none otherwise."""
+    return f' nonce="{csp_nonce()}"' if has_request_context() else ""
+
+
 def _open_svg(chart_id: str, title: str, description: str, height: int) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" role="img" '
@@ -88,7 +96,7 @@ def _open_svg(chart_id: str, title: str, description: str, height: int) -> list[
         f'font-size="12">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
-        f"<style>{STYLE.format(id=chart_id)}</style>",
+        f"<style{_nonce()}>{STYLE.format(id=chart_id)}</style>",
     ]
 
 

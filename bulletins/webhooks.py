@@ -4,6 +4,10 @@ Mailchimp signs nothing; the secret in the URL is checked by the web layer. The 
 form-encoded with bracketed keys (`data[email]`). An unsubscribe clears the organisation's
 consent so the next audience sync cannot re-subscribe the address; a cleaned address (hard
 bounce) is never sent again until the organisation gives a new one.
+
+Anyone who learns the URL can post to it, so a delivery is checked before anything is stored:
+every address must be an e-mail address (an `upemail` would otherwise store any string as an
+organisation's contact address), and no field may hold a NUL character (PostgreSQL refuses it).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import audit
+from models import audit, fields
 from models.bulletins import BulletinContact, ContactStatus, MailchimpWebhookEvent
 from models.errors import ValidationError
 from models.network import Organisation
@@ -37,12 +41,29 @@ def _contact(session: Session, email: str) -> BulletinContact:
     return contact
 
 
+ADDRESS_FIELDS = ("data[email]", "data[new_email]", "data[old_email]")
+
+
+def _checked(form: Mapping[str, str]) -> None:
+    """ValidationError naming each field that cannot be stored as it is."""
+    errors: dict[str, str] = {}
+    for name, value in form.items():
+        if "\x00" in name or "\x00" in value:
+            errors[name.replace("\x00", "")] = "contains a NUL character"
+    for name in ADDRESS_FIELDS:
+        if form.get(name, "").strip() and name not in errors:
+            fields.email(form[name], name, errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def apply_webhook(session: Session, form: Mapping[str, str]) -> str:
     """Apply one webhook delivery; returns what was done ("already applied" for a replay)."""
     kind = (form.get("type") or "").strip()
-    email = (form.get("data[email]") or form.get("data[new_email]") or "").strip().lower()
     if kind not in EVENTS:
         raise ValidationError({"type": f"unknown Mailchimp webhook type {kind!r}"})
+    _checked(form)
+    email = (form.get("data[email]") or form.get("data[new_email]") or "").strip().lower()
     key = event_key(form)
     if session.scalar(select(MailchimpWebhookEvent.id).where(MailchimpWebhookEvent.key == key)) is not None:
         return "already applied"
@@ -66,7 +87,7 @@ def apply_webhook(session: Session, form: Mapping[str, str]) -> str:
         contact.suppressed = True
         contact.reason = f"cleaned by Mailchimp ({form.get('data[reason]') or 'bounced'})"[:80]
         result = f"cleaned {email}"
-    elif kind == "upemail":
+    elif kind == "upemail" and email:
         old = (form.get("data[old_email]") or "").strip().lower()
         for org in session.scalars(select(Organisation).where(func.lower(Organisation.contact_email) == old)):
             org.contact_email = email

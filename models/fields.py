@@ -8,12 +8,18 @@ of raising at the first problem, so a form shows every mistake at once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 
 _WHOLE = re.compile(r"^[+]?\d+$")
 _RECORD_ID = re.compile(r"^[0-9]{1,18}$")
+_PAGE = re.compile(r"^[0-9]{1,9}$")
+# Control, format (zero-width) and space characters show nothing; nor do the Hangul fillers and the
+# blank Braille pattern, though Unicode files them as letters and symbols.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 # More digits than any count or id the bot keeps; also keeps int() away from Python's 4,300-digit limit.
 _MAX_DIGITS = 18
 
@@ -36,6 +42,26 @@ def record_id(value: object) -> int | None:
     return number if number > 0 else None
 
 
+def page_number(value: object, *, low: int = 1, high: int = 10**9 - 1) -> int | None:
+    """A page number or page size from a query string, or None when it is not one.
+
+    Only ASCII digits count (`"²".isdigit()` is true but `int("²")` fails), at most nine of them.
+    """
+    cleaned = value.strip() if isinstance(value, str) else ""
+    if not _PAGE.match(cleaned):
+        return None
+    number = int(cleaned)
+    return number if low <= number <= high else None
+
+
+def visible(value: str) -> bool:
+    """True when the text shows something: not only spaces, zero-width and other invisible characters."""
+    return any(
+        unicodedata.category(char) not in _INVISIBLE_CATEGORIES and char not in _BLANK_LETTERS
+        for char in value
+    )
+
+
 def text(
     value: object,
     field: str,
@@ -45,11 +71,18 @@ def text(
     required: bool = False,
     max_length: int,
 ) -> str | None:
-    """Trimmed text, or None when empty; too long or missing-but-required adds an error."""
+    """Trimmed text from a person, or None when empty; too long or missing-but-required adds an error.
+
+    Text with nothing visible in it (only zero-width characters, say) is empty. A NUL character
+    cannot be stored (PostgreSQL refuses it), so it is an error the person can fix.
+    """
     cleaned = str(value).strip() if value is not None else ""
-    if not cleaned:
+    if not visible(cleaned):
         if required:
             errors[field] = f"Enter {label}."
+        return None
+    if "\x00" in cleaned:
+        errors[field] = f"Remove the NUL character from {label} (it cannot be stored); then send it again."
         return None
     if len(cleaned) > max_length:
         errors[field] = f"Keep {label} to {max_length} characters (this is {len(cleaned)})."
@@ -108,6 +141,9 @@ def email(value: object, field: str, errors: dict[str, str], *, required: bool =
         return None
     if len(cleaned) > 254:
         errors[field] = "That email address is too long."
+        return None
+    if "\x00" in cleaned:
+        errors[field] = "An email address cannot contain a NUL character."
         return None
     try:
         return validate_email(cleaned, check_deliverability=False).normalized

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Row, Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from models import fields
 from models.errors import NotFound, ValidationError
 from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationEvent, EscalationState
 from models.issues import OPEN_STATUSES, Issue, IssueStatus
@@ -244,10 +245,10 @@ def parse_issue_filters(session: Session, params: dict[str, str]) -> IssueFilter
         else:
             statuses = STATE_CHOICES[state]
     if raw := active.get("organisation"):
-        if not raw.isdigit() or len(raw) > 12:
+        if (number := fields.record_id(raw)) is None:
             errors["organisation"] = f"{raw!r} is not an organisation number."
         else:
-            organisation = session.get(Organisation, int(raw))
+            organisation = session.get(Organisation, number)
             if organisation is None:
                 errors["organisation"] = f"There is no organisation number {raw}."
     if raw := active.get("period"):

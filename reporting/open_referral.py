@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from models import fields
 from models.errors import NotFound, ValidationError
 from models.network import Network, Organisation, OrganisationStatus, Service
 
@@ -163,11 +164,10 @@ class ServiceQuery:
 
 
 def _whole(raw: str, name: str, errors: dict[str, str], *, low: int, high: int) -> int | None:
-    text = raw.strip()
-    if not text.isdigit() or len(text) > 9 or not low <= int(text) <= high:
+    number = fields.page_number(raw, low=low, high=high)
+    if number is None:
         errors[name] = f"{name} must be a whole number from {low} to {high:,}, not {raw!r}."
-        return None
-    return int(text)
+    return number
 
 
 def _age(raw: str, name: str, errors: dict[str, str]) -> float | None:

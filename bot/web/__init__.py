@@ -4,6 +4,7 @@ Each module listed here has a blueprint named `bp`; `create_app` registers them 
 """
 
 WEB_MODULES: tuple[str, ...] = (
+    "bot.web.hardening",
     "bot.web.dashboard",
     "bot.web.openreferral",
     "bot.web.mailchimp",

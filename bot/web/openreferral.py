@@ -57,6 +57,15 @@ def _bad_request(error: ValidationError):
     return response
 
 
+@bp.errorhandler(400)
+def _bad_query(error):
+    """A query string refused before any view ran (`bot.web.hardening`): JSON like every answer here."""
+    response = jsonify(error="bad request", detail=error.description)
+    response.status_code = 400
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.errorhandler(NotFound)
 def _not_found(error: NotFound):
     response = jsonify(error="not found", detail=str(error))

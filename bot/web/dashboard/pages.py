@@ -14,6 +14,7 @@ from flask import Response, current_app, render_template, request
 from bot import charts
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import db, now, signed_in
+from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting import dashboard, waiting
 from reporting.access import Viewer
@@ -30,9 +31,10 @@ def paging(default_per_page: int = 25) -> tuple[int, int]:
         if not raw:
             values[name] = default
             continue
-        if not raw.isdigit() or len(raw) > 7:
+        number = fields.page_number(raw, low=0, high=9_999_999)
+        if number is None:
             raise ValidationError({name: f"{raw!r} is not a whole number."})
-        values[name] = int(raw)
+        values[name] = number
     if values["per_page"] not in dashboard.PER_PAGE_CHOICES:
         choices = ", ".join(str(n) for n in dashboard.PER_PAGE_CHOICES)
         raise ValidationError({"per_page": f"Show {choices} items a page."})
