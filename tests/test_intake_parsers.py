@@ -143,8 +143,10 @@ def test_numbers_above_the_maximum_are_refused(number):
 def test_text_is_trimmed_or_refused_over_the_limit(text):
     errors: dict = {}
     result = fields.text(text, "f", errors, label="it", max_length=200)
-    if not text.strip():
+    if not fields.visible(text.strip()):
         assert result is None and errors == {}
+    elif "\x00" in text:
+        assert result is None and "NUL" in errors["f"]
     elif len(text.strip()) > 200:
         assert result is None and "200" in errors["f"]
     else:

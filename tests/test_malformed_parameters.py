@@ -159,7 +159,9 @@ def test_text_of_only_invisible_characters_is_empty(value):
     assert errors == {"f": "Enter a title."}
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=10), st.integers(0, 9))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=10), st.integers(0, 9)
+)
 def test_page_numbers_are_ascii_digits_only(noise, number):
     assert fields.page_number(str(number + 1)) == number + 1
     if not noise.strip().isascii() or not noise.strip().isdigit():
