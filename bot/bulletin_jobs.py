@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.runtime import Context
 from bulletins import notices
-from bulletins.config import LONDON, bulletin_config, month_label, month_of
+from bulletins.config import LONDON, bulletin_config, month_of
 from bulletins.mailer import MailchimpNotConfigured, Mailer
 from bulletins.ports import Preview
 from bulletins.tracking import FINAL_CHECKPOINT
@@ -23,7 +22,6 @@ from handlers.bulletin_views import RENDERER
 from models.base import utcnow
 from models.bulletins import Bulletin, BulletinReport
 from models.db import transaction
-from models.membership import officer_ids
 
 log = logging.getLogger(__name__)
 
@@ -145,17 +143,16 @@ def poll_reports(
     return stored
 
 
-def post_performance(ctx: Context | None = None, *, client=None) -> list[str]:
-    """Job step: after the 7-day snapshot, send each officer the performance message with its chart."""
-    from bot.slack import web_client
+def post_performance(ctx: Context | None = None) -> list[str]:
+    """Job step: after the 7-day snapshot, queue each officer the performance message with its chart.
+
+    The message is queued in the same transaction that marks the bulletin's performance as posted,
+    so it goes once; the outbox delivers (and retries) the upload.
+    """
     from bulletins.chart import performance_png
     from bulletins.performance import bulletin_performance
 
     ctx = _context(ctx)
-    if client is None:
-        if not ctx.settings.slack_enabled:
-            return []
-        client = web_client(ctx.settings)
     posted = []
     with ctx.session_factory() as session:
         months = list(
@@ -172,24 +169,13 @@ def post_performance(ctx: Context | None = None, *, client=None) -> list[str]:
             performance = bulletin_performance(session, bulletin)
             if performance is None:
                 continue
-            bulletin.performance_posted_at = utcnow()
-            session.flush()
             try:
                 png = performance_png(performance)
-                text = RENDERER.performance(performance)
-                for officer in officer_ids(session):
-                    channel = client.conversations_open(users=officer)["channel"]["id"]
-                    client.files_upload_v2(
-                        channel=channel,
-                        content=png,
-                        filename=f"bulletin-{month}.png",
-                        title=f"{month_label(month)} bulletin: opens and clicks per open",
-                        initial_comment=text,
-                    )
-            except (SlackApiError, OSError) as exc:
-                session.rollback()  # not marked as posted: the next poll tries again
-                log.warning("performance message for %s not posted: %s", month, exc)
+            except OSError as exc:  # not marked as posted: the next poll tries again
+                log.warning("performance chart for %s not drawn: %s", month, exc)
                 continue
+            notices.share_performance(session, performance, chart_png=png, render=RENDERER)
+            bulletin.performance_posted_at = utcnow()
             session.commit()
             posted.append(month)
     return posted

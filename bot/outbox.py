@@ -7,6 +7,7 @@ MAX_ATTEMPTS the row is marked failed for the officer to see — never silently 
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -37,6 +38,11 @@ def send(client: WebClient, message: OutboxMessage, payload: dict | None = None)
         channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
         answer = client.chat_postMessage(channel=channel, **payload)
         return {"channel": answer["channel"], "ts": answer["ts"]}
+    if message.method == "files.upload":  # a file shared in a person's DM: payload has `user`, `content_base64`
+        channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
+        content = base64.b64decode(payload.pop("content_base64"))
+        client.files_upload_v2(channel=channel, content=content, **payload)
+        return {"channel": channel}
     if message.method == "views.publish":
         client.views_publish(**payload)
         return {}

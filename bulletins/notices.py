@@ -8,27 +8,33 @@ occasion (and the officer), so a retried job or request queues nothing twice:
 - `bulletin:{month}:preview:v{compile version}:{officer}` — the compiled bulletin to approve;
 - `bulletin:{month}:{scheduled|sent}:{officer}`, `bulletin:{month}:failed:{attempt}:{officer}`,
   `bulletin:{month}:not-configured:{officer}` — how the send went;
+- `bulletin:{month}:performance:{officer}` — the performance message and its chart, a week after;
 - `feed-error:{London date}:{officer}` — the feed could not be read that day.
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bulletins.config import LONDON, bulletin_config
+from bulletins.config import LONDON, bulletin_config, month_label
+from bulletins.performance import Performance
 from bulletins.ports import BulletinRenderer, Preview
 from models.bulletins import Article, Bulletin, BulletinState
 from models.membership import officer_ids
 from models.outbox import enqueue
 
 
-def tell_officers(session: Session, key: str, body: dict) -> int:
-    """Queue `body` to each officer under `{key}:{officer}`; returns how many officers there are."""
+def tell_officers(session: Session, key: str, body: dict, *, method: str = "dm") -> int:
+    """Queue `body` to each officer under `{key}:{officer}`; returns how many officers there are.
+
+    `method` is "dm" for a message, "files.upload" for a file shared in the officer's DM.
+    """
     officers = officer_ids(session)
     for officer in officers:
-        enqueue(session, key=f"{key}:{officer}", method="dm", payload={"user": officer, **body})
+        enqueue(session, key=f"{key}:{officer}", method=method, payload={"user": officer, **body})
     return len(officers)
 
 
@@ -54,6 +60,19 @@ def report_delivery(session: Session, bulletin: Bulletin, *, render: BulletinRen
     elif bulletin.failed_step:
         key = f"bulletin:{bulletin.month}:failed:{bulletin.attempts}"
         tell_officers(session, key, render.failed(bulletin))
+
+
+def share_performance(
+    session: Session, performance: Performance, *, chart_png: bytes, render: BulletinRenderer
+) -> None:
+    """The month's performance message with its chart, to each officer, once per bulletin."""
+    body = {
+        "filename": f"bulletin-{performance.month}.png",
+        "title": f"{month_label(performance.month)} bulletin: opens and clicks per open",
+        "initial_comment": render.performance(performance),
+        "content_base64": base64.b64encode(chart_png).decode("ascii"),
+    }
+    tell_officers(session, f"bulletin:{performance.month}:performance", body, method="files.upload")
 
 
 def report_not_configured(session: Session, month: str, reason: str, *, render: BulletinRenderer) -> None:

@@ -42,7 +42,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-SUPPORTED_METHODS = frozenset({"chat.postMessage", "chat.update", "dm", "views.publish"})
+SUPPORTED_METHODS = frozenset({"chat.postMessage", "chat.update", "dm", "files.upload", "views.publish"})
 
 
 def enqueue(
@@ -50,7 +50,8 @@ def enqueue(
 ) -> OutboxMessage:
     """Queue one Slack call; the same key twice returns the first row and queues nothing new.
 
-    `method` is a Web API method, or "dm" (payload has `user`; the channel is opened on delivery).
+    `method` is a Web API method, or "dm" (payload has `user`; the channel is opened on delivery),
+    or "files.upload" (a file for `user`'s DM, its bytes in `content_base64`).
     `new_key=True` skips the look-up when the key cannot exist yet (it names a record created in
     this very transaction); the unique key still refuses a second row.
     """

@@ -146,6 +146,7 @@ def test_performance_message_uploads_the_chart_once(db, session_factory, setting
     from slack_sdk import WebClient
 
     from bot.bulletin_jobs import post_performance
+    from bot.outbox import deliver_due
 
     network(db)
     factories.officer(db)
@@ -159,8 +160,10 @@ def test_performance_message_uploads_the_chart_once(db, session_factory, setting
     db.commit()
     ctx = type("Ctx", (), {"settings": settings, "session_factory": session_factory})()
     client = WebClient(token="xoxb-test-token", base_url=slack_api.base_url)
-    assert post_performance(ctx, client=client) == ["2026-04"]
-    assert post_performance(ctx, client=client) == []
+    assert post_performance(ctx) == ["2026-04"]
+    assert post_performance(ctx) == []
+    deliver_due(session_factory, client)  # the message and its chart go through the outbox
+    deliver_due(session_factory, client)
     (complete,) = slack_api.of("files.completeUploadExternal")
     assert "Open rate *30.4%*" in complete["initial_comment"] and "above" in complete["initial_comment"]
     assert complete["channel_id"] == "D0OFFICER1"
