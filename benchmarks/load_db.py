@@ -242,11 +242,11 @@ def open_escalations(database: BenchDatabase, count: int, board_users: list[str]
     from sqlalchemy import select
 
     from escalations import flows
-    from handlers.escalations import RENDERER
+    from handlers.escalation_views import RENDERER
+    from intake.issues import raise_issue
     from models import Board, BoardMember, Theme
     from models.base import utcnow
     from models.db import make_engine, make_session_factory, transaction
-    from intake.issues import raise_issue
 
     engine = make_engine(database.url)
     factory = make_session_factory(engine)

@@ -245,7 +245,7 @@ def build_issue_command(seq: int, user: str, rng: random.Random, ctx: MixContext
 
 # --- view_submission of the issue modal --------------------------------------------------------------
 
-ISSUE_CALLBACK = _callback("handlers.intake_ids", "IntakeCallback.ISSUE", "linkedup_issue")
+ISSUE_CALLBACK = _callback("handlers.ids", "IntakeCallback.ISSUE", "linkedup_issue")
 
 
 def build_issue_submission(seq: int, user: str, rng: random.Random, ctx: MixContext) -> Built:
@@ -285,7 +285,7 @@ def build_waiting_command(seq: int, user: str, rng: random.Random, ctx: MixConte
 
 # --- view_submission of the waiting-list return modal -----------------------------------------------
 
-RETURN_CALLBACK = _callback("handlers.intake_ids", "IntakeCallback.WAITING_RETURN", "linkedup_waiting_return")
+RETURN_CALLBACK = _callback("handlers.ids", "IntakeCallback.WAITING_RETURN", "linkedup_waiting_return")
 
 
 def _months_back(today: date, count: int) -> list[str]:
@@ -321,9 +321,7 @@ def build_return_submission(seq: int, user: str, rng: random.Random, ctx: MixCon
 
 # --- block action: "Acknowledge" on an escalation card ----------------------------------------------
 
-ACKNOWLEDGE_ACTION = _callback(
-    "handlers.escalations", "EscalationAction.ACKNOWLEDGE.value", "escalation_acknowledge"
-)
+ACKNOWLEDGE_ACTION = _callback("handlers.ids", "EscalationAction.ACKNOWLEDGE.value", "escalation_acknowledge")
 
 
 def build_acknowledge(seq: int, user: str, rng: random.Random, ctx: MixContext) -> Built:

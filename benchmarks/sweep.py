@@ -40,7 +40,7 @@ from bot.escalation_jobs import run_sweep
 from escalations.ladder import snapshot
 from escalations.sweep import sweep
 from escalations.working_days import in_working_hours
-from handlers.escalations import RENDERER
+from handlers.escalation_views import RENDERER
 from models import Board, Escalation, OutboxMessage
 from models.base import Base
 from models.db import make_engine, make_session_factory

@@ -33,7 +33,7 @@ def _context(ctx: Context | None) -> Context:
 
 
 def _renderer() -> Renderer:
-    from handlers.escalations import RENDERER
+    from handlers.escalation_views import RENDERER
 
     return RENDERER
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import handlers
 from bot.log_privacy import slack_logger
 from bot.settings import SLACK_VARIABLES, Settings
+from bot.signing import signing_key
 from handlers.middleware import SessionScopedApp
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
     def with_settings(context, next):
         """Listeners that need configuration (the dashboard's PUBLIC_URL and signing key) read it here."""
         context["settings"] = settings
+        context["signing_key"] = signing_key(settings)
         next()
 
     @app.middleware

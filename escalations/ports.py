@@ -3,7 +3,7 @@
 The domain builds plain views (`escalations.views`) and asks a `Renderer` for the message body
 (`{"text": ..., "blocks": [...]}`); it then adds the address (channel, user, ts) and queues the
 call in the outbox in the same transaction as the change that caused it. The Slack layer
-(`handlers.escalations.SlackRenderer`) implements this with Block Kit via `slack_sdk.models`.
+(`handlers.escalation_views.SlackRenderer`) implements this with Block Kit via `slack_sdk.models`.
 """
 
 from __future__ import annotations

@@ -7,14 +7,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def register(app: App, session_factory: sessionmaker[Session]) -> None:
-    """Attach the error handler and every listener to a Bolt app (sessions: `handlers.middleware`)."""
+    """Attach the error handler, the form reader and every listener to a Bolt app.
+
+    Sessions and the parsed form come from `handlers.middleware`; refusals go out through `handlers.errors`.
+    """
     from handlers import (
         commands,
         dashboard,  # noqa: F401  (registers `/linkedup dashboard`)
         errors,
+        middleware,
     )
 
     errors.register(app)
+    app.middleware(middleware.with_form)
     commands.register(app)
     from handlers import feedback, home, issues, joining, returns  # intake (issue 3)
 

@@ -1,50 +1,96 @@
-"""Fitting content into Block Kit's limits: section text ≤ 3000 characters, option text ≤ 75.
+"""Block Kit the one way every listener writes it: Slack's limits, `clip`, `escape`, and the templates.
 
-Lists are packed line by line into as few sections as fit, and never cut mid-line, so a long
-list costs a handful of blocks instead of one each. Views sent while Slack waits (a modal opened
-with a trigger id, a receipt in the HTTP answer) are serialised from templates: see `filled`.
+Slack refuses a whole message for one over-long text, so every text is clipped to its position's
+limit here, and text a person typed is escaped for mrkdwn. Lists are packed line by line into as
+few sections as fit, never cut mid-line, so a long list costs a handful of blocks instead of one
+each.
+
+Building and validating `slack_sdk.models` objects costs about 70 µs an object: 3–4 ms for an
+intake modal, a millisecond an escalation card, and the deadline sweep renders hundreds a minute.
+So each *shape* is built once from placeholder texts, validated and serialised by the SDK, and
+kept; later requests of that shape copy the template with their own texts put in. Two doors lead
+to the one cache: `filled` for a view built by a function, and `render` for a message described
+as block specs (`Spec`: kind + texts). `tests/test_intake_templates.py` and
+`tests/test_escalation_blocks.py` check that a filled template equals building directly.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk.models.basic_objects import JsonObject
-from slack_sdk.models.blocks import MarkdownTextObject, Option, PlainTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextObject,
+    SectionBlock,
+)
 
+MESSAGE_BLOCKS_MAX = 50
+MODAL_BLOCKS_MAX = 100
 SECTION_MAX = 3000
+FALLBACK_MAX = 3000
+FIELD_MAX = 2000
+FIELDS_MAX = 10
+HEADER_MAX = 150
+MODAL_TITLE_MAX = 24
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
+OPTIONS_MAX = 100
+BUTTON_TEXT_MAX = 75
+BUTTON_VALUE_MAX = 2000
+BUTTONS_MAX = 25
+BLOCK_ID_MAX = 255
+EMPTY = "—"
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` shortened to `limit` characters, with an ellipsis when cut."""
-    text = text or ""
+def clip(text: str | None, limit: int, *, empty: str = "") -> str:
+    """`text` shortened to `limit` characters, with an ellipsis when cut (`empty` when there is none)."""
+    text = text or empty
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def escape(text: str) -> str:
+def escape(text: str | None) -> str:
     """Text typed by a person, made safe inside mrkdwn (no accidental @channel, links or markup)."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def pack_lines(lines: list[str], *, limit: int = SECTION_MAX) -> list[SectionBlock]:
-    """Sections holding the non-blank `lines` in order, each ≤ `limit` characters (long lines clipped)."""
-    sections, current = [], ""
+def quote(text: str | None) -> str:
+    """Text a person typed, escaped and shown as a mrkdwn block quote."""
+    return "\n".join("> " + line for line in escape(text).splitlines() or [""])
+
+
+def _packed_texts(lines: Sequence[str], limit: int, *, skip_blank: bool) -> list[str]:
+    texts, current = [], ""
     for line in lines:
-        if not line.strip():
+        if skip_blank and not line.strip():
             continue
         line = clip(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
-            sections.append(SectionBlock(text=MarkdownTextObject(text=current)))
+            texts.append(current)
             candidate = line
         current = candidate
     if current:
-        sections.append(SectionBlock(text=MarkdownTextObject(text=current)))
-    return sections
+        texts.append(current)
+    return texts
+
+
+def pack_lines(lines: list[str], *, limit: int = SECTION_MAX) -> list[SectionBlock]:
+    """Sections holding the non-blank `lines` in order, each ≤ `limit` characters (long lines clipped)."""
+    return [
+        SectionBlock(text=MarkdownTextObject(text=text))
+        for text in _packed_texts(lines, limit, skip_blank=True)
+    ]
 
 
 def option_label(label: str, *, suffix: str = "") -> str:
@@ -62,6 +108,11 @@ def option(label: str, value: str, *, suffix: str = "", description: str | None 
     )
 
 
+def section_block(text: str) -> SectionBlock:
+    """A mrkdwn section whose text fits (for views built directly with `slack_sdk.models`)."""
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
+
+
 def age_of(moment: datetime, now: datetime) -> str:
     """How long ago, in words a person reads at a glance: "today", "3 days", "5 weeks"."""
     days = max(0, (now - moment).days)
@@ -76,10 +127,10 @@ def age_of(moment: datetime, now: datetime) -> str:
     return f"{days // 30} months"
 
 
-# --- Templates: build and validate with slack_sdk.models once per shape, fill per request ---------
+# --- The template cache: build and validate once per shape, fill per request ------------------------
 
-_TEMPLATES_MAX = 256
-_templates: dict[Hashable, dict] = {}
+_TEMPLATES_MAX = 768
+_templates: dict[Hashable, object] = {}
 _templates_lock = threading.Lock()
 
 
@@ -88,32 +139,15 @@ def slot(n: int) -> str:
     return f"\x00{n}\x00"
 
 
-def filled(shape: Hashable, build: Callable[[Sequence[str]], JsonObject], texts: Sequence[str]) -> dict:
-    """`build(texts).to_dict()`, without building and validating the same structure on every request.
-
-    `slack_sdk.models` validate every nested object by reflection each time they are serialised:
-    3–4 ms for an issue or return modal, most of the time a modal takes to open. So the first
-    call for a `shape` builds the object with placeholders (`slot(n)`) in place of the texts,
-    lets the SDK validate and serialise it once, and keeps the dict; every call then copies it
-    with the placeholders replaced by `texts`.
-
-    The contract, checked in the tests by comparing with `build(texts).to_dict()`: `shape` says
-    everything about the structure except the texts (which optional parts are present, how many
-    options), and `build` puts each text where it belongs unchanged — callers clip texts to their
-    Slack limits before. An empty text would make the SDK leave its attribute out, which a
-    placeholder cannot, so such a call is simply built directly.
-    """
-    if any(not isinstance(text, str) or not text for text in texts):
-        return build(texts).to_dict()
-    key = (shape, len(texts))
+def _cached(key: Hashable, make: Callable[[], object]):
     template = _templates.get(key)
     if template is None:
-        template = build([slot(n) for n in range(len(texts))]).to_dict()
+        template = make()
         with _templates_lock:
             if len(_templates) >= _TEMPLATES_MAX:
                 _templates.clear()
             _templates[key] = template
-    return _fill(template, {slot(n): text for n, text in enumerate(texts)})
+    return template
 
 
 def _fill(node, values: dict[str, str]):
@@ -124,3 +158,153 @@ def _fill(node, values: dict[str, str]):
     if isinstance(node, list):
         return [_fill(value, values) for value in node]
     return node
+
+
+def filled(shape: Hashable, build: Callable[[Sequence[str]], JsonObject], texts: Sequence[str]) -> dict:
+    """`build(texts).to_dict()`, without building and validating the same structure on every request.
+
+    The first call for a `shape` builds the object with placeholders (`slot(n)`) in place of the
+    texts, lets the SDK validate and serialise it once, and keeps the dict; every call then copies
+    it with the placeholders replaced by `texts`.
+
+    The contract, checked in the tests by comparing with `build(texts).to_dict()`: `shape` says
+    everything about the structure except the texts (which optional parts are present, how many
+    options), and `build` puts each text where it belongs unchanged — callers clip texts to their
+    Slack limits before. An empty text would make the SDK leave its attribute out, which a
+    placeholder cannot, so such a call is simply built directly.
+    """
+    if any(not isinstance(text, str) or not text for text in texts):
+        return build(texts).to_dict()
+    template = _cached(
+        ("view", shape, len(texts)), lambda: build([slot(n) for n in range(len(texts))]).to_dict()
+    )
+    return _fill(template, {slot(n): text for n, text in enumerate(texts)})
+
+
+# --- Messages as block specs: each text clipped to its position's limit when the spec is made -------
+
+
+def _fit(text: str | None, limit: int) -> str:
+    """A text for a spec: no NUL (the placeholders' mark), never empty (Slack refuses empty texts)."""
+    return clip((text or "").replace("\x00", ""), limit, empty=EMPTY)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One block: its kind, its texts (in a fixed order per kind) and its buttons' styles."""
+
+    kind: str
+    texts: tuple[str, ...] = ()
+    styles: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Button:
+    action_id: str
+    label: str
+    value: str
+    style: str | None = None
+
+
+def header(text: str) -> Spec:
+    return Spec("header", (_fit(text, HEADER_MAX),))
+
+
+def section(text: str) -> Spec:
+    return Spec("section", (_fit(text, SECTION_MAX),))
+
+
+def fields(texts: list[str]) -> Spec:
+    return Spec("fields", tuple(_fit(t, FIELD_MAX) for t in texts[:FIELDS_MAX]))
+
+
+def context(text: str) -> Spec:
+    return Spec("context", (_fit(text, SECTION_MAX),))
+
+
+def divider() -> Spec:
+    return Spec("divider")
+
+
+def _button_texts(button: Button) -> tuple[str, str, str]:
+    return (button.action_id, _fit(button.label, BUTTON_TEXT_MAX), _fit(button.value, BUTTON_VALUE_MAX))
+
+
+def actions(block_id: str, buttons: list[Button]) -> Spec:
+    buttons = buttons[:BUTTONS_MAX]
+    texts = [_fit(block_id, BLOCK_ID_MAX)]
+    for button in buttons:
+        texts.extend(_button_texts(button))
+    return Spec("actions", tuple(texts), tuple(b.style for b in buttons))
+
+
+def section_with_button(text: str, button: Button) -> Spec:
+    return Spec("section_button", (_fit(text, SECTION_MAX), *_button_texts(button)), (button.style,))
+
+
+def packed(lines: list[str], *, limit: int = SECTION_MAX) -> list[Spec]:
+    """Lines packed into as few section specs as fit, never cutting a line in two (long ones clipped)."""
+    return [section(text) for text in _packed_texts(lines, limit, skip_blank=False)]
+
+
+def materialise(spec: Spec) -> Block:
+    """The spec as a `slack_sdk.models` block (validated by the SDK when turned into a dict)."""
+    texts = spec.texts
+    if spec.kind == "header":
+        return HeaderBlock(text=PlainTextObject(text=texts[0]))
+    if spec.kind == "section":
+        return SectionBlock(text=MarkdownTextObject(text=texts[0]))
+    if spec.kind == "fields":
+        return SectionBlock(fields=[MarkdownTextObject(text=t) for t in texts])
+    if spec.kind == "context":
+        return ContextBlock(elements=[MarkdownTextObject(text=texts[0])])
+    if spec.kind == "divider":
+        return DividerBlock()
+    if spec.kind == "actions":
+        elements = [
+            ButtonElement(
+                action_id=texts[1 + 3 * n],
+                text=PlainTextObject(text=texts[2 + 3 * n]),
+                value=texts[3 + 3 * n],
+                style=style,
+            )
+            for n, style in enumerate(spec.styles)
+        ]
+        return ActionsBlock(block_id=texts[0], elements=elements)
+    if spec.kind == "section_button":
+        return SectionBlock(
+            text=MarkdownTextObject(text=texts[0]),
+            accessory=ButtonElement(
+                action_id=texts[1], text=PlainTextObject(text=texts[2]), value=texts[3], style=spec.styles[0]
+            ),
+        )
+    raise ValueError(f"unknown block kind {spec.kind!r}")
+
+
+def build(specs: list[Spec]) -> list[dict]:
+    """The blocks built directly with `slack_sdk.models` (the reference the templates must match)."""
+    return [materialise(spec).to_dict() for spec in specs]
+
+
+def _template(shape: tuple, specs: list[Spec]) -> list[dict]:
+    def make() -> list[dict]:
+        counter = iter(range(10**9))
+        return build([Spec(s.kind, tuple(slot(next(counter)) for _ in s.texts), s.styles) for s in specs])
+
+    return _cached(("blocks", shape), make)
+
+
+def render(specs: list[Spec]) -> list[dict]:
+    """The blocks as dicts: from the validated template of this shape, with these texts."""
+    shape = tuple((s.kind, len(s.texts), s.styles) for s in specs)
+    template = _template(shape, specs)
+    texts = [text for spec in specs for text in spec.texts]
+    return _fill(template, {slot(n): text for n, text in enumerate(texts)})
+
+
+def message(text: str, specs: list[Spec]) -> dict:
+    """A message body: fallback text and at most 50 blocks (the last says what was left out)."""
+    if len(specs) > MESSAGE_BLOCKS_MAX:
+        dropped = len(specs) - (MESSAGE_BLOCKS_MAX - 1)
+        specs = [*specs[: MESSAGE_BLOCKS_MAX - 1], context(f"_…and {dropped} more blocks not shown._")]
+    return {"text": _fit(text, FALLBACK_MAX), "blocks": render(specs)}

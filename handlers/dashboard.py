@@ -2,6 +2,8 @@
 
 The reply is ephemeral (only the person who typed the command sees the link). A Slack retry just
 issues another link; each one works once and expires after ten minutes, so nothing accumulates.
+The signing key comes in the listener's context (put there by `bot.slack` with the settings), so
+this module needs nothing from `bot`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.signing import signing_key
 from handlers.commands import reply, subcommand
 from models import sign_in
 from reporting import access
@@ -26,7 +27,7 @@ def dashboard_link(ack: Ack, command: dict, context: BoltContext, **_: object) -
     user_id = command["user_id"]
     viewer = access.viewer_for(db, user_id)
     url = sign_in.issue_sign_in_link(
-        db, user_id, base_url=settings.public_base_url, secret=signing_key(settings)
+        db, user_id, base_url=settings.public_base_url, secret=context["signing_key"]
     )
     db.commit()
     text = (

@@ -1,6 +1,12 @@
 """One error handler for every listener: typed domain errors become messages the user can act on.
 
-Unknown errors get a short reference the user can quote; the stack trace goes to the log with it.
+Listeners raise (`models.errors`) and never answer a refusal themselves; `describe` is the one
+place that decides how the person hears it. A modal's bad input comes back inline on its field;
+a command gets an ephemeral reply in the HTTP answer. A button or shortcut has no reply that
+Slack shows, so the explanation is sent: beside the button as an ephemeral message (to the
+person alone), or — for listeners registered with `refuse_in_modal`, which were about to open a
+form — in a small notice modal in place of the form. Unknown errors get a short reference the
+user can quote; the stack trace goes to the log with it.
 """
 
 from __future__ import annotations
@@ -10,11 +16,13 @@ import logging
 import uuid
 from urllib.error import URLError
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from models.errors import DomainError, ValidationError
+from handlers.forms import notice_view
+from models.errors import DomainError, NotRegistered, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +67,37 @@ def first_input_block(request: BoltRequest) -> str | None:
     return None
 
 
-def describe(error: Exception, request: BoltRequest) -> BoltResponse:
-    """The response for a listener error, by kind of error and kind of payload."""
+NO_REPLY = frozenset({"block_actions", "shortcut", "message_action"})  # Slack shows no HTTP answer
+REFUSE_IN_MODAL = "refuse_in_modal"
+
+
+def refuse_in_modal(context: BoltContext, next) -> None:
+    """Listener middleware for buttons that open a form: a refusal is explained in a modal instead."""
+    context[REFUSE_IN_MODAL] = True
+    next()
+
+
+def describe(error: Exception, request: BoltRequest, client: WebClient | None = None) -> BoltResponse:
+    """The response for a listener error, by kind of error and kind of payload.
+
+    For a button or shortcut (no answer Slack would show), the explanation is sent with `client`.
+    """
     kind = _payload_type(request)
     if isinstance(error, ValidationError) and kind == "view_submission":
         return _modal_errors(error.errors)
+    text = explain(error, request)
+    if kind == "view_submission":
+        block = first_input_block(request)
+        if block:
+            return _modal_errors({block: text[:2000]})
+    if kind in NO_REPLY and client is not None:
+        tell(client, request, error, text)
+        return BoltResponse(status=200, body="")
+    return _text_response(text)
+
+
+def explain(error: Exception, request: BoltRequest) -> str:
+    """What the person is told about `error` (logging what the operator needs, with a reference)."""
     if isinstance(error, DomainError):
         text = str(error)
     elif isinstance(error, OperationalError | DBAPIError):
@@ -85,11 +119,33 @@ def describe(error: Exception, request: BoltRequest) -> BoltResponse:
         ref = uuid.uuid4().hex[:8]
         log.exception("listener failed (ref %s, payload %s)", ref, request_id(request), exc_info=error)
         text = f"Something went wrong on our side; nothing was saved. Quote ref `{ref}` if it recurs."
-    if kind == "view_submission":
-        block = first_input_block(request)
-        if block:
-            return _modal_errors({block: text[:2000]})
-    return _text_response(text)
+    return text
+
+
+def tell(client: WebClient, request: BoltRequest, error: Exception, text: str) -> None:
+    """Explain a refused button or shortcut to the person who pressed it, and to nobody else.
+
+    A listener that was opening a form (a shortcut, or one registered with `refuse_in_modal`) shows
+    a notice modal in its place, offering to join when the person is not registered; any other
+    button gets an ephemeral message where it was pressed (a DM when there is no channel).
+    """
+    body = request.body or {}
+    user = (body.get("user") or {}).get("id")
+    try:
+        if _payload_type(request) != "block_actions" or request.context.get(REFUSE_IN_MODAL):
+            view = notice_view(text, offer_join=isinstance(error, NotRegistered))
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        if isinstance(error, DomainError):
+            text = f":no_entry: {text}"
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        if channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        else:
+            client.chat_postMessage(channel=user, text=text)
+    except Exception:  # nothing was done; an explanation that cannot be delivered only goes to the log
+        log.warning("could not tell %s why: %s", user, text, exc_info=True)
 
 
 def request_id(request: BoltRequest) -> str:
@@ -106,8 +162,8 @@ def request_id(request: BoltRequest) -> str:
 
 def register(app: App) -> None:
     @app.error
-    def on_error(error: Exception, request: BoltRequest) -> BoltResponse:
+    def on_error(error: Exception, request: BoltRequest, client: WebClient) -> BoltResponse:
         session = request.context.get("db")
         if session is not None:
             session.rollback()
-        return describe(error, request)
+        return describe(error, request, client)

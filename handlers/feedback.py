@@ -18,21 +18,20 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.blockkit import clip, escape, option
 from handlers.commands import subcommand
+from handlers.errors import refuse_in_modal
 from handlers.forms import (
     encode_metadata,
-    form_values,
     metadata,
     open_modal,
-    open_or_explain,
     receipt_view,
     refresh_home,
     send_receipt,
     submission_key,
 )
 from handlers.home_view import home_view
-from handlers.intake_ids import DecisionField, FeedbackField, IntakeAction, IntakeCallback
-from handlers.layout import clip, escape, option
+from handlers.ids import DecisionField, FeedbackField, IntakeAction, IntakeCallback
 from intake.feedback import COMMENT_MAX, REPLY_MAX, SUBJECT_MAX, give_feedback, reply_to_feedback
 from models.errors import NotAllowed, NotFound
 from models.feedback import Feedback
@@ -125,15 +124,13 @@ def feedback_command(ack: Ack, command: dict, context: BoltContext, client: WebC
 def open_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     db = context["db"]
-    open_or_explain(
-        client, db, body["trigger_id"], lambda: open_feedback_form(client, db, trigger_id=body["trigger_id"])
-    )
+    open_feedback_form(client, db, trigger_id=body["trigger_id"])
 
 
 def submit_feedback(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     db = context["db"]
     user = body["user"]["id"]
-    values = form_values(view)
+    values = context["form"]
     stored = give_feedback(
         db,
         slack_user_id=user,
@@ -199,7 +196,7 @@ def ask_reply(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
             raise NotAllowed(f"{feedback.reference} was already answered by <@{feedback.replied_by}>.")
         open_modal(client, db, body["trigger_id"], reply_modal(feedback))
 
-    open_or_explain(client, db, body["trigger_id"], opener)
+    opener()
 
 
 def submit_reply(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -209,7 +206,7 @@ def submit_reply(ack: Ack, body: dict, view: dict, client: WebClient, context: B
         db,
         feedback_id=metadata(view).get("feedback"),
         officer=user,
-        text=form_values(view).get(DecisionField.REPLY),
+        text=context["form"].get(DecisionField.REPLY),
     )
     feedback = reply.feedback
     if reply.changed:
@@ -232,7 +229,7 @@ def submit_reply(ack: Ack, body: dict, view: dict, client: WebClient, context: B
 
 
 def register(app: App) -> None:
-    app.action(IntakeAction.OPEN_FEEDBACK_FORM)(open_from_home)
+    app.action(IntakeAction.OPEN_FEEDBACK_FORM, middleware=[refuse_in_modal])(open_from_home)
     app.view(IntakeCallback.FEEDBACK)(submit_feedback)
-    app.action(IntakeAction.REPLY_TO_FEEDBACK)(ask_reply)
+    app.action(IntakeAction.REPLY_TO_FEEDBACK, middleware=[refuse_in_modal])(ask_reply)
     app.view(IntakeCallback.FEEDBACK_REPLY)(submit_reply)

@@ -1,4 +1,4 @@
-"""What every intake form shares: reading a submitted view, opening a modal once, receipts.
+"""What every intake form shares: private metadata, opening a modal once, the notice modal, receipts.
 
 Acknowledging a submission: the modal turns into a receipt (`response_action: update`) carrying
 the reference and a one-line summary — the person sees it at once, with no Web API call in the
@@ -26,41 +26,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from handlers.intake_ids import IntakeAction, IntakeCallback
-from handlers.layout import clip, filled
+from handlers.blockkit import clip, filled
+from handlers.ids import IntakeAction, IntakeCallback
 from models.deliveries import act_once
-from models.errors import DomainError, NotRegistered
 from models.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
 METADATA_MAX = 3000
-
-
-def form_values(view: dict) -> dict[str, object]:
-    """The submitted value of each input block, by block id.
-
-    Text and number inputs give a string (or None when empty), selects and radio buttons the
-    chosen option's value (or None), checkboxes and multi-selects the list of chosen values.
-    """
-    values: dict[str, object] = {}
-    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
-        for element in actions.values():
-            values[block_id] = element_value(element)
-            break
-    return values
-
-
-def element_value(element: dict) -> object:
-    if "selected_options" in element:
-        return [option.get("value") for option in element.get("selected_options") or []]
-    if "selected_option" in element:
-        option = element.get("selected_option")
-        return option.get("value") if option else None
-    for key in ("value", "selected_date", "selected_user", "selected_channel", "selected_conversation"):
-        if key in element:
-            return element[key]
-    return None
 
 
 def encode_metadata(data: dict) -> str:
@@ -116,10 +89,6 @@ def notice_view(message: str, *, offer_join: bool = False) -> View:
     )
 
 
-def notice_for(error: Exception) -> View:
-    return notice_view(str(error), offer_join=isinstance(error, NotRegistered))
-
-
 def receipt_view(title: str, headline: str, details: list[str]) -> dict:
     """The modal after a successful submission: the reference first, then what was stored.
 
@@ -162,16 +131,3 @@ def refresh_home(client: WebClient, user: str, view: View) -> None:
         client.views_publish(user_id=user, view=view)
     except Exception:  # the change is saved; the Home tab refreshes on its next opening
         log.warning("could not refresh the Home tab of %s", user, exc_info=True)
-
-
-def open_or_explain(client: WebClient, db: Session, trigger_id: str, opener) -> None:
-    """Run `opener` (which opens a form); a domain refusal opens a notice modal instead.
-
-    Shortcuts and buttons have no reply to carry an error, so the explanation (not registered,
-    awaiting approval, not the officer…) is shown in a modal of its own.
-    """
-    try:
-        opener()
-    except DomainError as error:
-        db.rollback()
-        client.views_open(trigger_id=trigger_id, view=notice_for(error))

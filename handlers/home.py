@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from handlers.commands import reply, subcommand
 from handlers.home_view import home_view, parse_pages, status_message
-from handlers.intake_ids import IntakeAction
+from handlers.ids import IntakeAction
 from intake.joining import submitting_organisation
 from models.membership import find_member
 from models.network import MemberRole

@@ -23,10 +23,10 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.blockkit import age_of, clip, escape, pack_lines
 from handlers.bulletin_views import article_queue_blocks
-from handlers.intake_ids import IntakeAction
+from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
-from handlers.layout import age_of, clip, escape, pack_lines
 from intake.joining import pending_request_of
 from models.base import utcnow
 from models.membership import find_member

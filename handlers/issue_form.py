@@ -21,9 +21,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from handlers.blockkit import OPTION_VALUE_MAX, clip, filled, option, option_label
 from handlers.forms import encode_metadata
-from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
-from handlers.layout import OPTION_VALUE_MAX, clip, filled, option, option_label
+from handlers.ids import IntakeAction, IntakeCallback, IssueField
 from intake.issues import AGE_RANGES, DESCRIPTION_MAX, GROUP_MAX, TITLE_MAX, title_from
 from models.issues import Urgency
 from models.network import Organisation, OrganisationStatus, Theme

@@ -12,26 +12,24 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from handlers.blockkit import escape
 from handlers.commands import subcommand
-from handlers.escalations import RENDERER
+from handlers.errors import refuse_in_modal
+from handlers.escalation_views import RENDERER
 from handlers.forms import (
-    form_values,
     metadata,
     open_modal,
-    open_or_explain,
     receipt_view,
     send_receipt,
     submission_key,
 )
-from handlers.ids import Shortcut
-from handlers.intake_ids import IntakeAction, IntakeCallback, IssueField
+from handlers.ids import IntakeAction, IntakeCallback, IssueField, Shortcut
 from handlers.issue_form import issue_modal_dict, mention_offer, message_link, plain_text_of, without_mention
-from handlers.layout import escape
-from models.base import utcnow
-from models.deliveries import act_once
 from intake.issues import IssueSource, RaisedIssue, raise_and_route
 from intake.joining import submitting_organisation
 from intake.suggestions import ordered_themes, suggest_theme
+from models.base import utcnow
+from models.deliveries import act_once
 from models.network import OrganisationStatus
 
 
@@ -88,20 +86,15 @@ def raise_from_message(ack: Ack, body: dict, client: WebClient, context: BoltCon
     ts = body.get("message_ts") or message.get("ts")
     link = message_link((body.get("team") or {}).get("domain"), channel, ts, message.get("thread_ts"))
     db = context["db"]
-    open_or_explain(
+    open_issue_form(
         client,
         db,
-        body["trigger_id"],
-        lambda: open_issue_form(
-            client,
-            db,
-            user=body["user"]["id"],
-            trigger_id=body["trigger_id"],
-            text=plain_text_of(message.get("text") or ""),
-            source=IssueSource.MESSAGE,
-            link=link,
-            channel=channel,
-        ),
+        user=body["user"]["id"],
+        trigger_id=body["trigger_id"],
+        text=plain_text_of(message.get("text") or ""),
+        source=IssueSource.MESSAGE,
+        link=link,
+        channel=channel,
     )
 
 
@@ -137,40 +130,30 @@ def raise_from_mention(ack: Ack, body: dict, client: WebClient, context: BoltCon
     link = message_link(
         (body.get("team") or {}).get("domain"), value.get("c"), value.get("ts"), value.get("th")
     )
-    open_or_explain(
+    open_issue_form(
         client,
         db,
-        body["trigger_id"],
-        lambda: open_issue_form(
-            client,
-            db,
-            user=body["user"]["id"],
-            trigger_id=body["trigger_id"],
-            text=str(value.get("t") or ""),
-            source=IssueSource.MENTION,
-            link=link,
-            channel=value.get("c"),
-        ),
+        user=body["user"]["id"],
+        trigger_id=body["trigger_id"],
+        text=str(value.get("t") or ""),
+        source=IssueSource.MENTION,
+        link=link,
+        channel=value.get("c"),
     )
 
 
 def open_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     db = context["db"]
-    open_or_explain(
-        client,
-        db,
-        body["trigger_id"],
-        lambda: open_issue_form(
-            client, db, user=body["user"]["id"], trigger_id=body["trigger_id"], source=IssueSource.HOME
-        ),
+    open_issue_form(
+        client, db, user=body["user"]["id"], trigger_id=body["trigger_id"], source=IssueSource.HOME
     )
 
 
 def submit_issue(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     db = context["db"]
     user = body["user"]["id"]
-    values = form_values(view)
+    values = context["form"]
     meta = metadata(view)
     source = meta.get("source") if meta.get("source") in set(IssueSource) else IssueSource.COMMAND
     # Raise, then route, in one transaction: the issue and its escalation card are stored together.
@@ -235,6 +218,6 @@ def issue_receipt(raised: RaisedIssue) -> tuple[str, list[str]]:
 def register(app: App) -> None:
     app.shortcut(Shortcut.RAISE_ISSUE)(raise_from_message)
     app.event("app_mention")(offer_to_raise)
-    app.action(IntakeAction.RAISE_FROM_MENTION)(raise_from_mention)
-    app.action(IntakeAction.OPEN_ISSUE_FORM)(open_from_home)
+    app.action(IntakeAction.RAISE_FROM_MENTION, middleware=[refuse_in_modal])(raise_from_mention)
+    app.action(IntakeAction.OPEN_ISSUE_FORM, middleware=[refuse_in_modal])(open_from_home)
     app.view(IntakeCallback.ISSUE)(submit_issue)

@@ -19,9 +19,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from handlers.blockkit import clip, escape, option
 from handlers.forms import encode_metadata
-from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
-from handlers.layout import clip, escape, option
+from handlers.ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from intake.identifiers import SCHEMES
 from intake.joining import NAME_MAX, REASON_MAX
 from intake.services_text import EXAMPLE

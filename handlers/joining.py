@@ -7,21 +7,20 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from handlers import intake_views
+from handlers.blockkit import escape, option
 from handlers.commands import subcommand
-from handlers.escalations import RENDERER
+from handlers.errors import refuse_in_modal
+from handlers.escalation_views import RENDERER
 from handlers.forms import (
-    form_values,
     metadata,
-    notice_for,
     open_modal,
-    open_or_explain,
     receipt_view,
     refresh_home,
     send_receipt,
     submission_key,
 )
 from handlers.home_view import home_view
-from handlers.intake_ids import DecisionField, IntakeAction, IntakeCallback, JoinField
+from handlers.ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from handlers.join_form import (
     decision_line,
     decline_modal,
@@ -29,11 +28,6 @@ from handlers.join_form import (
     request_blocks,
     request_summary,
 )
-from handlers.layout import escape, option
-from intake.notices import ask_officers_to_decide, tell_applicant
-from models.base import utcnow
-from models.errors import DomainError, NotAllowed, NotFound
-from models.fields import record_id
 from intake.joining import (
     Decision,
     apply_to_network,
@@ -42,10 +36,15 @@ from intake.joining import (
     ensure_may_apply,
     search_organisations,
 )
+from intake.notices import ask_officers_to_decide, tell_applicant
+from models.base import utcnow
+from models.errors import NotAllowed, NotFound
+from models.fields import record_id
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.membership import is_officer
 from models.network import OrganisationStatus
 from models.outbox import enqueue
+
 
 @subcommand("join", usage="join", summary="register your organisation, or ask to join one already registered")
 def join_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
@@ -68,7 +67,7 @@ def open_join_form(ack: Ack, body: dict, client: WebClient, context: BoltContext
         else:
             open_modal(client, db, body["trigger_id"], join_modal())
 
-    open_or_explain(client, db, body["trigger_id"], opener)
+    opener()
 
 
 def organisation_options(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -89,7 +88,7 @@ def organisation_options(ack: Ack, body: dict, context: BoltContext) -> None:
 def submit_join(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     db = context["db"]
     user = body["user"]["id"]
-    values = form_values(view)
+    values = context["form"]
     stored = apply_to_network(
         db,
         slack_user_id=user,
@@ -144,15 +143,8 @@ def approve_request(ack: Ack, body: dict, client: WebClient, context: BoltContex
     db = context["db"]
     user = body["user"]["id"]
     request_id, channel, ts, from_home = _request_and_origin(body)
-    try:
-        # Approving a registration routes the issues held while it waited, in the same transaction.
-        decision = approve_and_route_held(
-            db, request_id=request_id, officer=user, now=utcnow(), render=RENDERER
-        )
-    except DomainError as error:
-        db.rollback()
-        client.views_open(trigger_id=body["trigger_id"], view=notice_for(error))
-        return
+    # Approving a registration routes the issues held while it waited, in the same transaction.
+    decision = approve_and_route_held(db, request_id=request_id, officer=user, now=utcnow(), render=RENDERER)
     after_decision(db, client, decision, officer=user, channel=channel, ts=ts, from_home=from_home)
 
 
@@ -178,7 +170,7 @@ def ask_decline_reason(ack: Ack, body: dict, client: WebClient, context: BoltCon
             decline_modal(request, channel=channel, ts=ts, from_home=from_home),
         )
 
-    open_or_explain(client, db, body["trigger_id"], opener)
+    opener()
 
 
 def submit_decline(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -190,7 +182,7 @@ def submit_decline(ack: Ack, body: dict, view: dict, client: WebClient, context:
         request_id=meta.get("request"),
         officer=user,
         approve=False,
-        reason=form_values(view).get(DecisionField.REASON),
+        reason=context["form"].get(DecisionField.REASON),
     )
     after_decision(
         db,
@@ -237,8 +229,8 @@ def after_decision(
 
 def register(app: App) -> None:
     app.options(IntakeAction.PICK_ORGANISATION)(organisation_options)
-    app.action(IntakeAction.OPEN_JOIN_FORM)(open_join_form)
+    app.action(IntakeAction.OPEN_JOIN_FORM, middleware=[refuse_in_modal])(open_join_form)
     app.view(IntakeCallback.JOIN)(submit_join)
-    app.action(IntakeAction.APPROVE_REQUEST)(approve_request)
-    app.action(IntakeAction.DECLINE_REQUEST)(ask_decline_reason)
+    app.action(IntakeAction.APPROVE_REQUEST, middleware=[refuse_in_modal])(approve_request)
+    app.action(IntakeAction.DECLINE_REQUEST, middleware=[refuse_in_modal])(ask_decline_reason)
     app.view(IntakeCallback.DECLINE_REASON)(submit_decline)

@@ -19,17 +19,16 @@ from slack_sdk.models.views import View
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handlers.blockkit import OPTION_VALUE_MAX, escape, filled, option, option_label
 from handlers.commands import subcommand
+from handlers.errors import refuse_in_modal
 from handlers.forms import (
-    form_values,
     open_modal,
-    open_or_explain,
     receipt_view,
     send_receipt,
     submission_key,
 )
-from handlers.intake_ids import IntakeAction, IntakeCallback, ReturnField
-from handlers.layout import OPTION_VALUE_MAX, escape, filled, option, option_label
+from handlers.ids import IntakeAction, IntakeCallback, ReturnField
 from intake.joining import submitting_organisation
 from intake.returns import MAX_WAIT_WEEKS, NOTES_MAX, RecordedReturn, record_return
 from models.errors import NotAllowed
@@ -161,12 +160,7 @@ def waiting_command(ack: Ack, command: dict, context: BoltContext, client: WebCl
 def open_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     db = context["db"]
-    open_or_explain(
-        client,
-        db,
-        body["trigger_id"],
-        lambda: open_return_form(client, db, user=body["user"]["id"], trigger_id=body["trigger_id"]),
-    )
+    open_return_form(client, db, user=body["user"]["id"], trigger_id=body["trigger_id"])
 
 
 def service_options(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -187,7 +181,7 @@ def service_options(ack: Ack, body: dict, context: BoltContext) -> None:
 def submit_return(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     db = context["db"]
     user = body["user"]["id"]
-    values = form_values(view)
+    values = context["form"]
     recorded = record_return(
         db,
         slack_user_id=user,
@@ -234,5 +228,5 @@ def return_receipt(recorded: RecordedReturn) -> tuple[str, list[str]]:
 
 def register(app: App) -> None:
     app.options(IntakeAction.PICK_SERVICE)(service_options)
-    app.action(IntakeAction.OPEN_RETURN_FORM)(open_from_home)
+    app.action(IntakeAction.OPEN_RETURN_FORM, middleware=[refuse_in_modal])(open_from_home)
     app.view(IntakeCallback.WAITING_RETURN)(submit_return)

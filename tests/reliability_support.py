@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from bulletins.articles import submit_article
 from bulletins.compile import compile_bulletin
 from escalations import flows
-from handlers.escalations import RENDERER
-from models import BoardMember, Escalation, Issue, Organisation, Service
-from models.base import Base, utcnow
+from handlers.escalation_views import RENDERER
 from intake.feedback import give_feedback
 from intake.issues import raise_issue
 from intake.joining import apply_to_network
 from intake.returns import record_return
+from models import BoardMember, Escalation, Issue, Organisation, Service
+from models.base import Base, utcnow
 from models.returns import last_complete_month, london_today, period_value
 from tests import bulletin_support, factories
 from tests.escalation_fixtures import (

@@ -23,9 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from escalations import flows
-from handlers.ids import BulletinAction
-from handlers.escalations import EscalationAction, EscalationCallback
-from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.ids import BulletinAction, EscalationAction, EscalationCallback, IntakeAction, IntakeCallback
 from models import Article, Bulletin, EscalationState, Feedback, JoinRequest, OutboxMessage
 from models.bulletins import ArticleStatus, BulletinState
 from models.joining import RequestStatus

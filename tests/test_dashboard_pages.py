@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from intake.returns import record_return
 from models import Bulletin, BulletinReport, LinkClick, Meeting
 from models.base import utcnow
-from intake.returns import record_return
 from models.returns import last_complete_month, london_today
 from tests import factories
 from tests.dashboard_support import (
@@ -464,7 +464,7 @@ def test_a_date_outside_periods_is_not_a_period():
 def test_items_routed_and_acknowledged_by_the_real_flows_reach_the_right_board(app, db):
     """End to end with the escalation domain: intake → routing → acknowledge, then the dashboard."""
     from escalations.flows import acknowledge, route_received_issue
-    from handlers.escalations import RENDERER
+    from handlers.escalation_views import RENDERER
     from intake.issues import raise_issue
 
     factories.officer(db, OFFICER)

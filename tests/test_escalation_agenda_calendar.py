@@ -16,8 +16,8 @@ from escalations.agenda import draft_agenda, render_text
 from escalations.digest import send_digests
 from escalations.meetings import add_meeting, parse_meeting
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
-from handlers.escalation_blocks import render as render_blocks
-from handlers.escalations import RENDERER, SlackRenderer, agenda_blocks
+from handlers.blockkit import render as render_blocks
+from handlers.escalation_views import RENDERER, SlackRenderer, agenda_blocks
 from models import Escalation, EscalationEvent, Meeting, OutboxMessage
 from models.base import utcnow
 from models.db import make_session_factory

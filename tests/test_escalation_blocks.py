@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
-from handlers import escalation_blocks as kit
-from handlers.escalations import RENDERER
+from handlers import blockkit as kit
+from handlers.escalation_views import RENDERER
 
 texts = st.text(min_size=0, max_size=400)
 long_texts = st.text(min_size=0, max_size=4000)

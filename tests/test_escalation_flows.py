@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from escalations import flows
 from escalations.answers import you_said_we_did
 from escalations.errors import MovedOn
-from handlers.escalations import RENDERER
+from handlers.escalation_views import RENDERER
 from models import Escalation, EscalationEvent, EscalationState, IssueStatus, OutboxMessage, Urgency
 from models.errors import NotAllowed, NotFound, ValidationError
 from models.network import OrganisationStatus

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from bot.outbox import deliver_due
 from escalations import flows
-from handlers.escalations import RENDERER, EscalationAction, EscalationCallback
+from handlers.escalation_views import RENDERER
+from handlers.ids import EscalationAction, EscalationCallback
 from models import Escalation, EscalationEvent, EscalationState, IssueStatus, OutboxMessage, OutboxStatus
 from models.base import utcnow
 from tests.escalation_fixtures import (

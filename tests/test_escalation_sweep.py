@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.escalation_jobs import run_sweep
 from escalations import flows
 from escalations.sweep import sweep
-from handlers.escalations import RENDERER
+from handlers.escalation_views import RENDERER
 from models import Escalation, EscalationEvent, EscalationState, OutboxMessage
 from models.db import make_session_factory
 from tests.escalation_fixtures import (

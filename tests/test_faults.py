@@ -35,7 +35,7 @@ from bulletins.mailer import MailchimpUnavailable
 from bulletins.send import approve_bulletin, deliver_bulletin
 from escalations import flows
 from handlers.errors import DATABASE_DOWN, SLACK_BUSY, SLACK_DOWN
-from handlers.escalations import RENDERER
+from handlers.escalation_views import RENDERER
 from models import Escalation, EscalationEvent, EscalationState, Issue, OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.bulletins import BulletinState

@@ -29,6 +29,7 @@ import handlers.bulletins as bulletin_handlers
 import handlers.errors as error_handlers
 import handlers.escalations as escalation_handlers
 import handlers.forms as intake_forms
+import handlers.middleware as form_middleware
 from bot.paths import DEMO_NETWORK_FILE
 from bot.slack_http import FORM, JSON, Refused, bolt_request_for, parse, shape_problem
 from models import Board
@@ -155,9 +156,8 @@ def test_a_payload_the_door_admits_can_be_read_by_every_parser(body):
     error_handlers.first_input_block(request)
     error_handlers.request_id(request)
     view = body.get("view") or {}
-    intake_forms.form_values(view)
+    form_middleware.form_values(view)
     intake_forms.metadata(view)
-    escalation_handlers.form_values(view)
     for block_id in (view.get("state") or {}).get("values") or {}:
         bulletin_handlers._value(view, block_id)
     for reader in (escalation_handlers._escalation_id, bulletin_handlers.schedule_metadata):

@@ -26,11 +26,16 @@ import handlers.home
 import handlers.issues
 import handlers.joining
 import handlers.returns  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
-from handlers.ids import BulletinAction, BulletinView
 from handlers.commands import SUBCOMMANDS
-from handlers.escalations import EscalationAction, EscalationCallback
-from handlers.ids import Shortcut
-from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.ids import (
+    BulletinAction,
+    BulletinView,
+    EscalationAction,
+    EscalationCallback,
+    IntakeAction,
+    IntakeCallback,
+    Shortcut,
+)
 from models import EscalationState, Issue
 from models.bulletins import BulletinState
 from tests.intake_support import opened_view, receipt_of, submit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.ids import IntakeAction, IntakeCallback
 from models import Feedback, FeedbackAbout
 from tests import factories
 from tests.intake_support import (

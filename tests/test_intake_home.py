@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.home_view import MESSAGE_TEXT_BUDGET
-from handlers.intake_ids import IntakeAction
+from handlers.ids import IntakeAction
 from models import (
     Feedback,
     FeedbackAbout,

@@ -10,8 +10,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from handlers.errors import DATABASE_DOWN
-from handlers.ids import Shortcut
-from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.ids import IntakeAction, IntakeCallback, Shortcut
 from models import AuditLog, Escalation, Issue, OrganisationStatus, ReferenceCounter
 from tests import factories
 from tests.intake_support import (

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.forms import encode_metadata, form_values, metadata
+from handlers.blockkit import clip, pack_lines
+from handlers.forms import encode_metadata, metadata
 from handlers.issue_form import mention_offer, message_link, plain_text_of, without_mention
-from handlers.layout import clip, pack_lines
-from models import fields
+from handlers.middleware import form_values
 from intake.identifiers import CANONICAL, COMPANY_PREFIXES, SCHEMES, InvalidIdentifier, normalise_org_id
 from intake.services_text import ServiceLine, ServiceLineError, format_service_line, parse_services
 from intake.suggestions import ThemeWords, score_themes
+from models import fields
 
 digits = st.text(alphabet=string.digits, min_size=1, max_size=10)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.jobs import JOBS
 from bot.reminders import send_return_reminders
-from handlers.intake_ids import IntakeAction, IntakeCallback
+from handlers.ids import IntakeAction, IntakeCallback
 from models import AuditLog, Network, OrganisationStatus, ReturnReminder, WaitingListReturn
 from models.returns import CapacityStatus, last_complete_month, london_today, period_label, period_value
 from tests import factories

@@ -1,6 +1,6 @@
 """The intake views sent while Slack waits are filled templates: exactly what building them gives.
 
-`handlers.layout.filled` builds each shape once with `slack_sdk.models` (validated) and then only
+`handlers.blockkit.filled` builds each shape once with `slack_sdk.models` (validated) and then only
 fills texts in. These tests compare every filled view with the view built directly, over the shapes
 the forms take (pending organisations, message links, no/one/many themes or services, a suggested
 theme beyond the first hundred) and over arbitrary texts, and check Slack's limits on the result.
@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 from slack_sdk.models.views import View
 
+from handlers.blockkit import clip, filled, slot
 from handlers.forms import _receipt, receipt_view
 from handlers.issue_form import issue_modal, issue_modal_dict
-from handlers.layout import clip, filled, slot
 from handlers.returns import return_modal, return_modal_dict
 from models.network import Organisation, OrganisationStatus, Service, Theme
 from tests.intake_support import assert_view_within_limits

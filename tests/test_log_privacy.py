@@ -38,9 +38,7 @@ from bot.slack import web_client
 from bulletins.compile import compile_bulletin
 from bulletins.send import approve_bulletin, deliver_bulletin
 from escalations import flows
-from handlers.escalations import EscalationAction, EscalationCallback
-from handlers.ids import Shortcut
-from handlers.intake_ids import IntakeAction
+from handlers.ids import EscalationAction, EscalationCallback, IntakeAction, Shortcut
 from models import BoardMember, Issue, JoinRequest
 from models.base import utcnow
 from tests import bulletin_support, factories

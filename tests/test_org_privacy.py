@@ -25,10 +25,10 @@ from bot.outbox import deliver_due
 from bulletins.compile import compile_bulletin
 from bulletins.webhooks import apply_webhook
 from escalations import flows
-from handlers.escalations import RENDERER
+from handlers.escalation_views import RENDERER
+from intake.feedback import reply_to_feedback
 from models import BulletinContact, Issue, Member, Organisation
 from models.base import Base, utcnow
-from intake.feedback import reply_to_feedback
 from models.sign_in import issue_sign_in_link
 from privacy.erase import MIN_SCRUB_LENGTH
 from reporting.access import viewer_for
