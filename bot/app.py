@@ -13,7 +13,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import log_privacy
+from bot import log_privacy, outbox_sender
+from bot.outbox_sender import OutboxSender
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
 from bot.slack_http import Refused, admit
@@ -31,17 +32,24 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     bolt: App | None
+    sender: OutboxSender | None = None  # delivers what a request queues once it commits
 
 
 def runtime() -> Runtime:
     return current_app.extensions["linkedup"]
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, deliver_at_once: bool = False
+) -> Flask:
+    """The app; a server (`bot.wsgi`, `linkedup serve`) passes `deliver_at_once=True` so what a request
+    queues in the outbox is sent as soon as it commits (`bot.outbox_sender`). Without it (a test client,
+    a script) the outbox waits for `deliver_due`, the worker's poll."""
     settings = settings or load_settings()
     log_privacy.install()
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    sender = outbox_sender.attach(settings, session_factory) if deliver_at_once else None
     bolt = None
     if settings.slack_enabled:
         bolt = build_bolt_app(settings, session_factory)
@@ -50,7 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = settings.secret_key.get_secret_value() if settings.secret_key else None
-    app.extensions["linkedup"] = Runtime(settings, engine, session_factory, bolt)
+    app.extensions["linkedup"] = Runtime(settings, engine, session_factory, bolt, sender)
     verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value()) if bolt else None
 
     @app.post("/slack/events")

@@ -1,22 +1,30 @@
-"""Delivering the outbox to Slack: each message in its own transaction, failures retried later.
+"""Delivering the outbox to Slack: each message claimed, sent, then settled; failures retried later.
 
-Rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two workers never send the
-same message; a 429 honours Retry-After, other failures back off exponentially, and after
+A message is claimed by one conditional `UPDATE` (still pending, due, and not claimed by anyone
+else: the claim moves `next_attempt_at` a lease ahead), committed before Slack is called, so two
+deliverers — the at-once sender in a web process, the worker's poll, a second worker — never send
+the same message, and no lock is held while Slack answers. A crash between the call and the
+settling leaves the row to be retried when the lease runs out. A 429 honours Retry-After (and holds
+the method in the process's `Pacing`), other failures back off exponentially, and after
 MAX_ATTEMPTS the row is marked failed for the officer to see — never silently dropped.
 """
 
 from __future__ import annotations
 
 import base64
+import enum
 import logging
+import time
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack_pacing import Pacing, channel_of
 from models.base import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
 
@@ -25,28 +33,65 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 BATCH = 100
 WAIT_FOR_POST = 5  # seconds an update waits for the post it edits
+LEASE = timedelta(minutes=5)  # a claimed message is left alone this long (Slack calls time out well before)
+MAX_PACING_WAIT = 2.0  # seconds a deliverer waits in place for Slack's allowance; longer, the row waits
+
+OnSent = Callable[[Session, OutboxMessage], None]
+
+
+class Outcome(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # this attempt failed (retried later) or the message failed for good
+    WAITING = "waiting"  # a card update whose post is not delivered yet
+    POSTPONED = "postponed"  # Slack's allowance is used up for now: left for later, no attempt used
+    NOT_CLAIMED = "not claimed"  # sent already, not due, or another deliverer has it
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    waits_for: str | None = None  # WAITING: the key of the post it updates
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    key: str
+    method: str
+    payload: dict
+    wait: float
 
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def send(client: WebClient, message: OutboxMessage, payload: dict | None = None) -> dict:
+def send(client: WebClient, method: str, payload: dict, pacing: Pacing | None = None) -> dict:
     """Make the Slack call for one outbox row; returns the useful part of Slack's answer."""
-    payload = dict(message.payload if payload is None else payload)
-    if message.method == "dm":
-        channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
-        answer = client.chat_postMessage(channel=channel, **payload)
+    payload = dict(payload)
+    if method == "dm":
+        user = payload.pop("user")
+        channel = pacing.dm_channel(user) if pacing else None
+        if channel is None:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+        try:
+            answer = client.chat_postMessage(channel=channel, **payload)
+        except SlackApiError:
+            if pacing:
+                pacing.remember_dm_channel(user, None)  # opened afresh next time
+            raise
+        if pacing:
+            pacing.remember_dm_channel(user, channel)
         return {"channel": answer["channel"], "ts": answer["ts"]}
-    if message.method == "files.upload":  # a file shared in a person's DM: payload has `user`, `content_base64`
+    if method == "files.upload":  # a file shared in a person's DM: payload has `user`, `content_base64`
         channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
         content = base64.b64decode(payload.pop("content_base64"))
         client.files_upload_v2(channel=channel, content=content, **payload)
         return {"channel": channel}
-    if message.method == "views.publish":
+    if method == "views.publish":
         client.views_publish(**payload)
         return {}
-    answer = client.api_call(message.method, json=payload)
+    answer = client.api_call(method, json=payload)
     return {"channel": answer.get("channel"), "ts": answer.get("ts")}
 
 
@@ -54,15 +99,16 @@ def deliver_due(
     session_factory: sessionmaker[Session],
     client: WebClient,
     *,
-    on_sent: Callable[[Session, OutboxMessage], None] | None = None,
+    on_sent: OnSent | None = None,
     limit: int = BATCH,
+    pacing: Pacing | None = None,
 ) -> int:
-    """Send what is due; returns how many were sent. `on_sent` records results (e.g. a card's ts)."""
+    """Send what is due, oldest first; returns how many were sent. `on_sent` records results."""
     sent = 0
     for _ in range(limit):
         with session_factory() as session:
-            query = (
-                select(OutboxMessage)
+            key = session.scalar(
+                select(OutboxMessage.key)
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= utcnow(),
@@ -70,32 +116,101 @@ def deliver_due(
                 .order_by(OutboxMessage.id)
                 .limit(1)
             )
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            message = session.scalar(query)
-            if message is None:
-                return sent
-            payload = addressed_payload(session, message)
-            if payload is None:
-                session.commit()
-                continue
-            message.attempts += 1
-            try:
-                message.result = send(client, message, payload)
-            except SlackApiError as exc:
-                _failed(message, exc)
-            except Exception as exc:  # network errors, time-outs: retry later
-                _failed(message, exc)
-            else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.last_error = None
-                record_sent(session, message)
-                if on_sent is not None:
-                    on_sent(session, message)
-                sent += 1
-            session.commit()
+        if key is None:
+            return sent
+        delivery = deliver(session_factory, client, key, on_sent=on_sent, pacing=pacing)
+        sent += delivery.outcome is Outcome.SENT
     return sent
+
+
+def deliver(
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    key: str,
+    *,
+    due_by: datetime | None = None,
+    on_sent: OnSent | None = None,
+    pacing: Pacing | None = None,
+) -> Delivery:
+    """Claim the message `key` (if pending and due by `due_by`, default now), send it and settle it."""
+    claim = _claim(session_factory, key, due_by=due_by, pacing=pacing)
+    if isinstance(claim, Delivery):
+        return claim
+    if claim.wait:
+        time.sleep(claim.wait)
+    try:
+        result = send(client, claim.method, claim.payload, pacing)
+    except Exception as exc:  # SlackApiError, network errors, time-outs: retried later
+        if pacing is not None and (retry_after := retry_after_seconds(exc)):
+            pacing.hold(claim.method, channel_of(claim.method, claim.payload), retry_after)
+        return _settle(session_factory, claim, None, exc, on_sent)
+    return _settle(session_factory, claim, result, None, on_sent)
+
+
+def _claim(
+    session_factory: sessionmaker[Session], key: str, *, due_by: datetime | None, pacing: Pacing | None
+) -> _Claim | Delivery:
+    with session_factory() as session:
+        now = utcnow()
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.key == key,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= (due_by or now),
+            )
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not taken:
+            session.rollback()
+            return Delivery(Outcome.NOT_CLAIMED)
+        message = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+        payload = addressed_payload(session, message)
+        if payload is None:
+            session.commit()
+            if message.status == OutboxStatus.FAILED:
+                return Delivery(Outcome.FAILED)
+            return Delivery(Outcome.WAITING, waits_for=message.payload.get("ts_from"))
+        wait = 0.0
+        if pacing is not None:
+            wait = pacing.reserve(
+                message.method, channel_of(message.method, payload), max_wait=MAX_PACING_WAIT
+            )
+            if wait > MAX_PACING_WAIT:
+                message.next_attempt_at = now + timedelta(seconds=wait)
+                session.commit()
+                return Delivery(Outcome.POSTPONED)
+        message.attempts += 1
+        session.commit()
+        return _Claim(message.id, key, message.method, payload, wait)
+
+
+def _settle(
+    session_factory: sessionmaker[Session],
+    claim: _Claim,
+    result: dict | None,
+    error: Exception | None,
+    on_sent: OnSent | None,
+) -> Delivery:
+    """Record what Slack said; the message is in Slack already when it succeeded, so this must not fail it."""
+    with session_factory() as session:
+        message = session.get(OutboxMessage, claim.id)
+        if message is None:  # erased meanwhile (an organisation's data removed)
+            return Delivery(Outcome.SENT if error is None else Outcome.FAILED)
+        if error is not None:
+            _failed(message, error)
+            session.commit()
+            return Delivery(Outcome.FAILED)
+        message.result = result
+        message.status = OutboxStatus.SENT
+        message.sent_at = utcnow()
+        message.last_error = None
+        record_sent(session, message)
+        if on_sent is not None:
+            on_sent(session, message)
+        session.commit()
+        return Delivery(Outcome.SENT)
 
 
 def addressed_payload(session: Session, message: OutboxMessage) -> dict | None:

@@ -2,4 +2,4 @@
 
 from bot.app import create_app
 
-app = create_app()
+app = create_app(deliver_at_once=True)  # a server: what a request queues goes out at once

@@ -2,8 +2,14 @@
 
 Anything the bot must say outside the HTTP response (a DM, a card in a board's channel, a card
 update) is written here in the same transaction as the change that causes it, then delivered by
-`bot.outbox.deliver_due`. A Slack failure leaves the row to be retried; the `key` makes enqueueing
+`bot.outbox`. A Slack failure leaves the row to be retried; the `key` makes enqueueing
 idempotent, so a retried request never sends a message twice.
+
+Each session remembers the keys it queued in its open transaction (however they were inserted:
+`enqueue`, or a bulk `INSERT` such as `escalations.messages.enqueue_rows`), so whoever runs the
+process can deliver them the moment the transaction commits (`queued_keys`). On PostgreSQL the
+transaction also sends `NOTIFY linkedup_outbox`, which reaches the scheduler's listener at commit.
+The domain only records what was queued; threads and Slack stay in `bot/`.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Index, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, Index, Integer, String, Text, event, select, text
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, object_session
 
 from models.base import Base, UTCDateTime, enum_column, utcnow
 
@@ -65,3 +71,49 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+NOTIFY_CHANNEL = "linkedup_outbox"
+_QUEUED = "linkedup_outbox_queued"  # session.info: keys queued in the open transaction, in order
+
+
+def queued_keys(session: Session) -> list[str]:
+    """The keys queued since the last commit or rollback, handed over once (then forgotten)."""
+    return session.info.pop(_QUEUED, None) or []
+
+
+def _remember(session: Session | None, keys: list[str]) -> None:
+    if session is not None and keys:
+        session.info.setdefault(_QUEUED, []).extend(keys)
+
+
+@event.listens_for(OutboxMessage, "after_insert")
+def _queued_by_flush(_mapper, connection, row: OutboxMessage) -> None:
+    _remember(object_session(row), [row.key])
+    if connection.dialect.name == "postgresql":  # also when flushed by the commit itself
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _queued_by_statement(state: ORMExecuteState) -> None:
+    """A bulk `INSERT INTO outbox` run through a session (`ON CONFLICT DO NOTHING` included)."""
+    if not state.is_insert or getattr(state.statement, "table", None) is not OutboxMessage.__table__:
+        return
+    parameters = state.parameters
+    rows = parameters if isinstance(parameters, list | tuple) else [parameters or {}]
+    _remember(state.session, [row["key"] for row in rows if isinstance(row, dict) and "key" in row])
+
+
+@event.listens_for(Session, "before_commit")
+def _notify(session: Session) -> None:
+    """PostgreSQL delivers a NOTIFY only if its transaction commits: a rolled-back message wakes nobody."""
+    if not session.info.get(_QUEUED) or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    """Keys not handed over by the end of the outer transaction (a rollback, a close) are dropped."""
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)

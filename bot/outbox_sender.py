@@ -1,0 +1,161 @@
+"""Delivering outbox messages the moment their transaction commits, instead of at the next poll.
+
+`attach(settings, session_factory)` listens for `after_commit` on a session factory (the web app's,
+the scheduler jobs'): the keys the transaction queued (`models.outbox.queued_keys`) go to a few
+sender threads in this process, which deliver them through `bot.outbox.deliver` — the same claim,
+Slack call and settling as the worker's poll, with the process's `Pacing`. Keys of one transaction
+are delivered in order (a card before its update). The queue is bounded: when it is full, or the
+process dies, the poll delivers what is left, and the claim keeps each message to one sending.
+
+An update queued while its card post is still on its way waits for the post: when this process
+delivers the post, it delivers the waiting update at once; otherwise the poll does.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.outbox import WAIT_FOR_POST, Outcome, deliver, deliver_due
+from bot.settings import Settings
+from bot.slack_pacing import PACING, Pacing
+from models.base import utcnow
+from models.outbox import queued_keys
+
+log = logging.getLogger(__name__)
+
+THREADS = 4
+CAPACITY = 1000  # transactions waiting for a thread; beyond this the poll delivers them
+MAX_WAITING = 10_000
+_DUE = "due"  # a task: deliver whatever is due (a NOTIFY from another process, a nudge)
+
+
+class OutboxSender:
+    """A small pool of threads delivering the keys committed transactions hand over."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        client: WebClient,
+        *,
+        pacing: Pacing = PACING,
+        threads: int = THREADS,
+        capacity: int = CAPACITY,
+    ) -> None:
+        self.session_factory = session_factory
+        self.client = client
+        self.pacing = pacing
+        self._tasks: queue.Queue[Sequence[str] | str | None] = queue.Queue(capacity)
+        self._lock = threading.Lock()
+        self._waiting: dict[str, list[str]] = {}  # post key → updates waiting for it
+        self._due_queued = False
+        self._unfinished = 0  # tasks handed over and not yet done
+        self._threads = [
+            threading.Thread(target=self._run, name=f"outbox-sender-{n}", daemon=True) for n in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def listen(self) -> None:
+        event.listen(self.session_factory, "after_commit", self._committed)
+
+    def hand_over(self, keys: Sequence[str]) -> None:
+        if not self._put(tuple(keys)):
+            log.warning("outbox sender busy: %d message(s) left for the worker's poll", len(keys))
+
+    def idle(self) -> bool:
+        """Nothing handed over is waiting or being delivered."""
+        with self._lock:
+            return self._unfinished == 0
+
+    def _put(self, task) -> bool:
+        with self._lock:
+            self._unfinished += 1
+        try:
+            self._tasks.put_nowait(task)
+        except queue.Full:
+            with self._lock:
+                self._unfinished -= 1
+            return False
+        return True
+
+    def deliver_due_soon(self) -> None:
+        """Deliver everything due (once, however many times this is asked before it runs)."""
+        with self._lock:
+            if self._due_queued:
+                return
+            self._due_queued = True
+        if not self._put(_DUE):
+            with self._lock:
+                self._due_queued = False
+
+    def close(self, timeout: float = 10) -> None:
+        """Stop listening, and stop the threads once the messages already handed over are delivered."""
+        if event.contains(self.session_factory, "after_commit", self._committed):
+            event.remove(self.session_factory, "after_commit", self._committed)
+        with _senders_lock:
+            if _senders.get(self.session_factory) is self:
+                del _senders[self.session_factory]
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _committed(self, session: Session) -> None:
+        keys = queued_keys(session)
+        if keys:
+            self.hand_over(keys)
+
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            try:
+                if task == _DUE:
+                    with self._lock:
+                        self._due_queued = False
+                    deliver_due(self.session_factory, self.client, pacing=self.pacing)
+                else:
+                    for key in task:
+                        self._deliver(key)
+            except Exception:  # the poll retries whatever this left; the thread must live on
+                log.exception("outbox sender: delivery failed")
+            finally:
+                with self._lock:
+                    self._unfinished -= 1
+
+    def _deliver(self, key: str, *, due_by=None) -> None:
+        delivery = deliver(self.session_factory, self.client, key, due_by=due_by, pacing=self.pacing)
+        if delivery.outcome is Outcome.WAITING and delivery.waits_for:
+            with self._lock:
+                if len(self._waiting) < MAX_WAITING:
+                    self._waiting.setdefault(delivery.waits_for, []).append(key)
+        elif delivery.outcome is Outcome.SENT:
+            with self._lock:
+                waiting = self._waiting.pop(key, [])
+            # Those updates wait at most WAIT_FOR_POST seconds; one claimed elsewhere has a longer lease.
+            for update_key in waiting:
+                self._deliver(update_key, due_by=utcnow() + timedelta(seconds=WAIT_FOR_POST + 1))
+
+
+_senders: dict[sessionmaker, OutboxSender] = {}
+_senders_lock = threading.Lock()
+
+
+def attach(settings: Settings, session_factory: sessionmaker[Session]) -> OutboxSender | None:
+    """The sender for what `session_factory`'s transactions queue (one per factory); None without Slack."""
+    if not settings.slack_enabled:
+        return None
+    from bot.slack import web_client
+
+    with _senders_lock:
+        sender = _senders.get(session_factory)
+        if sender is None:
+            sender = _senders[session_factory] = OutboxSender(session_factory, web_client(settings))
+            sender.listen()
+        return sender

@@ -1,0 +1,126 @@
+"""Keeping the bot's own Slack traffic inside Slack's rate limits, before Slack has to say 429.
+
+Slack limits each Web API method per workspace (tiers: Tier 3 about 50 calls a minute, Tier 4 about
+100, bursts tolerated) and `chat.postMessage` to about one message a second per channel (short bursts
+allowed). When it answers 429 anyway, `Retry-After` says how long the whole method must wait. One
+`Pacing` per process is shared by everything that delivers the outbox there (the at-once sender and
+the scheduler's poll), so they queue for the same allowance.
+
+Each allowance is a GCRA bucket: a sustained rate with a burst. `reserve` returns how long a call
+must wait; a short wait is slept by the caller, a longer one leaves the message for later.
+A person's DM channel never changes, so `conversations.open` (Tier 3) is asked once per person.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+PER_MINUTE = {  # Slack's documented tiers for the methods the outbox calls
+    "chat.update": 50,  # Tier 3
+    "conversations.open": 50,  # Tier 3
+    "views.publish": 100,  # Tier 4
+}
+POSTS_PER_SECOND = 1.0  # chat.postMessage, per channel
+POST_BURST = 3
+POSTING_METHODS = frozenset({"chat.postMessage", "dm"})
+MAX_TRACKED = 10_000  # channels, people: forget the least recently used beyond this
+
+
+@dataclass
+class _Bucket:
+    interval: float  # seconds per call, sustained
+    tolerance: float  # how far ahead of the sustained rate a burst may run
+    tat: float = 0.0  # theoretical arrival time of the next call
+
+    @classmethod
+    def of(cls, per_second: float, burst: int) -> _Bucket:
+        interval = 1.0 / per_second
+        return cls(interval, (burst - 1) * interval)
+
+    def wait(self, now: float) -> float:
+        return max(0.0, max(self.tat, now) - self.tolerance - now)
+
+    def take(self, at: float) -> None:
+        self.tat = max(self.tat, at) + self.interval
+
+
+class Pacing:
+    """Slack's allowances for one process: per method, per channel, and holds after a 429."""
+
+    def __init__(self, *, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._methods = {
+            method: _Bucket.of(per_minute / 60.0, per_minute) for method, per_minute in PER_MINUTE.items()
+        }
+        self._channels: OrderedDict[str, _Bucket] = OrderedDict()
+        self._held_until: dict[str, float] = {}
+        self._dm_channels: OrderedDict[str, str] = OrderedDict()
+
+    def reserve(self, method: str, channel: str | None, *, max_wait: float) -> float:
+        """Seconds to wait before calling `method` in `channel`; taken only when ≤ `max_wait`."""
+        with self._lock:
+            now = self._clock()
+            buckets = [b for b in (self._methods.get(m) for m in self._methods_of(method, channel)) if b]
+            if method in POSTING_METHODS and channel:
+                buckets.append(self._channel(channel))
+            holds = [self._held_until.get(name, 0.0) - now for name in (method, f"channel:{channel}")]
+            wait = max([0.0, *holds, *(bucket.wait(now) for bucket in buckets)])
+            if wait <= max_wait:
+                for bucket in buckets:
+                    bucket.take(now + wait)
+            return wait
+
+    def hold(self, method: str, channel: str | None, seconds: float) -> None:
+        """Slack said 429 with Retry-After: nothing more of this method (and channel) until then."""
+        with self._lock:
+            until = self._clock() + seconds
+            for name in (method, f"channel:{channel}" if channel else None):
+                if name:
+                    self._held_until[name] = max(self._held_until.get(name, 0.0), until)
+
+    def dm_channel(self, user: str) -> str | None:
+        with self._lock:
+            channel = self._dm_channels.get(user)
+            if channel is not None:
+                self._dm_channels.move_to_end(user)
+            return channel
+
+    def remember_dm_channel(self, user: str, channel: str | None) -> None:
+        """Store (or, with None, forget) the DM channel Slack opened for a person."""
+        with self._lock:
+            if channel is None:
+                self._dm_channels.pop(user, None)
+                return
+            self._dm_channels[user] = channel
+            if len(self._dm_channels) > MAX_TRACKED:
+                self._dm_channels.popitem(last=False)
+
+    def _methods_of(self, method: str, channel: str | None) -> list[str]:
+        if method == "dm":  # conversations.open, unless the channel is already known, then a post
+            user = channel.removeprefix("dm:") if channel else ""
+            return [] if user in self._dm_channels else ["conversations.open"]
+        return [method]
+
+    def _channel(self, channel: str) -> _Bucket:
+        bucket = self._channels.get(channel)
+        if bucket is None:
+            bucket = self._channels[channel] = _Bucket.of(POSTS_PER_SECOND, POST_BURST)
+            if len(self._channels) > MAX_TRACKED:
+                self._channels.popitem(last=False)
+        else:
+            self._channels.move_to_end(channel)
+        return bucket
+
+
+def channel_of(method: str, payload: dict) -> str | None:
+    """What Slack's per-channel limit counts a call against: the channel, or the person for a DM."""
+    if method == "dm":
+        return f"dm:{payload.get('user')}"
+    return payload.get("channel")
+
+
+PACING = Pacing()  # the process's one allowance, shared by every deliverer in it
