@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 
 from bot.cli import CommandError
@@ -23,6 +24,14 @@ def add_commands(subparsers) -> None:
         action="store_true",
         help="use the demo network (network/wirral.yaml) in ./linkedup-demo.db unless DATABASE_URL is set",
     )
+    serve.add_argument(
+        "--jobs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the scheduler's jobs in this process (default: RUN_JOBS, else yes); "
+        "--no-jobs when `linkedup worker` runs them",
+    )
+    serve.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     serve.set_defaults(func=run_serve)
 
     socket = subparsers.add_parser("socket", help="connect to Slack over Socket Mode (no public URL)")
@@ -113,10 +122,12 @@ def run_serve(args) -> int:
         prepare_demo(context)
         simulate_demo_year(context)
     port = settings.port
-    app = create_app(settings, engine=context.engine)
+    app = create_app(settings, engine=context.engine, deliver_at_once=True)
+    runs_jobs = args.jobs if args.jobs is not None else settings.run_jobs == "yes"
     print(f"Linked-up bot serving on http://{args.host}:{port}  (database: {_safe_url(settings)})")
     for line in capabilities(settings):
         print("  " + line)
+    print("  " + jobs_line(runs_jobs))
     print(f"  Health: http://{args.host}:{port}/healthz")
     if args.demo:
         base_url = (
@@ -126,8 +137,50 @@ def run_serve(args) -> int:
         )
         print(f"  Dashboard, signed in as the demo officer: {demo_sign_in_link(context, base_url)}")
         print("  (a one-time link, valid for 10 minutes; `/linkedup dashboard` in Slack makes new ones)")
-    app.run(host=args.host, port=port, threaded=True, use_reloader=False)
+    serve_forever(app, host=args.host, port=port, threads=args.threads, runs_jobs=runs_jobs)
     return 0
+
+
+def jobs_line(runs_jobs: bool) -> str:
+    if runs_jobs:
+        return (
+            "Jobs: run in this process (outbox retries, escalation sweep, reminders, bulletins); "
+            "RUN_JOBS=no or --no-jobs when `linkedup worker` runs them"
+        )
+    return "Jobs: NOT run here (RUN_JOBS=no or --no-jobs): `linkedup worker` must run them"
+
+
+def serve_forever(app, *, host: str, port: int, threads: int, runs_jobs: bool) -> None:
+    """Serve with waitress (one process, threads), beside the scheduler when this process runs the jobs.
+
+    One process keeps the outbox sender and the scheduler next to the requests; SIGTERM stops
+    all three, letting messages already handed to the sender go out first.
+    """
+    import signal
+
+    from waitress import serve
+
+    from bot import worker
+    from bot.app import runtime
+    from bot.runtime import Context
+
+    with app.app_context():
+        held = runtime()
+    embedded = (
+        worker.Embedded(Context(held.settings, held.engine, held.session_factory)) if runs_jobs else None
+    )
+
+    def stop(*_):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="linkedup")
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        if held.sender is not None:
+            held.sender.close(timeout=5)
 
 
 def run_socket(args) -> int:
