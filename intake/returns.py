@@ -1,7 +1,8 @@
-"""Monthly waiting-list returns: one per service and month, sent again = updated, history audited.
+"""Recording a monthly waiting-list return: one per service and month, sent again = updated, history audited.
 
 The seeds ask for waiting-list data to be "captured and reported in a clear way": the counts
-here feed the bulletin's snapshot and the dashboard; the reminder keeps the series complete.
+recorded here feed the bulletin's snapshot and the dashboard; `intake.return_reminders` finds the
+months still missing and reminds once, so the series stays complete.
 """
 
 from __future__ import annotations
