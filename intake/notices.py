@@ -63,7 +63,9 @@ def remind_missing_return(
     second run, a restart or a second worker never sends it twice.
     """
     members = list(
-        session.scalars(select(Member.slack_user_id).where(Member.organisation_id == organisation_id))
+        session.scalars(
+            select(Member.slack_user_id).where(Member.organisation_id == organisation_id).order_by(Member.id)
+        )
     )
     if not members:
         return False  # nobody to tell yet; a member who joins later this month still gets it

@@ -14,16 +14,18 @@ from bulletins.compile import compile_bulletin
 from bulletins.send import approve_bulletin, deliver_bulletin
 from bulletins.tracking import CHECKPOINTS, poll_reports
 from escalations.working_days import add_working_days, at_london
-from intake.return_reminders import claim_reminder, due_reminders
+from intake.notices import remind_missing_return
+from intake.ports import MissingReturnReminder
+from intake.return_reminders import due_reminders
 from intake.returns import record_return
 from models.bulletins import Bulletin, BulletinState
 from models.network import (
     OrganisationStatus,
     Service,
 )
-from models.outbox import enqueue
 from models.returns import CapacityStatus, period_value
 from simulation import content
+from simulation.slack import PLAIN_INTAKE
 from simulation.world import LONDON, OrganisationState, poisson, slug
 
 
@@ -117,25 +119,14 @@ class MonthlyEvents:
             return
         period, due = due_reminders(session, day)
         for item in due:
-            members = sorted(m.slack_user_id for m in item.organisation.members)
-            if not members or not claim_reminder(
-                session, organisation_id=item.organisation.id, period=period, recipients=members
+            services = [s.name for s in item.services]
+            reminder = MissingReturnReminder(
+                organisation=item.organisation.name, period=period, services=services
+            )
+            if remind_missing_return(
+                session, organisation_id=item.organisation.id, reminder=reminder, render=PLAIN_INTAKE
             ):
-                continue
-            names = ", ".join(s.name for s in item.services)
-            for user in members:
-                enqueue(
-                    session,
-                    key=f"return-reminder:{item.organisation.id}:{period_value(period)}:{user}",
-                    method="dm",
-                    payload={
-                        "user": user,
-                        "text": f"Linked-up has not yet received {item.organisation.name}'s waiting-list "
-                        f"return for {period.strftime('%B %Y')} ({names}). "
-                        "Type `/linkedup waiting` to send it.",
-                    },
-                )
-            self.activity["return reminders"] += 1
+                self.activity["return reminders"] += 1
 
     # ------------------------------------------------------------------------------------ bulletin
     def _article(self, session: Session, month: str) -> None:

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from escalations.messages import record_card_delivery
 from escalations.views import CardView, DigestView, Notice
+from intake.ports import MissingReturnReminder
+from models.joining import JoinRequest
 from models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,26 @@ class PlainRenderer:
 
     def digest(self, view: DigestView) -> dict:
         return {"text": f"Pending escalations for the {view.board}"}
+
+
+class PlainIntakeRenderer:
+    """`intake.ports.IntakeRenderer` in plain text: the return reminder the simulated year sends."""
+
+    def join_request(self, request: JoinRequest) -> dict:
+        return {"text": f"New application {request.reference}"}
+
+    def join_decision(self, request: JoinRequest) -> dict:
+        return {"text": f"Your application {request.reference} was {request.status.value}."}
+
+    def return_reminder(self, reminder: MissingReturnReminder) -> dict:
+        return {
+            "text": f"Linked-up has not yet received {reminder.organisation}'s waiting-list return for "
+            f"{reminder.period.strftime('%B %Y')} ({', '.join(reminder.services)}). "
+            "Type `/linkedup waiting` to send it."
+        }
+
+
+PLAIN_INTAKE = PlainIntakeRenderer()
 
 
 def _channel_id(name: str) -> str:
