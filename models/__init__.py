@@ -28,7 +28,7 @@ from models.network import (
 from models.outbox import OutboxMessage, OutboxStatus
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
 from models.returns import CapacityStatus, ReturnReminder, WaitingListReturn
-from models.sign_in import SignInLink
+from models.sign_in import DashboardSession, SignInLink
 
 __all__ = [
     "Article",
@@ -40,6 +40,7 @@ __all__ = [
     "BulletinContact",
     "BulletinReport",
     "CapacityStatus",
+    "DashboardSession",
     "Escalation",
     "EscalationEvent",
     "EscalationState",

@@ -1,13 +1,19 @@
-"""One-time sign-in links: how a Slack identity becomes a dashboard session.
+"""One-time sign-in links, and the dashboard sessions they start.
 
 A link carries a token signed with the deployment's secret key (so it cannot be forged or edited)
 holding a random nonce and the Slack user id. The nonce is also stored in `sign_in_links`, which is
 what makes the link single-use: redeeming marks the row used with a conditional UPDATE, so two
 clicks racing each other cannot both win. Links expire ten minutes after they are issued.
+
+A session lives in `dashboard_sessions`, and the cookie holds only a random token naming it (the
+table keeps the token's SHA-256, so a copy of the database signs nobody in). Signing out deletes
+the row, so a copied cookie stops working at once; `end_sessions_of` ends every session of a
+person taken out of the network.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,6 +25,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.errors import NotAllowed
 
 LINK_LIFETIME = timedelta(minutes=10)
+SESSION_LIFETIME = timedelta(hours=12)
 SIGN_IN_PATH = "/dashboard/sign-in"
 _SALT = "linkedup.dashboard.sign-in"
 # Used and expired rows are kept a day (to tell "already used" from "never issued"), then pruned.
@@ -112,3 +119,62 @@ def redeem_sign_in_link(session: Session, token: str, *, secret: str, now: datet
     if spent.rowcount != 1:
         raise LinkRefused(f"This sign-in link has already been used; each link works once. {AGAIN}")
     return link.slack_user_id
+
+
+class DashboardSession(Base):
+    """A signed-in browser: whose it is and until when (the cookie holds the token, we its hash)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def open_session(session: Session, slack_user_id: str, *, now: datetime | None = None) -> str:
+    """Start a dashboard session for this person and return its token for the cookie; the caller commits."""
+    now = now or utcnow()
+    session.execute(delete(DashboardSession).where(DashboardSession.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        DashboardSession(
+            token_hash=_token_hash(token),
+            slack_user_id=slack_user_id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    session.flush()
+    return token
+
+
+def session_user(session: Session, token: object, *, now: datetime | None = None) -> str | None:
+    """The Slack user a live session token belongs to, or None (unknown, ended or expired)."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    row = session.scalar(select(DashboardSession).where(DashboardSession.token_hash == _token_hash(token)))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return row.slack_user_id
+
+
+def end_session(session: Session, token: object) -> None:
+    """Sign out: the row goes, so its cookie (and any copy of it) signs nobody in; the caller commits."""
+    if isinstance(token, str) and token:
+        session.execute(delete(DashboardSession).where(DashboardSession.token_hash == _token_hash(token)))
+
+
+def end_sessions_of(session: Session, slack_user_id: str) -> int:
+    """End every dashboard session of this person (they left the network); how many. Caller commits."""
+    ended = session.execute(
+        delete(DashboardSession)
+        .where(DashboardSession.slack_user_id == slack_user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return ended.rowcount or 0

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from bot.web.hardening import DOCUMENT_POLICY
 from bulletins.config import MONTH_RE
 from bulletins.render import preview_html
 from models.bulletins import Bulletin
@@ -64,4 +65,6 @@ def preview(month: str):
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = DOCUMENT_POLICY  # an e-mail: inline styles, no script
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -12,7 +12,8 @@ for the charts' scoped `<style>` — and that is a few lines here):
 - every answer: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (sign-in and
   preview links carry a token), `X-Frame-Options: DENY`;
 - every HTML answer: a Content-Security-Policy with no script at all and `frame-ancestors 'none'`
-  (a view may set a stricter or page-specific policy of its own, which is kept);
+  (a view may set a page-specific policy of its own, which is kept: the bulletin preview and the
+  printable board report use `DOCUMENT_POLICY`, which allows their inline styles and no script);
 - every dashboard answer (signed-in pages, the sign-in page): `Cache-Control: no-store`, so a
   shared computer's browser cache or a proxy keeps no copy of the figures.
 """
@@ -47,6 +48,20 @@ def content_security_policy(nonce: str) -> str:
             "frame-ancestors 'none'",
         )
     )
+
+
+# A whole document of its own with inline styles (an e-mail's HTML, the printable board report):
+# still no script, no framing, nothing fetched but images.
+DOCUMENT_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "img-src https: data:",
+        "form-action 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
 
 
 def _has_control_character(value: str) -> bool:

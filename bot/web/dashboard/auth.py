@@ -7,10 +7,10 @@ the link (or sign the scanner in). The button's form carries a CSRF token like e
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 
 from bot.web.dashboard import bp
-from bot.web.dashboard.web import current_viewer, db, safe_next, secret, start_session
+from bot.web.dashboard.web import current_viewer, db, end_session, safe_next, secret, start_session
 from models import sign_in
 from models.errors import NotAllowed
 from reporting.access import viewer_for
@@ -47,13 +47,15 @@ def redeem():
     except NotAllowed as refused:
         session_.rollback()
         return render_template("dashboard/sign_in.html", token=None, refused=str(refused), viewer=None), 403
+    start_session(session_, slack_user_id)
     session_.commit()
-    start_session(slack_user_id)
     return redirect(safe_next(request.form.get("next")) or url_for("dashboard.overview"))
 
 
 @bp.post("/sign-out")
 def sign_out():
-    """Forget the session (the CSRF check before this view makes sure the person meant it)."""
-    session.clear()
+    """End the session, here and in the database, so no copy of the cookie still works (the CSRF
+    check before this view makes sure the person meant it)."""
+    end_session()
+    db().commit()
     return redirect(url_for("dashboard.sign_in", signed_out=1))

@@ -14,6 +14,7 @@ from flask import Response, current_app, render_template, request
 from bot import charts
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import db, now, signed_in
+from bot.web.hardening import DOCUMENT_POLICY
 from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting import dashboard, waiting
@@ -252,7 +253,9 @@ def board_report_file(viewer: Viewer, quarter: str, fmt: str):
     tz = current_app.extensions["linkedup"].settings.tz
     stem = file_stem(report)
     if fmt == "html":
-        return Response(render_html(report, tz=tz), mimetype="text/html")
+        page = Response(render_html(report, tz=tz), mimetype="text/html")
+        page.headers["Content-Security-Policy"] = DOCUMENT_POLICY  # the printable report's own <style>
+        return page
     if fmt == "pdf":
         body, mimetype, name = render_pdf(render_html(report, tz=tz)), "application/pdf", f"{stem}.pdf"
     else:

@@ -1,9 +1,11 @@
 """What every dashboard request shares: the database session, the signed cookie session, the signed-in
 viewer, CSRF tokens, and turning domain errors into HTTP answers.
 
-Sessions are Flask's signed cookies (HttpOnly, SameSite=Lax, Secure when PUBLIC_URL is https or the
-request came over HTTPS). The cookie only says *who* signed in and when; roles are read from the
-database on every request, so removing someone from a board takes effect at once.
+Sessions live in the database (`models.sign_in.DashboardSession`); Flask's signed cookie (HttpOnly,
+SameSite=Lax, Secure when PUBLIC_URL is https or the request came over HTTPS) holds only the random
+token naming the session, and the CSRF token. Signing out deletes the row, so a copied cookie stops
+working at once. Roles are read from the database on every request, so removing someone from a
+board takes effect at once.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import (
@@ -35,10 +36,11 @@ from sqlalchemy.orm import Session
 from bot.charts import percent
 from bot.signing import signing_key
 from bot.web.dashboard import bp
+from models import sign_in
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting.access import NoDashboardRole, Viewer, viewer_for
 
-SESSION_LIFETIME = timedelta(hours=12)
+SESSION_LIFETIME = sign_in.SESSION_LIFETIME
 COOKIE_NAME = "linkedup_session"
 
 
@@ -125,38 +127,44 @@ def _check_csrf() -> None:
 
 
 # ------------------------------------------------------------------------------------------- who
-def start_session(slack_user_id: str) -> None:
-    """A fresh session for this person: nothing carried over from before signing in."""
+def start_session(db_session: Session, slack_user_id: str) -> None:
+    """A fresh session for this person, stored with `db_session` (the caller commits): nothing is
+    carried over from before signing in."""
+    token = sign_in.open_session(db_session, slack_user_id)
     session.clear()
     session.permanent = True
-    session["uid"] = slack_user_id
-    session["at"] = int(time.time())
+    session["sid"] = token
     session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session() -> None:
+    """Sign out: the session's row goes (the caller commits) and the cookie is emptied."""
+    sign_in.end_session(db(), session.get("sid"))
+    session.clear()
 
 
 def current_viewer() -> Viewer | None:
     """The signed-in person with their roles now, or None (and the session cleared) if there is none."""
     if "viewer" in g:
         return g.viewer
-    uid, at = session.get("uid"), session.get("at")
     viewer = None
-    if isinstance(uid, str) and isinstance(at, int):
-        if time.time() - at <= SESSION_LIFETIME.total_seconds():
+    if "sid" in session:
+        uid = sign_in.session_user(db(), session["sid"])
+        if uid is not None:
             try:
                 viewer = viewer_for(db(), uid)
             except NoDashboardRole:
                 viewer = None
         if viewer is None:
-            session.pop("uid", None)
-            session.pop("at", None)
+            session.pop("sid", None)
     g.viewer = viewer
     return viewer
 
 
 def safe_next(target: str | None) -> str | None:
     """Only a path inside the dashboard may be a redirect target (no open redirects)."""
-    if not target:
-        return None
+    if not target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None  # control characters (CR/LF) cannot go into a Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or target.startswith("//"):
         return None
