@@ -41,7 +41,8 @@ class _Bucket:
         return cls(interval, (burst - 1) * interval)
 
     def wait(self, now: float) -> float:
-        return max(0.0, max(self.tat, now) - self.tolerance - now)
+        wait = max(self.tat, now) - self.tolerance - now
+        return wait if wait > 1e-9 else 0.0  # float sums of the interval must not refuse a due call
 
     def take(self, at: float) -> None:
         self.tat = max(self.tat, at) + self.interval
@@ -67,7 +68,8 @@ class Pacing:
             buckets = [b for b in (self._methods.get(m) for m in self._methods_of(method, channel)) if b]
             if method in POSTING_METHODS and channel:
                 buckets.append(self._channel(channel))
-            holds = [self._held_until.get(name, 0.0) - now for name in (method, f"channel:{channel}")]
+            held = [method, f"posts:{channel}"] if method in POSTING_METHODS else [method]
+            holds = [self._held_until.get(name, 0.0) - now for name in held]
             wait = max([0.0, *holds, *(bucket.wait(now) for bucket in buckets)])
             if wait <= max_wait:
                 for bucket in buckets:
@@ -75,10 +77,11 @@ class Pacing:
             return wait
 
     def hold(self, method: str, channel: str | None, seconds: float) -> None:
-        """Slack said 429 with Retry-After: nothing more of this method (and channel) until then."""
+        """Slack said 429 with Retry-After: no more of this method (nor posts to the channel) until then."""
         with self._lock:
             until = self._clock() + seconds
-            for name in (method, f"channel:{channel}" if channel else None):
+            posts = f"posts:{channel}" if channel and method in POSTING_METHODS else None
+            for name in (method, posts):
                 if name:
                     self._held_until[name] = max(self._held_until.get(name, 0.0), until)
 
