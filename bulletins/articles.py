@@ -62,18 +62,22 @@ class FeedImport:
     error: str | None = None
 
 
-def validate_link(link: str, *, field_name: str = "link") -> str:
-    """An absolute http(s) URL, or a ValidationError naming the field."""
+def validate_link(link: str, *, field_name: str = "link", schemes: tuple[str, ...] = ("https",)) -> str:
+    """An absolute URL in one of `schemes`, or a ValidationError naming the field.
+
+    Article links go to every recipient of the bulletin, so they must be `https://` (a plain
+    `http://` link can be rewritten on the way); the feed the bot reads may be either.
+    """
     link = (link or "").strip()
     if not link:
         raise ValidationError({field_name: "Give the article's web address."})
     if len(link) > LINK_MAX:
         raise ValidationError({field_name: f"Keep the link under {LINK_MAX} characters."})
     parts = urlsplit(link)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in link:
-        raise ValidationError(
-            {field_name: "The link must be a web address starting with https:// or http://."}
-        )
+    if parts.scheme.lower() not in schemes or not parts.netloc or " " in link:
+        kind = "a secure web address" if schemes == ("https",) else "a web address"
+        starts = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValidationError({field_name: f"The link must be {kind} starting with {starts}."})
     return link
 
 
@@ -271,7 +275,7 @@ def import_feed(
         result.error = "no feed_url is set in the network file's bulletin settings"
         return result
     try:
-        validate_link(feed_url, field_name="feed_url")
+        validate_link(feed_url, field_name="feed_url", schemes=("https", "http"))
     except ValidationError:
         result.error = f"the feed address {feed_url!r} is not an http(s) URL"
         return result

@@ -147,7 +147,7 @@ def build_content(
         month_label=label,
         network_name=config.network_name,
         subject=f"{config.network_name} bulletin — {label}"[:150],
-        preview_text=lead[:150],
+        preview_text=render.neutralise_merge_tags(lead)[:150],  # Mailchimp expands tags here too
         sections=sections,
         answers=you_said_we_did(session, since=since, until=until),
         waiting=waiting_list_snapshot(session, month=month),

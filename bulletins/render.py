@@ -3,6 +3,12 @@
 The HTML is a table layout with the CSS inlined (css-inline) because Outlook and many webmail
 clients drop `<style>` blocks; only the `@media` rules stay in the head. Every link is absolute,
 images carry alt text, and the footer has Mailchimp's `*|UNSUB|*` merge tag.
+
+Mailchimp expands `*|…|*` anywhere in a campaign, so a member who typed `*|UNSUB|*` or `*|FNAME|*`
+into an article or an issue would have it filled in for every recipient. Every value the templates
+print passes through `neutralise_merge_tags` (the environments' `finalize`), which puts a zero-width
+space between `*` and `|`: the text reads the same and Mailchimp sees no tag. Only the templates'
+own footer tags, written in the template text, stay live.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MERGE_TAG = re.compile(r"^\*\|[A-Z_:]+\|\*$")
+ZERO_WIDTH_SPACE = "\u200b"
 HREF = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 
 _inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
@@ -51,6 +58,22 @@ def waiting_phrase(row: WaitingCategory) -> str:
     return "; ".join(parts)
 
 
+def neutralise_merge_tags(value: object) -> object:
+    """Text that Mailchimp cannot read a merge tag in (see the module docstring); other values as they are.
+
+    The edges count too: a value ending in `*` printed before a `|` (or starting with `|` after a `*`)
+    would make a tag with its neighbour.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.replace("*|", f"*{ZERO_WIDTH_SPACE}|").replace("|*", f"|{ZERO_WIDTH_SPACE}*")
+    if text.startswith("|"):
+        text = ZERO_WIDTH_SPACE + text
+    if text.endswith("*"):
+        text += ZERO_WIDTH_SPACE
+    return text
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -59,6 +82,7 @@ def _environment(autoescape: bool) -> Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         keep_trailing_newline=True,
+        finalize=neutralise_merge_tags,
     )
     env.globals.update(when=when, waiting_phrase=waiting_phrase)
     return env
