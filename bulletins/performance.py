@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -150,6 +151,39 @@ def open_rate(report: BulletinReport) -> float:
     return report.open_rate
 
 
+class SnapshotFigures(TypedDict):
+    """A report snapshot's figures as every view of a bulletin shows them (see `snapshot_figures`)."""
+
+    checkpoint: str
+    emails_sent: int
+    delivered: int
+    unique_opens: int
+    open_rate: float
+    interval: Interval
+    proxy_excluded_open_rate: float | None
+    clicks_per_open: float | None
+    versus_benchmark: str
+
+
+def snapshot_figures(report: BulletinReport, benchmark: float, *, trials: int) -> SnapshotFigures:
+    """One report snapshot's open-rate row: the rate, its 95% interval over `trials` emails and where it
+    stands against the benchmark, with the counts behind it. The officer's performance message and the
+    dashboard's and board report's bulletin rows are all made of it."""
+    rate = open_rate(report)
+    interval = wilson_interval(report.unique_opens, trials)
+    return SnapshotFigures(
+        checkpoint=report.checkpoint,
+        emails_sent=report.emails_sent,
+        delivered=report.delivered,
+        unique_opens=report.unique_opens,
+        open_rate=rate,
+        interval=interval,
+        proxy_excluded_open_rate=report.proxy_excluded_open_rate,
+        clicks_per_open=report.clicks_per_unique_open,
+        versus_benchmark=compare(rate, interval, benchmark),
+    )
+
+
 def bulletin_performance(
     session: Session, bulletin: Bulletin, config: BulletinConfig | None = None
 ) -> Performance | None:
@@ -158,8 +192,8 @@ def bulletin_performance(
     report = latest_report(bulletin)
     if report is None:
         return None
-    rate = open_rate(report)
-    interval = wilson_interval(report.unique_opens, report.delivered)
+    figures = snapshot_figures(report, config.benchmark_open_rate, trials=report.delivered)
+    rate, interval = figures["open_rate"], figures["interval"]
     earlier = reported_bulletins(session, before_month=bulletin.month, limit=TRAILING)
     earlier_rates = [open_rate(r) for r in (latest_report(b) for b in earlier) if r is not None]
     trailing = sum(earlier_rates) / len(earlier_rates) if earlier_rates else None
@@ -199,19 +233,11 @@ def bulletin_performance(
             )
     return Performance(
         month=bulletin.month,
-        checkpoint=report.checkpoint,
         taken_at=report.taken_at,
-        emails_sent=report.emails_sent,
-        delivered=report.delivered,
-        unique_opens=report.unique_opens,
-        open_rate=rate,
-        interval=interval,
-        proxy_excluded_open_rate=report.proxy_excluded_open_rate,
         unique_clicks=report.unique_clicks,
         click_rate=report.click_rate,
-        clicks_per_open=report.clicks_per_unique_open,
         benchmark=config.benchmark_open_rate,
-        versus_benchmark=compare(rate, interval, config.benchmark_open_rate),
+        **figures,
         trailing_average=trailing,
         trailing_count=len(earlier_rates),
         versus_trailing=compare(rate, interval, trailing) if trailing is not None else None,

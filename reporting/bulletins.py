@@ -17,11 +17,9 @@ from bulletins.performance import (
     Interval,
     bulletin_performance,
     category_clicks_per_open,
-    compare,
     latest_report,
-    open_rate,
     reported_bulletins,
-    wilson_interval,
+    snapshot_figures,
 )
 from models.bulletins import Bulletin, BulletinReport
 
@@ -51,21 +49,13 @@ def month_label(month: str) -> str:
 
 
 def _row(bulletin: Bulletin, report: BulletinReport, benchmark: float) -> BulletinRow:
-    rate = open_rate(report)
-    interval = wilson_interval(report.unique_opens, report.delivered or report.emails_sent)
+    # Before Mailchimp counts deliveries, the interval is over the emails sent.
+    trials = report.delivered or report.emails_sent
     return BulletinRow(
         month=bulletin.month,
         subject=bulletin.subject,
         sent_at=bulletin.sent_at,
-        checkpoint=report.checkpoint,
-        emails_sent=report.emails_sent,
-        delivered=report.delivered,
-        unique_opens=report.unique_opens,
-        open_rate=rate,
-        interval=interval,
-        proxy_excluded_open_rate=report.proxy_excluded_open_rate,
-        clicks_per_open=report.clicks_per_unique_open,
-        versus_benchmark=compare(rate, interval, benchmark),
+        **snapshot_figures(report, benchmark, trials=trials),
     )
 
 
