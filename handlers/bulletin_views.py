@@ -32,20 +32,10 @@ from bulletins import articles as article_domain
 from bulletins.config import LONDON, bulletin_config, month_label, shift_month
 from bulletins.performance import Performance
 from bulletins.ports import Preview
+from handlers.blockkit import SECTION_MAX, clip, escape
 from handlers.ids import BulletinAction, BulletinView
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
-
-SECTION_MAX = 3000
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _escape(text: str) -> str:
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
 
 # --- articles -------------------------------------------------------------------------------------
 
@@ -59,7 +49,7 @@ def open_months(db: Session, now: datetime | None = None) -> list[str]:
 def article_modal(db: Session, *, link: str = "") -> View:
     config = bulletin_config(db)
     months = open_months(db)
-    category_options = [Option(value=c.slug, label=_clip(c.name, 75)) for c in config.categories][:100]
+    category_options = [Option(value=c.slug, label=clip(c.name, 75)) for c in config.categories][:100]
     month_options = [Option(value=m, label=month_label(m)) for m in months]
     return View(
         type="modal",
@@ -113,13 +103,13 @@ def article_modal(db: Session, *, link: str = "") -> View:
 def review_blocks(article: Article, *, label: str, decided: str | None = None) -> list:
     who = "the web-page feed" if article.source == ArticleSource.FEED else f"<@{article.submitted_by}>"
     text = (
-        f"*<{article.link}|{_escape(_clip(article.title, 200))}>*\n"
-        f"{_escape(label)} · {month_label(article.month)} bulletin · from {who}"
+        f"*<{article.link}|{escape(clip(article.title, 200))}>*\n"
+        f"{escape(label)} · {month_label(article.month)} bulletin · from {who}"
     )
     if article.summary:
-        text += "\n" + _escape(_clip(article.summary, 1500))
+        text += "\n" + escape(clip(article.summary, 1500))
     blocks: list = [
-        SectionBlock(block_id=f"article-{article.id}", text=MarkdownTextObject(text=_clip(text, SECTION_MAX)))
+        SectionBlock(block_id=f"article-{article.id}", text=MarkdownTextObject(text=clip(text, SECTION_MAX)))
     ]
     if decided:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=decided)]))
@@ -184,11 +174,11 @@ def preview_blocks(preview: Preview) -> list:
         for slug in bulletin.category_order
     ] or ["• no approved articles yet"]
     blocks: list = [
-        HeaderBlock(text=_clip(f"{label} bulletin ready for approval", 150)),
+        HeaderBlock(text=clip(f"{label} bulletin ready for approval", 150)),
         SectionBlock(
             text=MarkdownTextObject(
-                text=_clip(
-                    f"*Subject:* {_escape(bulletin.subject)}\n*In order of readers' clicks per open:*\n"
+                text=clip(
+                    f"*Subject:* {escape(bulletin.subject)}\n*In order of readers' clicks per open:*\n"
                     + "\n".join(lines)
                     + f"\n*You said, we did:* {extras.get('answers', 0)} · *Waiting-list categories:* "
                     f"{extras.get('waiting', 0)} · *Coming meetings:* {extras.get('meetings', 0)}",
@@ -294,7 +284,7 @@ def failure_blocks(bulletin: Bulletin) -> list:
     auto = bulletin.next_attempt_at is not None
     text = (
         f":warning: *The {month_label(bulletin.month)} bulletin stopped at “{bulletin.failed_step}”.*\n"
-        f"{_escape(_clip(bulletin.last_error or '', 1500))}\n"
+        f"{escape(clip(bulletin.last_error or '', 1500))}\n"
         + (
             "It will be retried automatically."
             if auto
@@ -311,7 +301,7 @@ def failure_blocks(bulletin: Bulletin) -> list:
             )
         )
     return [
-        SectionBlock(text=MarkdownTextObject(text=_clip(text, SECTION_MAX))),
+        SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX))),
         ActionsBlock(elements=elements),
     ]
 
@@ -360,10 +350,10 @@ def performance_text(p: Performance) -> str:
     if p.links:
         lines.append("*Most clicked per open:*")
         lines += [
-            f"{i}. {_escape(_clip(link.label, 80))} — {link.clicks_per_open:.2f}"
+            f"{i}. {escape(clip(link.label, 80))} — {link.clicks_per_open:.2f}"
             for i, link in enumerate(p.links[:5], 1)
         ]
-    return _clip("\n".join(lines), SECTION_MAX)
+    return clip("\n".join(lines), SECTION_MAX)
 
 
 def _body(text: str, blocks: list | None = None) -> dict:

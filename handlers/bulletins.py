@@ -59,29 +59,17 @@ def open_article_form(ack: Ack, text: str, command: dict, context: BoltContext, 
     ack()
 
 
-def _value(view: dict, block: str):
-    state = (view.get("state") or {}).get("values") or {}
-    element = (state.get(block) or {}).get(BulletinAction.VALUE) or {}
-    if element.get("type") in ("static_select", "external_select"):
-        return (element.get("selected_option") or {}).get("value")
-    if element.get("type") == "datepicker":
-        return element.get("selected_date")
-    if "selected_option" in element:
-        return (element.get("selected_option") or {}).get("value")
-    return element.get("value")
-
-
 def submit_article_view(ack: Ack, body: dict, view: dict, context: BoltContext, **_: object) -> None:
-    db = context["db"]
+    db, form = context["db"], context["form"]
     user = body["user"]["id"]
     submitted = article_domain.submit_article(
         db,
         submitted_by=user,
-        title=_value(view, "title") or "",
-        link=_value(view, "link") or "",
-        summary=_value(view, "summary") or "",
-        category=_value(view, "category") or "",
-        month=_value(view, "month") or "",
+        title=form.get("title") or "",
+        link=form.get("link") or "",
+        summary=form.get("summary") or "",
+        category=form.get("category") or "",
+        month=form.get("month") or "",
     )
     article = submitted.article
     if not submitted.duplicate:
@@ -208,7 +196,7 @@ def submit_schedule(ack: Ack, body: dict, view: dict, context: BoltContext, **_:
     db = context["db"]
     user = body["user"]["id"]
     meta = schedule_metadata(view)
-    day, clock = _value(view, "date"), _value(view, "time")
+    day, clock = context["form"].get("date"), context["form"].get("time")
     try:
         send_at = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=LONDON)
     except (TypeError, ValueError):

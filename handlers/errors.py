@@ -130,22 +130,31 @@ def tell(client: WebClient, request: BoltRequest, error: Exception, text: str) -
     button gets an ephemeral message where it was pressed (a DM when there is no channel).
     """
     body = request.body or {}
-    user = (body.get("user") or {}).get("id")
-    try:
-        if _payload_type(request) != "block_actions" or request.context.get(REFUSE_IN_MODAL):
-            view = notice_view(text, offer_join=isinstance(error, NotRegistered))
+    if _payload_type(request) != "block_actions" or request.context.get(REFUSE_IN_MODAL):
+        view = notice_view(text, offer_join=isinstance(error, NotRegistered))
+        try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
-            return
-        if isinstance(error, DomainError):
-            text = f":no_entry: {text}"
-        container = body.get("container") or {}
-        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        except Exception:  # nothing was done; an explanation that cannot be shown only goes to the log
+            log.warning("could not show a notice: %s", text, exc_info=True)
+        return
+    whisper(client, body, f":no_entry: {text}" if isinstance(error, DomainError) else text)
+
+
+def whisper(client: WebClient, body: dict, text: str) -> None:
+    """Say something to the person who pressed a button, and to nobody else (ephemeral, or a DM).
+
+    Never raises: it is the last thing a listener does, and a lost message must not undo the work.
+    """
+    user = (body.get("user") or {}).get("id")
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    try:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
         else:
             client.chat_postMessage(channel=user, text=text)
-    except Exception:  # nothing was done; an explanation that cannot be delivered only goes to the log
-        log.warning("could not tell %s why: %s", user, text, exc_info=True)
+    except Exception:  # the action itself is done (or refused); the message only goes to the log
+        log.warning("could not tell %s: %s", user, text, exc_info=True)
 
 
 def request_id(request: BoltRequest) -> str:

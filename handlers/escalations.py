@@ -9,7 +9,6 @@ by the domain.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
@@ -21,6 +20,7 @@ from escalations.errors import MovedOn
 from escalations.views import state_in_words
 from escalations.working_days import describe
 from handlers.commands import reply, subcommand
+from handlers.errors import whisper
 from handlers.escalation_views import (
     RENDERER,
     agenda_message,
@@ -41,8 +41,6 @@ from models.errors import NotAllowed, NotFound, ValidationError
 from models.escalations import AWAITING_BOARD, Escalation, EscalationState
 from models.fields import record_id
 from models.issues import Issue
-
-log = logging.getLogger(__name__)
 
 STALE_FORM = (
     "This form no longer matches an item Linked-up knows, so nothing was saved. "
@@ -112,18 +110,6 @@ def prepare(db, escalation_id: int, user: str, *, for_organisation: bool = False
     return escalation
 
 
-def tell(client: WebClient, body: dict, text: str) -> None:
-    """Say that a button did its work, to the person who pressed it alone (ephemeral, or a DM)."""
-    channel, user = _channel(body), _user(body)
-    try:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user, text=text)
-        else:
-            client.chat_postMessage(channel=user, text=text)
-    except Exception:  # the action itself is done and committed; a lost notice must not undo it
-        log.warning("could not tell %s: %s", user, text, exc_info=True)
-
-
 # ---------------------------------------------------------------------------------------------
 # Buttons
 
@@ -135,7 +121,7 @@ def on_acknowledge(ack: Ack, body: dict, context: BoltContext, client: WebClient
         db, escalation_id=_id_from(_value(body)), actor=_user(body), now=utcnow(), render=RENDERER
     )
     db.commit()
-    tell(
+    whisper(
         client,
         body,
         f":white_check_mark: You acknowledged {escalation.issue.reference} for the {escalation.board_name}; "
@@ -182,7 +168,7 @@ def on_snooze(ack: Ack, body: dict, context: BoltContext, client: WebClient, **_
         if capped
         else ""
     )
-    tell(
+    whisper(
         client,
         body,
         f":zzz: Snoozed {escalation.issue.reference} until {describe(escalation.snoozed_until)}{note}.",
@@ -196,7 +182,7 @@ def on_satisfied(ack: Ack, body: dict, context: BoltContext, client: WebClient, 
         db, escalation_id=_id_from(_value(body)), actor=_user(body), now=utcnow(), render=RENDERER
     )
     db.commit()
-    tell(client, body, f":white_check_mark: Thank you — {escalation.issue.reference} is closed.")
+    whisper(client, body, f":white_check_mark: Thank you — {escalation.issue.reference} is closed.")
 
 
 def on_not_satisfied(ack: Ack, body: dict, context: BoltContext, client: WebClient, **_: object) -> None:

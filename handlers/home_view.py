@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.blockkit import age_of, clip, escape, pack_lines
+from handlers.blockkit import MESSAGE_BLOCKS_MAX, age_of, clip, escape, pack_lines
 from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
@@ -36,7 +36,6 @@ from reporting.overview import IssuePage, ServicePage, open_issues, service_retu
 from reporting.triage import officer_triage
 
 HOME_BLOCKS_MAX = 100
-MESSAGE_BLOCKS_MAX = 50
 ISSUES_PER_PAGE = 20
 SERVICES_PER_PAGE = 20
 STATUS_ISSUES = 25

@@ -158,8 +158,6 @@ def test_a_payload_the_door_admits_can_be_read_by_every_parser(body):
     view = body.get("view") or {}
     form_middleware.form_values(view)
     intake_forms.metadata(view)
-    for block_id in (view.get("state") or {}).get("values") or {}:
-        bulletin_handlers._value(view, block_id)
     for reader in (escalation_handlers._escalation_id, bulletin_handlers.schedule_metadata):
         with contextlib.suppress(DomainError):
             reader(view)
