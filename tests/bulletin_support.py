@@ -27,7 +27,13 @@ def this_month() -> str:
 
 
 def network(db, **bulletin) -> Network:
-    settings = {"categories": CATEGORIES, "compile_day": 25, "contacts": 232}
+    # Mailchimp sends nothing without a reply-to address (the fake checks, as the real API does).
+    settings = {
+        "categories": CATEGORIES,
+        "compile_day": 25,
+        "contacts": 232,
+        "reply_to": "linked-up@example.org",
+    }
     settings.update(bulletin)
     row = Network(
         slug="wirral", name="Linked-up Wirral", benchmark_open_rate=0.203, settings={"bulletin": settings}

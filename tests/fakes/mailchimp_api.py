@@ -3,9 +3,13 @@
 Paths, JSON shapes and errors follow `tests/fixtures/mailchimp/` (the 3.0.81 API description,
 report and click-details samples, recorded RFC 7807 error bodies). Request bodies are validated
 against the API description's schemas and a violation is answered as Mailchimp would (400
-Invalid Resource) and remembered in `schema_errors`. Every call is counted. Tests queue faults:
-an error status with a problem body, or a time-out that may still apply the request (the answer
-lost on the way back, as when a connection drops after Mailchimp acted).
+Invalid Resource) and remembered in `schema_errors`. Sending or scheduling goes through Mailchimp's
+send checklist: a campaign with no subject line, no reply-to address, or content without the
+unsubscribe link and the audience's postal address is "not ready to send"; a scheduled campaign
+cannot be scheduled again or sent until it is unscheduled (`actions/unschedule`). Every call is
+counted. Tests queue faults: an error status with a problem body, or a time-out that may still
+apply the request (the answer lost on the way back, as when a connection drops after Mailchimp
+acted).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ SERVER_PREFIX = "us21"
 LIST_ID = "ab6c0d6df6"
 PROBLEM_TYPE = "https://mailchimp.com/developer/marketing/docs/errors/"
 PROBLEM_CONTENT_TYPE = "application/problem+json; charset=utf-8"
+# Merge tags that put the audience's postal address in a campaign (the CAN-SPAM footer Mailchimp requires).
+ADDRESS_TAGS = ("*|LIST:ADDRESS|*", "*|LIST:ADDRESSLINE|*", "*|HTML:LIST_ADDRESS_HTML|*", "*|LIST_ADDRESS|*")
 
 
 def fixture(name: str) -> Any:
@@ -237,7 +243,7 @@ class FakeMailchimp:
             if (match := re.fullmatch(r"/campaigns/([^/]+)/content", path)) and method == "PUT":
                 return self.set_content(match.group(1), body)
             if (
-                match := re.fullmatch(r"/campaigns/([^/]+)/actions/(schedule|send)", path)
+                match := re.fullmatch(r"/campaigns/([^/]+)/actions/(schedule|send|unschedule)", path)
             ) and method == "POST":
                 return self.dispatch(match.group(1), match.group(2), body)
             if (match := re.fullmatch(r"/reports/([^/]+)", path)) and method == "GET":
@@ -388,8 +394,19 @@ class FakeMailchimp:
             return problem(404, "Resource Not Found", "The requested resource could not be found.")
         if campaign["status"] in ("sending", "sent"):
             return problem(400, "Bad Request", "This campaign has already been sent.")
-        if not campaign["_content"] or "*|UNSUB|*" not in campaign["_content"]["html"]:
-            return problem(400, "Bad Request", "Your Campaign is not ready to send.")
+        if action == "unschedule":
+            if campaign["status"] != "schedule":
+                return problem(400, "Bad Request", "This campaign is not scheduled.")
+            campaign["status"], campaign["send_time"] = "save", ""
+            return Response("", status=204)
+        if campaign["status"] == "schedule":
+            return problem(
+                400,
+                "Bad Request",
+                "This campaign is already scheduled; unschedule it before scheduling or sending.",
+            )
+        if unready := self.send_checklist(campaign):
+            return problem(400, "Bad Request", "Your Campaign is not ready to send.", unready)
         if action == "schedule":
             if (
                 invalid := self._validate("/campaigns/{campaign_id}/actions/schedule", "post", body)
@@ -413,6 +430,28 @@ class FakeMailchimp:
             campaign["send_time"] = _now()
             campaign["emails_sent"] = self.subscribed()
         return Response("", status=204)
+
+    @staticmethod
+    def send_checklist(campaign: dict) -> list[dict]:
+        """What Mailchimp's checklist finds missing before a campaign may be sent or scheduled."""
+        settings, content = campaign["settings"], campaign["_content"] or {}
+        html = content.get("html", "")
+        missing = []
+        if not (settings.get("subject_line") or "").strip():
+            missing.append(
+                {"field": "settings.subject_line", "message": "A subject line is required to send."}
+            )
+        if not _valid_email(settings.get("reply_to") or ""):
+            missing.append(
+                {"field": "settings.reply_to", "message": "A reply-to email address is required to send."}
+            )
+        if "*|UNSUB|*" not in html:
+            missing.append(
+                {"field": "content", "message": "The content needs an unsubscribe link (*|UNSUB|*)."}
+            )
+        if not any(tag in html for tag in ADDRESS_TAGS):
+            missing.append({"field": "content", "message": "The footer needs the audience's postal address."})
+        return missing
 
     def report(self, campaign_id: str) -> Response:
         campaign = self.campaigns.get(campaign_id)
