@@ -102,8 +102,9 @@ def csv_zip(report: BoardReport) -> bytes:
     return buffer.getvalue()
 
 
-def write_report(report: BoardReport, out: Path, *, tz) -> list[Path]:
-    """Write `<stem>.html`, `<stem>.pdf` and one CSV per table into `out`; return the paths."""
+def write_report(report: BoardReport, out: Path, *, tz, pdf: bool = True) -> list[Path]:
+    """Write `<stem>.html`, `<stem>.pdf` (unless `pdf` is false: no Pango) and one CSV per table into
+    `out`; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     html = render_html(report, tz=tz)
     stem = file_stem(report)
@@ -111,9 +112,10 @@ def write_report(report: BoardReport, out: Path, *, tz) -> list[Path]:
     html_path = out / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     written.append(html_path)
-    pdf_path = out / f"{stem}.pdf"
-    pdf_path.write_bytes(render_pdf(html))
-    written.append(pdf_path)
+    if pdf:
+        pdf_path = out / f"{stem}.pdf"
+        pdf_path.write_bytes(render_pdf(html))
+        written.append(pdf_path)
     for table in all_tables(report):
         path = out / f"{table.slug}.csv"
         path.write_text(csv_text(table), encoding="utf-8", newline="")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.cli import CommandError
+from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from bulletins.config import LONDON, month_of, parse_month
 from models.base import utcnow
@@ -57,6 +57,7 @@ def _month(value: str | None) -> str:
         raise CommandError(f"--month: {exc.errors['month']}") from None
 
 
+@needs_database
 def run_compile(args) -> int:
     from bulletins.compile import compile_bulletin
 
@@ -97,6 +98,7 @@ def _when(value: str | None) -> datetime | None:
     return moment.replace(tzinfo=LONDON)
 
 
+@needs_database
 def run_send(args) -> int:
     from bot.mailchimp import build_mailer
     from bulletins.send import approve_bulletin, change_send_time, deliver_bulletin
@@ -126,6 +128,7 @@ def run_send(args) -> int:
     return 0
 
 
+@needs_database
 def run_track(args) -> int:
     from bot.mailchimp import build_mailer
     from bulletins.tracking import poll_reports
@@ -140,6 +143,7 @@ def run_track(args) -> int:
     return 1 if any(s.error for s in snapshots) else 0
 
 
+@needs_database
 def run_import_feed(args) -> int:
     from bulletins.articles import import_feed
 
@@ -155,6 +159,7 @@ def run_import_feed(args) -> int:
     return 0
 
 
+@needs_database
 def run_status(args) -> int:
     context = build_context()
     with context.session_factory() as session:

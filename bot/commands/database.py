@@ -5,7 +5,9 @@ from __future__ import annotations
 from alembic import command
 from alembic.runtime.migration import MigrationContext
 
+from bot.cli import missing_sqlite_file, no_tables
 from bot.runtime import build_context
+from bot.settings import load_settings
 from models.schema import upgrade
 
 
@@ -22,16 +24,20 @@ def add_commands(subparsers) -> None:
 def run_upgrade(args) -> int:
     context = build_context()
     upgrade(context.engine, args.revision)
-    print(f"database at {_revision(context)} ({context.engine.url.render_as_string()})")
+    print(f"database at {schema_revision(context)} ({context.engine.url.render_as_string()})")
     return 0
 
 
 def run_current(args) -> int:
-    print(_revision(build_context()) or "empty (run `linkedup db upgrade`)")
+    settings = load_settings()
+    if missing_sqlite_file(settings.database_url):
+        print(no_tables(settings.database_url))
+        return 0
+    print(schema_revision(build_context(settings)) or "empty (run `linkedup db upgrade`)")
     return 0
 
 
-def _revision(context) -> str | None:
+def schema_revision(context) -> str | None:
     with context.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.cli import CommandError
+from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from escalations.agenda import draft_agenda, render_text
 from escalations.calendar import build_calendar
@@ -41,6 +41,7 @@ def _since(value: str | None) -> datetime | None:
         raise CommandError(f"--since: not a date like 2026-05-01: {value!r}") from None
 
 
+@needs_database
 def run_agenda(args) -> int:
     since = _since(args.since)
     context = build_context()
@@ -52,6 +53,7 @@ def run_agenda(args) -> int:
     return 0
 
 
+@needs_database
 def run_sweep_command(args) -> int:
     from bot.escalation_jobs import run_sweep
 
@@ -64,6 +66,7 @@ def run_sweep_command(args) -> int:
     return 0
 
 
+@needs_database
 def run_calendar(args) -> int:
     context = build_context()
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.cli import CommandError
+from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from bot.settings import load_settings
 from models.db import transaction
@@ -46,6 +46,7 @@ def _file(args) -> Path:
     return configured
 
 
+@needs_database
 def run_load(args) -> int:
     path = _file(args)
     context = build_context()
@@ -71,6 +72,7 @@ def run_check(args) -> int:
     return 0
 
 
+@needs_database
 def run_show(args) -> int:
     context = build_context()
     try:

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cli import CommandError
+from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from bot.settings import load_settings
 from models.db import transaction
@@ -39,6 +39,7 @@ def add_commands(subparsers) -> None:
     erase.set_defaults(func=run_erase)
 
 
+@needs_database
 def run_export(args) -> int:
     context = build_context(load_settings())
     with transaction(context.session_factory) as session:
@@ -58,6 +59,7 @@ def run_export(args) -> int:
     return 0
 
 
+@needs_database
 def run_erase(args) -> int:
     context = build_context(load_settings())
     with transaction(context.session_factory) as session:

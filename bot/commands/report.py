@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cli import CommandError
+from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from bot.settings import load_settings
 from models.db import transaction
@@ -24,7 +24,9 @@ def add_commands(subparsers) -> None:
     parser.set_defaults(func=run_report)
 
 
+@needs_database
 def run_report(args) -> int:
+    from bot.commands.doctor import PDF_NEEDS_PANGO, pango_available
     from bot.report import write_report
     from reporting.board_report.report import build_board_report, parse_quarter
 
@@ -38,7 +40,10 @@ def run_report(args) -> int:
     context = build_context(settings)
     with transaction(context.session_factory) as session:
         report = build_board_report(session, quarter)
-    paths = write_report(report, args.out, tz=settings.tz)
+    pdf = pango_available()
+    if not pdf:
+        print(f"No PDF this time: {PDF_NEEDS_PANGO}. The HTML and CSVs are written.")
+    paths = write_report(report, args.out, tz=settings.tz, pdf=pdf)
     print(f"Board report for {quarter.label}: {len(paths)} files in {args.out}")
     for path in paths:
         print(f"  {path.name}  ({path.stat().st_size:,} bytes)")

@@ -11,7 +11,7 @@ import argparse
 import time
 from datetime import date
 
-from bot.cli import CommandError
+from bot.cli import CommandError, require_database
 from bot.runtime import build_context
 from bot.settings import load_demo_settings, load_settings
 
@@ -55,6 +55,7 @@ def run_simulate(args) -> int:
         announce_written(written)
     else:
         settings = load_settings()
+        require_database(settings.database_url)
     context = build_context(settings)
     try:
         if args.demo:

@@ -69,6 +69,8 @@ def _set_up(state) -> None:
     app.jinja_env.filters["london"] = london
     app.jinja_env.filters["percent"] = lambda value: "—" if value is None else percent(value)
     app.jinja_env.globals["csrf_field"] = csrf_field
+    # The bare address leads to the dashboard (which sends a stranger to sign in).
+    app.add_url_rule("/", endpoint="root", view_func=lambda: redirect(url_for("dashboard.overview")))
 
 
 def london(moment: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
