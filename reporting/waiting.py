@@ -25,7 +25,7 @@ from models.returns import (
     period_label,
 )
 from reporting.access import Viewer
-from reporting.dashboard import Page, paginate
+from reporting.paging import Page, paginate
 
 
 def service_scope(viewer: Viewer) -> ColumnElement[bool]:

@@ -15,7 +15,7 @@ from bot.report import write_report
 from intake.returns import record_return
 from models.errors import ValidationError
 from reporting.board_report.report import build_board_report, parse_quarter
-from reporting.dashboard import LONDON
+from reporting.periods import LONDON
 from tests import factories
 from tests.dashboard_support import CJCG_MEMBER, MEMBER_A, MEMBER_B, OFFICER, build_world, sign_in
 from tests.test_dashboard_pages import _bulletin

@@ -233,7 +233,7 @@ def test_issues_paginate(app, db, world):
 
 def test_issues_list_counts_up_to_a_limit_and_says_so(app, db, world, monkeypatch):
     """Past COUNT_LIMIT matches the pager says "more than N" (no last page); every page still links on."""
-    from reporting import dashboard as reporting
+    from reporting import issues as reporting
 
     org = world.org_b
     for n in range(30):
@@ -266,7 +266,7 @@ def test_paginate_counts_exactly_up_to_the_limit(db, world):
     from sqlalchemy import select
 
     from models import Issue
-    from reporting.dashboard import paginate
+    from reporting.paging import paginate
 
     statement = select(Issue).order_by(Issue.id)
     exact = paginate(db, statement, page=1, per_page=2, count_limit=5)
@@ -451,7 +451,7 @@ def test_calendar_link_when_the_feed_exists(app, db, world):
 
 def test_a_date_outside_periods_is_not_a_period():
     from models.errors import ValidationError
-    from reporting.dashboard import parse_period
+    from reporting.periods import parse_period
 
     assert parse_period("2026Q3").start == date(2026, 7, 1)
     assert parse_period("2026-q4").end == date(2027, 1, 1)

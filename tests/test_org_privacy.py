@@ -33,7 +33,8 @@ from models.sign_in import issue_sign_in_link
 from privacy.erase import MIN_SCRUB_LENGTH
 from reporting.access import viewer_for
 from reporting.board_report.report import build_board_report, parse_quarter
-from reporting.dashboard import board_timeliness, issue_totals, open_issues_by_board, open_issues_by_theme
+from reporting.open_issues import issue_totals, open_issues_by_board, open_issues_by_theme
+from reporting.timeliness import board_timeliness
 from reporting.waiting import capacity_now, waiting_by_category
 from tests.reliability_support import (
     COLLEAGUE,

@@ -13,7 +13,7 @@ from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
 from reporting.board_report.tables import Column, Share, Table, count, within
 from reporting.board_report.timeliness import QuarterTimeliness
-from reporting.dashboard import Period
+from reporting.periods import Period
 
 
 def _issues_routed_by_the_system(session: Session, quarter: Period) -> int:

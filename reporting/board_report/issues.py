@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from models.issues import Issue, IssueStatus
 from models.network import Theme
 from reporting.board_report.tables import Column, Table, count, within
-from reporting.dashboard import NO_THEME, Period
+from reporting.open_issues import NO_THEME
+from reporting.periods import Period
 
 
 @dataclass

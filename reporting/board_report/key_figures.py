@@ -10,7 +10,7 @@ from models.network import Organisation, OrganisationStatus
 from reporting.board_report.bulletins import QuarterBulletins
 from reporting.board_report.issues import QuarterIssues
 from reporting.board_report.tables import Column, Table, count, within
-from reporting.dashboard import Period
+from reporting.periods import Period
 
 
 def key_figures(

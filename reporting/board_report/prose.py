@@ -6,7 +6,7 @@ from reporting.board_report.bulletins import QuarterBulletins
 from reporting.board_report.issues import QuarterIssues
 from reporting.board_report.timeliness import QuarterTimeliness
 from reporting.board_report.waiting import QuarterWaiting
-from reporting.dashboard import Period
+from reporting.periods import Period
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:

@@ -21,7 +21,7 @@ from reporting.board_report.tables import Share, Table, quarter_months
 from reporting.board_report.timeliness import quarter_timeliness
 from reporting.board_report.waiting import quarter_waiting
 from reporting.bulletins import BulletinRow
-from reporting.dashboard import Period, parse_period
+from reporting.periods import Period, parse_period
 
 OVERALL_AIM = (
     "To set out the progress of the Linked-up network over the quarter — communication and the "

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import Session
 
-from reporting.dashboard import Period
+from reporting.periods import Period
 
 
 @dataclass

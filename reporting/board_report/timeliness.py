@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from reporting.access import Viewer
 from reporting.board_report.tables import Column, Table
-from reporting.dashboard import BoardTimeliness, Period, board_timeliness
+from reporting.periods import Period
+from reporting.timeliness import BoardTimeliness, board_timeliness
 
 # The report is the officer's: every board, and no sensitive item named.
 REPORT_VIEWER = Viewer(

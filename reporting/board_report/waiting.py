@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models.network import Organisation, OrganisationStatus, Service
 from models.returns import WaitingListReturn
 from reporting.board_report.tables import Column, Table, count
-from reporting.dashboard import Period
+from reporting.periods import Period
 
 
 @dataclass

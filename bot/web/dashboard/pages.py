@@ -1,8 +1,8 @@
 """The dashboard's pages. Each view: who is asking → the reporting queries → a template.
 
-Every figure comes from `reporting` (dashboard, waiting, bulletins), which apply the viewer's access
-rules, so a view never filters anything itself. Filters and page numbers that make no sense answer 400
-with the reason.
+Every figure comes from `reporting` (issues, open_issues, timeliness, waiting, bulletins), which apply
+the viewer's access rules, so a view never filters anything itself. Filters and page numbers that make
+no sense answer 400 with the reason.
 """
 
 from __future__ import annotations
@@ -17,11 +17,26 @@ from bot.web.dashboard.web import db, now, signed_in
 from bot.web.hardening import DOCUMENT_POLICY
 from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
-from reporting import dashboard, waiting
+from reporting import waiting
 from reporting.access import Viewer
 from reporting.board_report.report import build_board_report, parse_quarter
 from reporting.bulletins import bulletin_figures, last_bulletin
-from reporting.dashboard import LONDON
+from reporting.issues import (
+    STATE_CHOICES,
+    WITHHELD,
+    boards_for_filters,
+    issue_history,
+    list_issues,
+    organisation_shown,
+    organisations_for_filters,
+    parse_issue_filters,
+    themes_for_filters,
+)
+from reporting.meetings import meetings as upcoming_meetings
+from reporting.open_issues import issue_totals, open_issues_by_theme_and_board, overdue_escalations
+from reporting.paging import PER_PAGE_CHOICES
+from reporting.periods import LONDON, Period, start_of_today
+from reporting.timeliness import board_timeliness, duration_words
 
 
 def paging(default_per_page: int = 25) -> tuple[int, int]:
@@ -36,20 +51,20 @@ def paging(default_per_page: int = 25) -> tuple[int, int]:
         if number is None:
             raise ValidationError({name: f"{raw!r} is not a whole number."})
         values[name] = number
-    if values["per_page"] not in dashboard.PER_PAGE_CHOICES:
-        choices = ", ".join(str(n) for n in dashboard.PER_PAGE_CHOICES)
+    if values["per_page"] not in PER_PAGE_CHOICES:
+        choices = ", ".join(str(n) for n in PER_PAGE_CHOICES)
         raise ValidationError({"per_page": f"Show {choices} items a page."})
     return values["page"], values["per_page"]
 
 
 @bp.app_template_global()
 def organisation_label(viewer: Viewer, issue) -> str:
-    return issue.organisation.name if dashboard.organisation_shown(viewer, issue) else dashboard.WITHHELD
+    return issue.organisation.name if organisation_shown(viewer, issue) else WITHHELD
 
 
 @bp.app_template_filter("duration")
 def duration(value) -> str:
-    return dashboard.duration_words(value)
+    return duration_words(value)
 
 
 @bp.get("/")
@@ -57,12 +72,12 @@ def duration(value) -> str:
 def overview(viewer: Viewer):
     session = db()
     moment = now()
-    by_theme, by_board = dashboard.open_issues_by_theme_and_board(session, viewer)
-    overdue_total, overdue = dashboard.overdue_escalations(session, viewer, now=moment)
+    by_theme, by_board = open_issues_by_theme_and_board(session, viewer)
+    overdue_total, overdue = overdue_escalations(session, viewer, now=moment)
     return render_template(
         "dashboard/overview.html",
         viewer=viewer,
-        totals=dashboard.issue_totals(session, viewer),
+        totals=issue_totals(session, viewer),
         theme_chart=charts.bar_chart(
             "Open issues by theme", by_theme, value_label="Open issues", category_label="Theme"
         ),
@@ -80,9 +95,9 @@ def overview(viewer: Viewer):
 @signed_in
 def issues(viewer: Viewer):
     session = db()
-    filters = dashboard.parse_issue_filters(session, request.args.to_dict())
+    filters = parse_issue_filters(session, request.args.to_dict())
     page, per_page = paging()
-    listing = dashboard.list_issues(session, viewer, filters, page=page, per_page=per_page)
+    listing = list_issues(session, viewer, filters, page=page, per_page=per_page)
     window = filters.period or recent_period(now())
     return render_template(
         "dashboard/issues.html",
@@ -90,23 +105,23 @@ def issues(viewer: Viewer):
         filters=filters,
         listing=listing,
         per_page=per_page,
-        themes=dashboard.themes_for_filters(session),
-        boards=dashboard.boards_for_filters(session),
-        organisations=dashboard.organisations_for_filters(session, viewer),
-        states=list(dashboard.STATE_CHOICES),
+        themes=themes_for_filters(session),
+        boards=boards_for_filters(session),
+        organisations=organisations_for_filters(session, viewer),
+        states=list(STATE_CHOICES),
         timeliness_period=window,
-        timeliness=dashboard.board_timeliness(session, viewer, now=now(), period=window),
+        timeliness=board_timeliness(session, viewer, now=now(), period=window),
     )
 
 
 RECENT_DAYS = 30
 
 
-def recent_period(moment) -> dashboard.Period:
+def recent_period(moment) -> Period:
     """The last 30 days (London dates): timeliness without a chosen period, bounded so the page stays
     fast however much history there is."""
     today = moment.astimezone(LONDON).date()
-    return dashboard.Period(
+    return Period(
         f"the last {RECENT_DAYS} days", today - timedelta(days=RECENT_DAYS - 1), today + timedelta(days=1)
     )
 
@@ -114,7 +129,7 @@ def recent_period(moment) -> dashboard.Period:
 @bp.get("/issues/<reference>")
 @signed_in
 def issue(viewer: Viewer, reference: str):
-    history = dashboard.issue_history(db(), viewer, reference)
+    history = issue_history(db(), viewer, reference)
     return render_template("dashboard/issue.html", viewer=viewer, history=history)
 
 
@@ -206,7 +221,7 @@ def bulletins(viewer: Viewer):
 @signed_in
 def meetings(viewer: Viewer):
     page, per_page = paging()
-    schedule = dashboard.meetings(db(), start=dashboard.start_of_today(now()), page=page, per_page=per_page)
+    schedule = upcoming_meetings(db(), start=start_of_today(now()), page=page, per_page=per_page)
     return render_template(
         "dashboard/meetings.html", viewer=viewer, schedule=schedule, calendar_url=calendar_url()
     )
