@@ -28,6 +28,7 @@ from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
 from intake.joining import pending_request_of
+from models import fields
 from models.base import utcnow
 from models.membership import find_member
 from models.network import Meeting, MemberRole, Organisation, OrganisationStatus
@@ -304,8 +305,9 @@ def parse_pages(value: str) -> dict[str, int]:
     pages = {"issues": 1, "services": 1}
     for part in (value or "").split(";"):
         name, _, number = part.partition("=")
-        if name in pages and number.isdigit():
-            pages[name] = max(1, min(int(number), 10_000))
+        page = fields.page_number(number) if name in pages else None  # ASCII digits only ("²" is not)
+        if page is not None:
+            pages[name] = min(page, 10_000)
     return pages
 
 

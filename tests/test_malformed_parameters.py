@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.settings import load_settings
+from handlers.home_view import parse_pages
 from models import Issue, Organisation, fields
 from models.bulletins import BulletinContact, MailchimpWebhookEvent
 from tests import factories
@@ -166,3 +167,10 @@ def test_page_numbers_are_ascii_digits_only(noise, number):
     assert fields.page_number(str(number + 1)) == number + 1
     if not noise.strip().isascii() or not noise.strip().isdigit():
         assert fields.page_number(noise) is None
+
+
+def test_a_home_tab_pager_value_with_non_ascii_digits_keeps_the_first_page():
+    """The pager's button value comes back from Slack and a forged one said `issues=²`."""
+    assert parse_pages("issues=²;services=3") == {"issues": 1, "services": 3}
+    assert parse_pages("issues=99999999999;services=0") == {"issues": 1, "services": 1}
+    assert parse_pages("issues=12345") == {"issues": 10_000, "services": 1}
