@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bulletins.config import BulletinConfig, bulletin_config, month_of, parse_month, shift_month
-from models import audit
+from models import audit, fields
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
@@ -107,15 +107,18 @@ def submit_article(
     errors: dict[str, str] = {}
     title = (title or "").strip()
     summary = (summary or "").strip()
-    if not title:
+    if not fields.visible(title):
         errors["title"] = "Give the article a title."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    for name, value in (("title", title), ("summary", summary)):
+        if "\x00" in value:  # PostgreSQL cannot store it
+            errors[name] = f"Remove the NUL character from the {name}; then send it again."
     try:
         link = validate_link(link)
     except ValidationError as exc:
         errors.update(exc.errors)
-    if len(summary) > SUMMARY_MAX:
+    if len(summary) > SUMMARY_MAX and "summary" not in errors:
         errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
     if config.category(category or "") is None:
         errors["category"] = "Choose one of the bulletin's categories."

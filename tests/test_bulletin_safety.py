@@ -6,15 +6,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bulletins.articles import submit_article
 from bulletins.compile import compile_bulletin
 from bulletins.content import Answer, ArticleItem, BulletinContent, MeetingItem, Section, WaitingCategory
 from bulletins.render import neutralise_merge_tags, render_bulletin
 from handlers.ids import BulletinView
 from models import Article
+from models.errors import ValidationError
 from tests import factories
 from tests.bulletin_support import article, network, this_month
 from tests.slack_requests import view_submission_payload
@@ -96,3 +99,27 @@ def test_an_http_article_link_is_an_inline_error_in_the_modal(slack, db):
     assert body["response_action"] == "errors"
     assert "https://" in body["errors"]["link"] and "http://" not in body["errors"]["link"]
     assert db.scalar(select(func.count()).select_from(Article)) == 0
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "field"),
+    [
+        ("Room hire\x00", "", "title"),
+        ("Room hire", "Cheaper\x00 rooms", "summary"),
+        ("\u200b\u2060", "", "title"),
+    ],
+)
+def test_article_text_that_cannot_be_stored_or_shows_nothing_is_refused(db, title, summary, field):
+    network(db)
+    factories.organisation(db, members=("U0MEMBER01",))
+    with pytest.raises(ValidationError) as refused:
+        submit_article(
+            db,
+            submitted_by="U0MEMBER01",
+            title=title,
+            link="https://www.cvsw.org.uk/news/1",
+            summary=summary,
+            category="vacancies",
+            month=this_month(),
+        )
+    assert set(refused.value.errors) == {field}
