@@ -51,6 +51,7 @@ class Outcome(enum.StrEnum):
 class Delivery:
     outcome: Outcome
     waits_for: str | None = None  # WAITING: the key of the post it updates
+    retry_in: float | None = None  # POSTPONED: seconds until Slack's allowance lets it go
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,14 @@ def deliver(
     due_by: datetime | None = None,
     on_sent: OnSent | None = None,
     pacing: Pacing | None = None,
+    max_wait: float = MAX_PACING_WAIT,
 ) -> Delivery:
-    """Claim the message `key` (if pending and due by `due_by`, default now), send it and settle it."""
-    claim = _claim(session_factory, key, due_by=due_by, pacing=pacing)
+    """Claim the message `key` (if pending and due by `due_by`, default now), send it and settle it.
+
+    A wait for Slack's allowance up to `max_wait` seconds is slept here; a longer one postpones the
+    message (`retry_in`) without using an attempt.
+    """
+    claim = _claim(session_factory, key, due_by=due_by, pacing=pacing, max_wait=max_wait)
     if isinstance(claim, Delivery):
         return claim
     if claim.wait:
@@ -148,7 +154,12 @@ def deliver(
 
 
 def _claim(
-    session_factory: sessionmaker[Session], key: str, *, due_by: datetime | None, pacing: Pacing | None
+    session_factory: sessionmaker[Session],
+    key: str,
+    *,
+    due_by: datetime | None,
+    pacing: Pacing | None,
+    max_wait: float,
 ) -> _Claim | Delivery:
     with session_factory() as session:
         now = utcnow()
@@ -174,13 +185,11 @@ def _claim(
             return Delivery(Outcome.WAITING, waits_for=message.payload.get("ts_from"))
         wait = 0.0
         if pacing is not None:
-            wait = pacing.reserve(
-                message.method, channel_of(message.method, payload), max_wait=MAX_PACING_WAIT
-            )
-            if wait > MAX_PACING_WAIT:
+            wait = pacing.reserve(message.method, channel_of(message.method, payload), max_wait=max_wait)
+            if wait > max_wait:
                 message.next_attempt_at = now + timedelta(seconds=wait)
                 session.commit()
-                return Delivery(Outcome.POSTPONED)
+                return Delivery(Outcome.POSTPONED, retry_in=wait)
         message.attempts += 1
         session.commit()
         return _Claim(message.id, key, message.method, payload, wait)

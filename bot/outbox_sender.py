@@ -7,15 +7,21 @@ Slack call and settling as the worker's poll, with the process's `Pacing`. Keys 
 are delivered in order (a card before its update). The queue is bounded: when it is full, or the
 process dies, the poll delivers what is left, and the claim keeps each message to one sending.
 
+A message that must wait for Slack's allowance (a person's third DM in a second) is not slept on,
+which would hold up the messages behind it: it is postponed and handed over again when it may go.
+
 An update queued while its card post is still on its way waits for the post: when this process
 delivers the post, it delivers the waiting update at once; otherwise the poll does.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -57,9 +63,16 @@ class OutboxSender:
         self._waiting: dict[str, list[str]] = {}  # post key → updates waiting for it
         self._due_queued = False
         self._unfinished = 0  # tasks handed over and not yet done
+        self._later: list[tuple[float, int, str]] = []  # (monotonic time, tie-break, key) postponed
+        self._later_changed = threading.Condition(self._lock)
+        self._order = itertools.count()
+        self._closed = False
         self._threads = [
             threading.Thread(target=self._run, name=f"outbox-sender-{n}", daemon=True) for n in range(threads)
         ]
+        self._threads.append(
+            threading.Thread(target=self._run_later, name="outbox-sender-later", daemon=True)
+        )
         for thread in self._threads:
             thread.start()
 
@@ -103,7 +116,10 @@ class OutboxSender:
         with _senders_lock:
             if _senders.get(self.session_factory) is self:
                 del _senders[self.session_factory]
-        for _ in self._threads:
+        with self._lock:
+            self._closed = True
+            self._later_changed.notify_all()
+        for _ in self._threads[:-1]:
             self._tasks.put(None)
         for thread in self._threads:
             thread.join(timeout)
@@ -129,9 +145,32 @@ class OutboxSender:
                 with self._lock:
                     self._unfinished -= 1
 
+    def _run_later(self) -> None:
+        """Hand postponed keys over again when Slack's allowance lets them go."""
+        with self._lock:
+            while not self._closed:
+                now = time.monotonic()
+                if self._later and self._later[0][0] <= now:
+                    _, _, key = heapq.heappop(self._later)
+                    self._lock.release()
+                    try:
+                        self.hand_over([key])
+                    finally:
+                        self._lock.acquire()
+                    continue
+                self._later_changed.wait(self._later[0][0] - now if self._later else None)
+
     def _deliver(self, key: str, *, due_by=None) -> None:
-        delivery = deliver(self.session_factory, self.client, key, due_by=due_by, pacing=self.pacing)
-        if delivery.outcome is Outcome.WAITING and delivery.waits_for:
+        delivery = deliver(
+            self.session_factory, self.client, key, due_by=due_by, pacing=self.pacing, max_wait=0.0
+        )
+        if delivery.outcome is Outcome.POSTPONED and delivery.retry_in is not None:
+            with self._lock:
+                if len(self._later) < MAX_WAITING:
+                    at = time.monotonic() + delivery.retry_in + 0.01
+                    heapq.heappush(self._later, (at, next(self._order), key))
+                    self._later_changed.notify_all()
+        elif delivery.outcome is Outcome.WAITING and delivery.waits_for:
             with self._lock:
                 if len(self._waiting) < MAX_WAITING:
                     self._waiting.setdefault(delivery.waits_for, []).append(key)
