@@ -186,6 +186,7 @@ def serve_forever(app, *, host: str, port: int, threads: int, runs_jobs: bool) -
 def run_socket(args) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot import outbox_sender
     from bot.slack import build_bolt_app
 
     settings = load_settings()
@@ -194,6 +195,7 @@ def run_socket(args) -> int:
             "Socket Mode needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APP_TOKEN (xapp-…)"
         )
     context = build_context(settings)
+    outbox_sender.attach(settings, context.session_factory)  # what a request queues goes out at once
     bolt = build_bolt_app(settings, context.session_factory)
     SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
     return 0
