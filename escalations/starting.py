@@ -79,16 +79,17 @@ def start_escalation(
 
 
 def route_received_issue(
-    session: Session, issue: Issue, *, now: datetime, render: Renderer
+    session: Session, issue: Issue, *, now: datetime, render: Renderer, just_raised: bool = False
 ) -> RoutingDecision:
     """Route a newly stored issue to the board that owns it (call right after intake stores it).
 
     Safe to call again: an issue already in front of a board, or already held or in triage, is
     not routed twice. Issues of organisations awaiting approval are held (see
-    `route_pending_issues_of`).
+    `route_pending_issues_of`). `just_raised`: the caller stored the issue in this transaction, so
+    no escalation can exist yet and the look-up for one is skipped (a statement fewer per issue).
     """
     base = {"issue_id": issue.id, "reference": issue.reference}
-    live = live_escalation(session, issue.id)
+    live = None if just_raised else live_escalation(session, issue.id)
     if live is not None:
         return _already_routed(issue, live)
     if issue.status not in OPEN_STATUSES:

@@ -128,7 +128,7 @@ def raise_and_route(session: Session, *, now: datetime, render: Renderer, **valu
     if raised.duplicate_delivery:
         routed = current_routing(session, raised.issue)
     else:
-        routed = route_received_issue(session, raised.issue, now=now, render=render)
+        routed = route_received_issue(session, raised.issue, now=now, render=render, just_raised=True)
     return replace(raised, routed=routed)
 
 
