@@ -3,9 +3,12 @@
     .venv/bin/python benchmarks/load.py [--db sqlite|postgresql|both] [--count N] [--quick]
 
 Starts, on 127.0.0.1 only: a fake Slack Web API (gunicorn, one worker); a bare Bolt app twice (Bolt's
-default mode, then `process_before_response=True`); and our app (`gunicorn bot.wsgi:app`) on a fresh
-SQLite file and/or a fresh PostgreSQL database, each migrated with `linkedup db upgrade`, loaded with
-the demo network and a member row per benchmark user. Every server gets 2 workers × 8 threads (gthread).
+default mode, then `process_before_response=True`); per database the *same-work* app
+(`same_work_app.py`: the same external work as ours per request kind — `views.open`, one insert, the
+receipt — and nothing else, so ours ÷ same-work is what our own code costs); and our app
+(`gunicorn bot.wsgi:app`) on a fresh SQLite file and/or a fresh PostgreSQL database, each migrated with
+`linkedup db upgrade`, loaded with the demo network and a member row per benchmark user. Every server
+gets 2 workers × 8 threads (gthread).
 
 Each server is driven with the same mix of signed Slack requests (`load_mix.py`; each request has its
 own trigger id) at 1, 10 and 50 concurrent clients, each client a thread with one keep-alive
@@ -44,6 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import load_db, load_mix  # noqa: E402
+from benchmarks.same_work_app import create_table  # noqa: E402
 from tests.slack_requests import signed_headers  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -322,6 +326,7 @@ class Server:
     env: dict[str, str]
     ours: bool
     database: load_db.BenchDatabase | None = None
+    same_work: bool = False  # the same-work baseline: answers are judged like ours, nothing is tracked
     master: int = 0
     workers: list[int] = field(default_factory=list)
     ctx: load_mix.MixContext = field(default_factory=load_mix.MixContext)
@@ -376,7 +381,9 @@ def judge(server: Server, kinds: list[load_mix.RequestKind], sample: Sample) -> 
     if sample.failure:
         return sample.failure
     kind = kinds[sample.request.kind]
-    if not server.ours:
+    if server.same_work:
+        verdict = kind.judge(sample.status, sample.body)
+    elif not server.ours:
         verdict = load_mix.judge_bare(sample.status, sample.body)
     else:
         verdict = kind.judge(sample.status, sample.body)
@@ -534,6 +541,25 @@ def find(results: list[LevelResult], label: str, clients: int) -> LevelResult | 
         if r.server.label == label and r.clients == clients:
             return r
     return None
+
+
+def print_same_work(results: list[LevelResult], ours: list[Server], clients: int = 10) -> None:
+    """Ours against the app that does the same external work (views.open, one insert, the receipt)."""
+    print(
+        f"\nours / same-work with {clients} clients "
+        f"(the targets: ≥ {TARGET_RATIO:g}×, p99 ≤ {TARGET_P99_MS:g} ms)"
+    )
+    for server in ours:
+        mine = find(results, server.label, clients)
+        floor = find(results, f"same-work-{server.database.backend}", clients)
+        if mine is None or floor is None or not floor.throughput:
+            print(f"  {server.name}: not measured")
+            continue
+        print(
+            f"  {server.name}: {mine.throughput:.0f} req/s vs same-work {floor.throughput:.0f} req/s = "
+            f"{mine.throughput / floor.throughput:.2f}×; p99 {_ms(mine.percentile(99))} ms "
+            f"(same-work {_ms(floor.percentile(99))} ms)"
+        )
 
 
 def print_ratios(results: list[LevelResult], ours_labels: list[str], levels: tuple[int, ...]) -> None:
@@ -722,6 +748,15 @@ def print_targets(results: list[LevelResult], servers: list[Server]) -> bool:
         row(f"req/s ≥ {TARGET_RATIO:g}× bare with {clients} clients", cells)
     cells = []
     for s in ours:
+        r, floor = level(s, 10), find(results, f"same-work-{s.database.backend}", 10)
+        if r is None or floor is None or not floor.throughput:
+            cells.append(("-", None))
+            continue
+        ratio = r.throughput / floor.throughput
+        cells.append((f"{ratio:.2f}×", ratio >= TARGET_RATIO))
+    row(f"req/s ≥ {TARGET_RATIO:g}× same-work with 10 clients", cells)
+    cells = []
+    for s in ours:
         count = sum(r.error_count for r in results if r.server is s)
         cells.append((str(count), count == 0))
     row("zero errors", cells)
@@ -861,6 +896,8 @@ def main(argv: list[str] | None = None) -> int:
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": f"http://127.0.0.1:{fake_port}/api/",
+            # several gunicorn workers must share one signing key (the web server refuses to start without)
+            "SECRET_KEY": "bench-secret-key-7d2c1f0e9b8a4c3d2e1f0a9b8c7d6e5f",
         }
         ours: list[Server] = []
         backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
@@ -896,6 +933,21 @@ def main(argv: list[str] | None = None) -> int:
             # the same requests as ours, with the first database's ids (a pool of its own)
             servers.append(
                 Server(name, label, "benchmarks.bare_app:app", env, ours=False, ctx=ours[0].ctx.copy())
+            )
+        for server in ours:
+            backend = server.database.backend
+            create_table(server.database.url)
+            env = {**server.env, "BENCH_LISTENERS": bare_listeners}
+            servers.append(
+                Server(
+                    f"same-work ({backend})",
+                    f"same-work-{backend}",
+                    "benchmarks.same_work_app:create_app()",
+                    env,
+                    ours=False,
+                    same_work=True,
+                    ctx=server.ctx.copy(),
+                )
             )
         servers += ours
 
@@ -936,6 +988,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(results)
         print_ratios(results, [s.label for s in servers if s.ours], args.levels)
+        print_same_work(results, [s for s in servers if s.ours])
         print_errors(results, servers)
         print_duplicates(servers)
         calls = "; ".join(
