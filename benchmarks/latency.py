@@ -325,6 +325,13 @@ def board_themes(database: load_db.BenchDatabase) -> list[int]:
         engine.dispose()
 
 
+def reset_fake(port: int) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("POST", "/_bench/reset")
+    conn.getresponse().read()
+    conn.close()
+
+
 def fake_round_trip(port: int, count: int) -> list[float]:
     """The baseline: `chat.postMessage` to the fake Slack and its answer, as the Web API client makes it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -442,8 +449,6 @@ def main(argv: list[str] | None = None) -> int:
             f"p50 {nearest_rank(baseline, 0.5):.1f} ms, p95 {nearest_rank(baseline, 0.95):.1f} ms, "
             f"max {max(baseline):.1f} ms; before this change, delivery waited for the worker's 15 s poll"
         )
-        seen = Deliveries(fake_port)
-        seen.start()
         env = {
             **base_env(),
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -470,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
                 themes = board_themes(database)
                 for note in database.notes:
                     print(f"note ({backend}): {note}")
+                reset_fake(fake_port)  # references start again at LU-…-0001 in every database
+                if seen is not None:
+                    seen.stopped.set()
+                seen = Deliveries(fake_port)
+                seen.start()
                 port = start_setup(children, setup, {**env, "DATABASE_URL": database.url})
                 for users in args.levels:
                     before = seen.duplicates

@@ -11,7 +11,9 @@ A message that must wait for Slack's allowance (a person's third DM in a second)
 which would hold up the messages behind it: it is postponed and handed over again when it may go.
 
 An update queued while its card post is still on its way waits for the post: when this process
-delivers the post, it delivers the waiting update at once; otherwise the poll does.
+delivers the post, it delivers the waiting update at once; meanwhile it looks again after 0.1 s,
+0.2 s, 0.4 s … (the post may be on its way from another process), and after WAIT_FOR_POST the poll
+takes over.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -41,6 +44,16 @@ THREADS = 4
 CAPACITY = 1000  # transactions waiting for a thread; beyond this the poll delivers them
 MAX_WAITING = 10_000
 _DUE = "due"  # a task: deliver whatever is due (a NOTIFY from another process, a nudge)
+FIRST_LOOK_AGAIN = 0.1  # seconds before an update waiting for its post is tried again (then doubled)
+
+
+@dataclass(frozen=True)
+class _Again:
+    """A task: try one key again — postponed for Slack's allowance, or an update waiting for its post."""
+
+    key: str
+    waiting_for_post: bool = False
+    tries: int = 0
 
 
 class OutboxSender:
@@ -63,7 +76,7 @@ class OutboxSender:
         self._waiting: dict[str, list[str]] = {}  # post key → updates waiting for it
         self._due_queued = False
         self._unfinished = 0  # tasks handed over and not yet done
-        self._later: list[tuple[float, int, str]] = []  # (monotonic time, tie-break, key) postponed
+        self._later: list[tuple[float, int, _Again]] = []  # (monotonic time, tie-break, task)
         self._later_changed = threading.Condition(self._lock)
         self._order = itertools.count()
         self._closed = False
@@ -136,6 +149,8 @@ class OutboxSender:
                     with self._lock:
                         self._due_queued = False
                     deliver_due(self.session_factory, self.client, pacing=self.pacing)
+                elif isinstance(task, _Again):
+                    self._deliver(task.key, again=task)
                 else:
                     for key in task:
                         self._deliver(key)
@@ -151,35 +166,44 @@ class OutboxSender:
             while not self._closed:
                 now = time.monotonic()
                 if self._later and self._later[0][0] <= now:
-                    _, _, key = heapq.heappop(self._later)
+                    _, _, task = heapq.heappop(self._later)
                     self._lock.release()
                     try:
-                        self.hand_over([key])
+                        if not self._put(task):
+                            log.warning("outbox sender busy: %s left for the worker's poll", task.key)
                     finally:
                         self._lock.acquire()
                     continue
                 self._later_changed.wait(self._later[0][0] - now if self._later else None)
 
-    def _deliver(self, key: str, *, due_by=None) -> None:
+    def _deliver(self, key: str, *, again: _Again | None = None) -> None:
+        # An update waiting for its post is due within WAIT_FOR_POST; one claimed elsewhere has a long lease.
+        early = again is not None and again.waiting_for_post
+        due_by = utcnow() + timedelta(seconds=WAIT_FOR_POST + 1) if early else None
         delivery = deliver(
             self.session_factory, self.client, key, due_by=due_by, pacing=self.pacing, max_wait=0.0
         )
         if delivery.outcome is Outcome.POSTPONED and delivery.retry_in is not None:
-            with self._lock:
-                if len(self._later) < MAX_WAITING:
-                    at = time.monotonic() + delivery.retry_in + 0.01
-                    heapq.heappush(self._later, (at, next(self._order), key))
-                    self._later_changed.notify_all()
+            self._later_by(delivery.retry_in + 0.01, _Again(key))
         elif delivery.outcome is Outcome.WAITING and delivery.waits_for:
             with self._lock:
                 if len(self._waiting) < MAX_WAITING:
                     self._waiting.setdefault(delivery.waits_for, []).append(key)
+            tries = again.tries + 1 if early else 0
+            delay = FIRST_LOOK_AGAIN * 2**tries
+            if delay < WAIT_FOR_POST:
+                self._later_by(delay, _Again(key, waiting_for_post=True, tries=tries))
         elif delivery.outcome is Outcome.SENT:
             with self._lock:
                 waiting = self._waiting.pop(key, [])
-            # Those updates wait at most WAIT_FOR_POST seconds; one claimed elsewhere has a longer lease.
             for update_key in waiting:
-                self._deliver(update_key, due_by=utcnow() + timedelta(seconds=WAIT_FOR_POST + 1))
+                self._deliver(update_key, again=_Again(update_key, waiting_for_post=True))
+
+    def _later_by(self, seconds: float, task: _Again) -> None:
+        with self._lock:
+            if len(self._later) < MAX_WAITING:
+                heapq.heappush(self._later, (time.monotonic() + seconds, next(self._order), task))
+                self._later_changed.notify_all()
 
 
 _senders: dict[sessionmaker, OutboxSender] = {}

@@ -156,3 +156,34 @@ def test_a_notify_wakes_the_scheduler_process_without_its_poll(engine, settings,
     finally:
         stop.set()
         sender.close()
+
+
+def test_an_update_waits_for_its_post_being_sent_by_another_process(
+    engine, settings, slack_api, session_factory
+):
+    """Acknowledge pressed while the card's post is still on its way, from another web worker."""
+    with transaction(session_factory) as session:
+        enqueue(session, key="card", method="chat.postMessage", payload={"channel": "C1", "text": "card"})
+        # Another process has claimed the post and is calling Slack (its lease runs).
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.key == "card")
+            .values(attempts=1, next_attempt_at=utcnow() + timedelta(minutes=5))
+        )
+    sender = OutboxSender(make_session_factory(engine), web_client(settings), pacing=Pacing())
+    try:
+        with transaction(session_factory) as session:
+            enqueue(session, key="card:v2", method="chat.update", payload={"ts_from": "card", "text": "v2"})
+        sender.hand_over(["card:v2"])
+        eventually(sender.idle, "the first try, which finds the post still on its way")
+        assert not slack_api.of("chat.update")
+        with transaction(session_factory) as session:  # the other process settles the post
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.key == "card")
+                .values(status=OutboxStatus.SENT, result={"channel": "C1", "ts": "1700000000.000001"})
+            )
+        (edit,) = eventually(lambda: slack_api.of("chat.update"), "the update, without the worker's poll")
+        assert (edit.args["channel"], edit.args["ts"], edit.args["text"]) == ("C1", "1700000000.000001", "v2")
+    finally:
+        sender.close()
