@@ -1,8 +1,10 @@
-"""The scheduler's jobs, declared once. Only `linkedup worker` schedules them (never web workers).
+"""The scheduler's jobs, declared once. `linkedup worker` schedules them, or `linkedup serve` when it runs
+alone (RUN_JOBS=yes, the default); gunicorn's web workers never do.
 
 Each job is a plain function given by import path (the SQLAlchemy job store stores references,
 not objects) that takes no arguments and builds what it needs with `bot.worker.context()`.
-Every job must be idempotent: it may run twice (a restart, a second worker) without sending twice.
+Every job must be idempotent: it may run twice (a restart, a second worker, `serve` beside a worker on
+one database: APScheduler does not share out a job store's runs) without sending twice.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ JOBS: list[JobSpec] = [
         func="bot.worker:deliver_outbox",
         trigger="interval",
         trigger_args={"seconds": 15},
-        description="send queued Slack messages, retrying failures",
+        description="retry the Slack messages the at-once sender could not send (failures, crashes)",
     ),
     JobSpec(
         id="remind_missing_returns",
