@@ -8,6 +8,10 @@ Ids are the stored `uuid` columns of organisations and services (stable when row
 e.g. after a restore); nested records that have no row of their own (an organisation's register
 number, a service's category) get a uuid5 derived from their parent's uuid, so they are stable too.
 Only services of approved organisations are listed.
+
+`/services` implements the profile's filters (`search`/`text` full-text search, `taxonomy_term_id`,
+`taxonomy_id`, `organization_id`, `modified_after`, ages): a filter that matches nothing returns nothing.
+Empty arrays are left out of records, as the UK profile's compliance guidance asks.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from models import fields
@@ -33,6 +37,8 @@ MAX_PER_PAGE = 200
 SEARCH_MAX = 200
 # Namespace for category terms, which are shared across services (same category → same term id).
 CATEGORY_NAMESPACE = uuid.UUID("6f1c8a52-33d5-4c1e-9d55-5b1f8f0e2a71")
+# The one taxonomy the category terms belong to.
+CATEGORY_TAXONOMY_ID = uuid.uuid5(CATEGORY_NAMESPACE, "taxonomy:" + CATEGORY_TAXONOMY)
 
 REGISTER_TYPES = {
     "GB-CHC": "Charity number",
@@ -96,13 +102,18 @@ def organisation_record(organisation: Organisation, network_name: str, *, full: 
         "name": organisation.name,
         "description": organisation_description(organisation, network_name),
     }
-    if full:
-        record["organization_identifiers"] = _organisation_identifiers(organisation)
+    if full and (identifiers := _organisation_identifiers(organisation)):
+        record["organization_identifiers"] = identifiers
     return record
 
 
+def category_term_id(category: str) -> uuid.UUID:
+    """The taxonomy term id of a service category (the same for every service in it, any case)."""
+    return uuid.uuid5(CATEGORY_NAMESPACE, category.strip().lower())
+
+
 def _category_attribute(service: Service) -> dict:
-    term_id = uuid.uuid5(CATEGORY_NAMESPACE, service.category.strip().lower())
+    term_id = category_term_id(service.category)
     return {
         "id": str(uuid.uuid5(service.uuid, f"category:{service.category}")),
         "link_id": str(service.uuid),
@@ -113,6 +124,7 @@ def _category_attribute(service: Service) -> dict:
             "name": service.category,
             "description": f"Services in the category “{service.category}”.",
             "taxonomy": CATEGORY_TAXONOMY,
+            "taxonomy_id": str(CATEGORY_TAXONOMY_ID),
             "term": service.category,
         },
     }
@@ -135,18 +147,8 @@ def service_record(service: Service, network_name: str, *, full: bool) -> dict:
         record["maximum_age"] = service.max_age
     record["organization"] = organisation_record(organisation, network_name, full=full)
     if full:
-        record.update(
-            {
-                "schedules": [],
-                "service_areas": [],
-                "service_at_locations": [],
-                "languages": [],
-                "funding": [],
-                "cost_options": [],
-                "contacts": [],
-                "attributes": [_category_attribute(service)],
-            }
-        )
+        # Only arrays with something in them: the UK compliance guidance asks for empty ones to be left out.
+        record["attributes"] = [_category_attribute(service)]
     return record
 
 
@@ -161,6 +163,10 @@ class ServiceQuery:
     per_page: int = DEFAULT_PER_PAGE
     minimum_age: float | None = None
     maximum_age: float | None = None
+    taxonomy_term_id: uuid.UUID | None = None
+    taxonomy_id: uuid.UUID | None = None
+    organization_id: uuid.UUID | None = None
+    modified_after: datetime | None = None
 
 
 def _whole(raw: str, name: str, errors: dict[str, str], *, low: int, high: int) -> int | None:
@@ -181,6 +187,27 @@ def _age(raw: str, name: str, errors: dict[str, str]) -> float | None:
     return value
 
 
+def _uuid(raw: str, name: str, errors: dict[str, str]) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError:
+        errors[name] = f"{name} must be a UUID, not {raw[:60]!r}."
+        return None
+
+
+def _moment(raw: str, name: str, errors: dict[str, str]) -> datetime | None:
+    """An RFC 3339 date-time (or a date, meaning its midnight UTC); one without a zone is taken as UTC."""
+    text = raw.strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        errors[name] = f"{name} must be a date-time such as 2026-11-01T00:00:00Z, not {raw[:60]!r}."
+        return None
+    if len(text) == 10:
+        moment = datetime.combine(moment.date(), time())
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def parse_service_query(params: dict[str, str]) -> ServiceQuery:
     """The `/services` query parameters; nonsense is a ValidationError naming the parameter."""
     errors: dict[str, str] = {}
@@ -194,9 +221,19 @@ def parse_service_query(params: dict[str, str]) -> ServiceQuery:
         minimum_age = _age(params["minimum_age"], "minimum_age", errors)
     if "maximum_age" in params:
         maximum_age = _age(params["maximum_age"], "maximum_age", errors)
-    search = (params.get("search") or "").strip() or None
+    ids = {
+        name: _uuid(params[name], name, errors)
+        for name in ("taxonomy_term_id", "taxonomy_id", "organization_id")
+        if name in params
+    }
+    modified_after = (
+        _moment(params["modified_after"], "modified_after", errors) if "modified_after" in params else None
+    )
+    # `search` is the profile's full-text parameter; `text` is accepted as its other name.
+    search_name = "search" if "search" in params else "text"
+    search = (params.get(search_name) or "").strip() or None
     if search is not None and len(search) > SEARCH_MAX:
-        errors["search"] = f"search must be under {SEARCH_MAX} characters."
+        errors[search_name] = f"{search_name} must be under {SEARCH_MAX} characters."
     if errors:
         raise ValidationError(errors)
     return ServiceQuery(
@@ -205,6 +242,8 @@ def parse_service_query(params: dict[str, str]) -> ServiceQuery:
         per_page=per_page or DEFAULT_PER_PAGE,
         minimum_age=minimum_age,
         maximum_age=maximum_age,
+        modified_after=modified_after,
+        **ids,
     )
 
 
@@ -216,11 +255,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_services(session: Session, query: ServiceQuery) -> dict:
-    """One page of services with the profile's page object (`total_items`, `total_pages`, …)."""
-    conditions = [_listed()]
-    if query.search:
-        pattern = f"%{_escape_like(query.search.lower())}%"
+def _search(text: str | None) -> list[ColumnElement[bool]]:
+    """Full-text search: every word must appear in the service's name, its category or its provider's
+    name (any case; `%` and `_` are literal)."""
+    conditions = []
+    for word in (text or "").lower().split():
+        pattern = f"%{_escape_like(word)}%"
         conditions.append(
             or_(
                 func.lower(Service.name).like(pattern, escape="\\"),
@@ -228,6 +268,28 @@ def list_services(session: Session, query: ServiceQuery) -> dict:
                 func.lower(Organisation.name).like(pattern, escape="\\"),
             )
         )
+    return conditions
+
+
+def list_services(session: Session, query: ServiceQuery) -> dict:
+    """One page of services with the profile's page object (`total_items`, `total_pages`, …)."""
+    conditions = [_listed(), *_search(query.search)]
+    if query.organization_id is not None:
+        conditions.append(Organisation.uuid == query.organization_id)
+    if query.modified_after is not None:
+        # A listed service's `last_modified` is the later of its own and its organisation's change.
+        conditions.append(
+            or_(Service.updated_at >= query.modified_after, Organisation.updated_at >= query.modified_after)
+        )
+    if query.taxonomy_id is not None and query.taxonomy_id != CATEGORY_TAXONOMY_ID:
+        conditions.append(false())  # the only taxonomy here is the service categories
+    if query.taxonomy_term_id is not None:
+        categories = [
+            category
+            for category in session.scalars(select(Service.category).distinct())
+            if category_term_id(category) == query.taxonomy_term_id
+        ]
+        conditions.append(Service.category.in_(categories) if categories else false())
     # The profile's meanings: minimum_age "of at least" the value, maximum_age "equal to or below" it.
     if query.minimum_age is not None:
         conditions.append(and_(Service.min_age.is_not(None), Service.min_age >= query.minimum_age))

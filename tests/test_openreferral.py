@@ -199,3 +199,90 @@ def test_nonsense_parameters_are_400_with_the_reason(app, query, parameter):
     response = app.test_client().get(f"/openreferral/services?{query}")
     assert response.status_code == 400
     assert parameter in response.get_json()["detail"]
+
+
+def test_profile_filters_narrow_the_list_and_a_filter_matching_nothing_returns_nothing(app, directory):
+    client = app.test_client()
+
+    def names(query: str) -> list[str]:
+        response = client.get(f"/openreferral/services?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        check(LIST, body)
+        return [s["name"] for s in body["contents"]]
+
+    carers = directory["carers"]
+    group = next(s for s in carers.services if s.name == "Young carers group")
+    one = client.get(f"/openreferral/services/{group.uuid}").get_json()
+    term = one["attributes"][0]["taxonomy_term"]
+    assert names(f"taxonomy_term_id={term['id']}") == ["Young carers group"]
+    assert names(f"taxonomy_term_id={uuid.uuid4()}") == []
+    assert names(f"taxonomy_id={term['taxonomy_id']}") == [
+        "Friday youth club",
+        "Sibling support",
+        "Young carers group",
+    ]
+    assert names(f"taxonomy_id={uuid.uuid4()}") == []
+    assert names(f"organization_id={carers.uuid}") == ["Sibling support", "Young carers group"]
+    assert names(f"organization_id={uuid.uuid4()}") == []
+    assert names(f"organization_id={directory['pending'].uuid}") == []  # never listed, whatever the filter
+    assert names("modified_after=2000-01-01") == [
+        "Friday youth club",
+        "Sibling support",
+        "Young carers group",
+    ]
+    assert names("modified_after=2999-01-01T00:00:00Z") == []
+    assert names("text=youth%20club") == ["Friday youth club"]  # full-text: every word, anywhere
+    assert names("search=carers%20sibling") == ["Sibling support"]
+    assert names("text=nothing-like-this") == []
+    assert names(f"organization_id={carers.uuid}&search=young") == ["Sibling support", "Young carers group"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("taxonomy_term_id=young-carers", "taxonomy_term_id"),
+        ("taxonomy_id=1", "taxonomy_id"),
+        ("organization_id=42", "organization_id"),
+        ("modified_after=yesterday", "modified_after"),
+        ("text=" + "x" * 300, "text"),
+    ],
+)
+def test_malformed_filters_are_400_with_the_reason(app, query, parameter):
+    response = app.test_client().get(f"/openreferral/services?{query}")
+    assert response.status_code == 400
+    assert parameter in response.get_json()["detail"]
+
+
+def test_every_error_is_json(app, directory):
+    client = app.test_client()
+    for path, method, status in [
+        ("/openreferral/no-such-thing", "get", 404),
+        ("/openreferral/services/x/y", "get", 404),
+        ("/openreferral/services", "post", 405),
+        ("/openreferral/services?page=0", "get", 400),
+    ]:
+        response = getattr(client, method)(path)
+        assert response.status_code == status, path
+        assert response.is_json, path
+        assert response.get_json()["error"], path
+    assert not client.get("/dashboard/no-such-page").is_json  # other pages keep their own error pages
+
+
+def test_empty_arrays_are_left_out(app, directory):
+    client = app.test_client()
+    youth = directory["youth"].services[0].uuid  # an organisation without a register number
+    body = client.get(f"/openreferral/services/{youth}").get_json()
+    check(ONE, body)
+
+    def arrays(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from arrays(item)
+        elif isinstance(value, list):
+            yield value
+            for item in value:
+                yield from arrays(item)
+
+    assert all(array for array in arrays(body)), body
+    assert "schedules" not in body and "organization_identifiers" not in body["organization"]
