@@ -20,7 +20,9 @@ from urllib.parse import urlencode
 import pytest
 from slack_bolt import BoltRequest, BoltResponse
 
+import handlers.bulletins
 import handlers.dashboard
+import handlers.escalations
 import handlers.feedback
 import handlers.home
 import handlers.issues
