@@ -1,7 +1,7 @@
 """The board calendar as iCalendar (RFC 5545), built with the maintained `icalendar` library.
 
-One VEVENT per meeting with a stable UID (from the network file or the officer's addition), so
-a subscribed calendar updates a meeting in place when its time changes.
+One VEVENT per meeting. Its UID names the meeting row, never its time, and its SEQUENCE counts the
+moves, so a subscribed calendar updates a moved meeting in place instead of deleting and re-adding it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from escalations.meetings import DEFAULT_LENGTH
-from models.network import Board, Meeting
+from models.network import Board, Meeting, Network
 
 PRODID = "-//Linked-up bot//Board meetings//EN"
 HISTORY = timedelta(days=366)
+
+
+def event_uid(meeting: Meeting, network_slug: str) -> str:
+    """Stable for the meeting's life: the row (kept when the network file moves it), not its time."""
+    return f"meeting-{meeting.id}@{network_slug}.linked-up"
 
 
 def build_calendar(session: Session, *, now: datetime, board_slug: str | None = None) -> bytes:
@@ -41,9 +46,11 @@ def build_calendar(session: Session, *, now: datetime, board_slug: str | None = 
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/London")
+    network_slug = session.scalar(select(Network.slug).order_by(Network.id).limit(1)) or "network"
     for meeting in session.scalars(query):
         event = Event()
-        event.add("uid", meeting.uid)
+        event.add("uid", event_uid(meeting, network_slug))
+        event.add("sequence", meeting.sequence or 0)
         event.add("dtstamp", (meeting.updated_at or now).astimezone(UTC))
         event.add("dtstart", meeting.starts_at.astimezone(UTC))
         event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(UTC))

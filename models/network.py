@@ -93,7 +93,9 @@ class Meeting(Timestamps, Base):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     location: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(20), default="network_file")
-    uid: Mapped[str] = mapped_column(String(120), unique=True)
+    uid: Mapped[str] = mapped_column(String(120), unique=True)  # the row's key where it came from
+    # iCalendar SEQUENCE: one more each time the meeting moves, so calendars update it in place.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     board: Mapped[Board | None] = relationship()
 

@@ -297,12 +297,28 @@ class _Writer:
 
     def remove_departed(self) -> None:
         """Meetings, themes and boards no longer in the file go first, freeing their names."""
-        wanted_uids = set(self.desired_meetings())
-        for uid, meeting in sorted(self.state.meetings.items()):
-            if meeting.source == MEETING_SOURCE and uid not in wanted_uids:
-                self.session.delete(meeting)
-                self.report["meetings"].removed.append(uid)
-                del self.state.meetings[uid]
+        wanted = self.desired_meetings()
+        arriving: dict[str | None, list[str]] = {}  # board slug → keys new to the file, soonest first
+        for uid, spec in sorted(wanted.items(), key=lambda item: item[1]["starts_at"]):
+            if uid not in self.state.meetings:
+                arriving.setdefault(spec["board"], []).append(uid)
+        slug_of = {board.id: slug for slug, board in self.state.boards.items()}
+        departing = [
+            (uid, meeting)
+            for uid, meeting in self.state.meetings.items()
+            if meeting.source == MEETING_SOURCE and uid not in wanted
+        ]
+        for uid, meeting in sorted(departing, key=lambda item: item[1].starts_at):
+            if moved_to := arriving.get(slug_of.get(meeting.board_id), []):
+                # A board's meeting left the file as another arrived: the same meeting, moved. The row
+                # stays (its calendar UID with it) under its new key; meetings() updates its time.
+                new_uid = moved_to.pop(0)
+                meeting.uid = new_uid
+                self.state.meetings[new_uid] = self.state.meetings.pop(uid)
+                continue
+            self.session.delete(meeting)
+            self.report["meetings"].removed.append(uid)
+            del self.state.meetings[uid]
         theme_slugs = {t.slug for t in self.doc.themes}
         for slug, theme in sorted(self.state.themes.items()):
             if slug not in theme_slugs:
@@ -448,7 +464,12 @@ class _Writer:
             board = self.state.boards[spec["board"]] if spec["board"] else None
             values = {k: v for k, v in spec.items() if k != "board"}
             values["board_id"] = board.id if board else None
+            moved = not created and any(
+                not _same(getattr(row, name), values[name]) for name in ("starts_at", "ends_at", "location")
+            )
             self._apply("meetings", uid, row, values, created=created)
+            if moved:
+                row.sequence = (row.sequence or 0) + 1
 
     def people_and_organisations(self) -> None:
         members = self.state.members

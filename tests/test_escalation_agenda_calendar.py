@@ -3,6 +3,7 @@ jobs and the CLI, and Block Kit limits for everything the escalation domain rend
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -99,7 +100,7 @@ def test_cli_agenda_and_calendar(engine, session_factory, tmp_path, monkeypatch,
     with session_factory() as db:
         net = network(db)
         issue(db, net.organisation, theme=net.funding, created_at=utcnow() - timedelta(days=1))
-        meeting(db, net.ctb, "2030-01-15 10:00", "Children's Trust Board", "ctb-2030")
+        ctb_id = meeting(db, net.ctb, "2030-01-15 10:00", "Children's Trust Board", "ctb-2030").id
         db.commit()
     url = engine_url(engine)
     if engine.dialect.name == "postgresql":
@@ -115,7 +116,7 @@ def test_cli_agenda_and_calendar(engine, session_factory, tmp_path, monkeypatch,
     assert "--since" in capsys.readouterr().err
     assert main(["calendar", "--board", "ctb", "-o", str(tmp_path / "ctb.ics")]) == 0
     parsed = Calendar.from_ical((tmp_path / "ctb.ics").read_bytes())
-    assert [str(e["uid"]) for e in parsed.walk("VEVENT")] == ["ctb-2030"]
+    assert [str(e["uid"]).partition("@")[0] for e in parsed.walk("VEVENT")] == [f"meeting-{ctb_id}"]
     assert main(["calendar", "--board", "nope"]) == 2
     assert main(["sweep"]) == 0
     assert "sweep:" in capsys.readouterr().out
@@ -126,8 +127,10 @@ def test_cli_agenda_and_calendar(engine, session_factory, tmp_path, monkeypatch,
 
 def test_calendar_ics_parses_back(app, db):
     net = network(db)
-    meeting(db, net.ctb, "2026-07-14 10:00", "Children's Trust Board", "ctb-2026-07", "Wallasey Town Hall")
-    meeting(db, None, "2026-12-01 14:00", "Linked-up network meeting", "lu-2026-12")
+    first = meeting(
+        db, net.ctb, "2026-07-14 10:00", "Children's Trust Board", "ctb-2026-07", "Wallasey Town Hall"
+    )
+    lu = meeting(db, None, "2026-12-01 14:00", "Linked-up network meeting", "lu-2026-12")
     added = add_meeting(db, actor=OFFICER, text="eh 2026-09-03 09:30 Birkenhead Library", now=NOW)
     db.commit()
     response = app.test_client().get("/calendar.ics")
@@ -136,14 +139,19 @@ def test_calendar_ics_parses_back(app, db):
     calendar = Calendar.from_ical(response.data)
     assert str(calendar["prodid"]).startswith("-//Linked-up bot")
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
-    assert set(events) == {"ctb-2026-07", "lu-2026-12", added.uid}
-    ctb = events["ctb-2026-07"]
+    uids = {
+        row: next(uid for uid in events if uid.startswith(f"meeting-{row.id}@")) for row in (first, lu, added)
+    }
+    assert set(events) == set(uids.values())
+    assert not any(re.search(r"20\d\d", uid) for uid in events)  # no start time in a UID
+    assert all(int(e["sequence"]) == 0 for e in events.values())
+    ctb = events[uids[first]]
     assert ctb.decoded("dtstart") == at("2026-07-14 10:00")  # 09:00 UTC in BST
     assert ctb.decoded("dtend") - ctb.decoded("dtstart") == timedelta(hours=2)
     assert str(ctb["summary"]) == "Children's Trust Board" and str(ctb["location"]) == "Wallasey Town Hall"
-    assert events["lu-2026-12"].decoded("dtstart") == at("2026-12-01 14:00")  # GMT in winter
+    assert events[uids[lu]].decoded("dtstart") == at("2026-12-01 14:00")  # GMT in winter
     only = Calendar.from_ical(app.test_client().get("/calendar.ics?board=eh").data)
-    assert [str(e["uid"]) for e in only.walk("VEVENT")] == [added.uid]
+    assert [str(e["uid"]) for e in only.walk("VEVENT")] == [uids[added]]
     assert app.test_client().get("/calendar.ics?board=nope").status_code == 404
 
 

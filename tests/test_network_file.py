@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -192,11 +192,12 @@ def test_a_changed_file_updates_rows_in_place(session_factory, db):
     assert report["themes"].removed == ["training"]
     assert report["board_members"].created == ["cjcg/U0DEMOCJCG4"]
     assert report["board_members"].removed == ["cjcg/U0DEMOCJCG2"]
-    assert report["meetings"].removed == ["cjcg/2027-06-03T09:00Z@linkedup"]
-    assert report["meetings"].created == ["cjcg/2027-06-10T09:00Z@linkedup"]
-    assert set(report["meetings"].updated) == {
-        "ctb/2027-02-09T14:00Z@linkedup",
-        "ctb/2027-06-15T12:00Z@linkedup",
+    # The CJCG meeting moved a week: the same row under its new key (its calendar UID kept).
+    assert report["meetings"].removed == [] and report["meetings"].created == []
+    assert report["meetings"].updated == {
+        "ctb/2027-02-09T14:00Z@linkedup": ["title"],
+        "ctb/2027-06-15T12:00Z@linkedup": ["title"],
+        "cjcg/2027-06-10T09:00Z@linkedup": ["starts_at", "ends_at"],
     }
     assert report["services"].updated == {"rock-ferry-parents/Parenting course": ["min_age"]}
     assert "9 boards (1 updated)" in report.summary() and "11 themes" not in report.summary()
@@ -676,3 +677,37 @@ def test_cli_check_and_default_file(cli_database, monkeypatch, capsys):
     assert "9 boards (9 new)" in capsys.readouterr().out
     assert main(["network", "load", "missing.yaml"]) == 2
     assert "missing.yaml: no such file" in capsys.readouterr().err
+
+
+def test_a_moved_meeting_keeps_its_calendar_uid_with_a_higher_sequence(app, session_factory, db):
+    """Calendars update a moved meeting in place only if its UID stays and its SEQUENCE grows."""
+    from icalendar import Calendar
+
+    load_text(session_factory, WIRRAL)
+
+    def cjcg_events() -> dict[str, tuple[datetime, int]]:
+        body = app.test_client().get("/calendar.ics?board=cjcg").data
+        return {
+            str(e["uid"]): (e.decoded("dtstart"), int(e["sequence"]))
+            for e in Calendar.from_ical(body).walk("VEVENT")
+        }
+
+    before = cjcg_events()
+    moved = replace_once(
+        WIRRAL,
+        "{starts_at: 2027-06-03T10:00, ends_at: 2027-06-03T12:00}",
+        "{starts_at: 2027-06-10T10:00, ends_at: 2027-06-10T12:00}",
+    )
+    load_text(session_factory, moved)
+    after = cjcg_events()
+    assert set(after) == set(before)  # the same UIDs: nothing deleted and re-added
+    changed = [uid for uid in after if after[uid] != before[uid]]
+    assert len(changed) == 1
+    (uid,) = changed
+    assert after[uid][0] - before[uid][0] == timedelta(days=7)
+    assert (before[uid][1], after[uid][1]) == (0, 1)
+    assert "2027" not in uid
+    load_text(session_factory, moved)  # reloading the same file is not another move
+    assert cjcg_events() == after
+    load_text(session_factory, WIRRAL)  # moved back: still the same event, one revision later
+    assert cjcg_events()[uid] == (before[uid][0], 2)
