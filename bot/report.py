@@ -6,7 +6,6 @@ Used by `linkedup report` and by the officer's button on the dashboard, so both 
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from pathlib import Path
@@ -14,14 +13,18 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import charts
+from bot.spreadsheet import csv_text
 from reporting.board_report.report import BoardReport
-from reporting.board_report.tables import Table
+from reporting.board_report.tables import Measure, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
 def _cell(value, kind: str) -> str:
+    if isinstance(value, Measure):
+        shown = _cell(value.value, value.kind) if value.value is not None else ""
+        return ", ".join(part for part in (shown, value.note) if part) or "—"
     if value is None:
         return "—"
     if kind == "percent":
@@ -76,18 +79,6 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported here: it loads system libraries (Pango) on import
 
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
-
-
-def csv_text(table: Table) -> str:
-    """The table's raw values (rates as fractions, durations as numbers) for a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.title for column in table.columns])
-    for row in table.rows:
-        writer.writerow(
-            ["" if value is None else round(value, 4) if isinstance(value, float) else value for value in row]
-        )
-    return buffer.getvalue()
 
 
 def all_tables(report: BoardReport) -> list[Table]:

@@ -68,8 +68,9 @@ def quarter_data(db):
 
 
 def read_csv(path_or_text) -> list[dict]:
-    text = path_or_text.read_text() if hasattr(path_or_text, "read_text") else path_or_text
-    return list(csv.DictReader(io.StringIO(text)))
+    text = path_or_text.read_text(encoding="utf-8") if hasattr(path_or_text, "read_text") else path_or_text
+    assert text.startswith("\ufeff")  # the BOM Excel needs to read UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def test_report_files_html_pdf_and_csvs(db, quarter_data, tmp_path):

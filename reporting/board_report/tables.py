@@ -18,6 +18,17 @@ class Column:
     kind: str = "text"  # text | int | percent | weeks | hours | ratio
 
 
+@dataclass(frozen=True)
+class Measure:
+    """A cell whose kind is its own, for a table that mixes figures of several kinds (the key figures):
+    the page shows it formatted with `note` after it; a CSV gives the number, its unit and the note in
+    separate columns, so a spreadsheet gets numbers."""
+
+    value: float | int | None
+    kind: str = "int"  # as Column.kind
+    note: str = ""
+
+
 @dataclass
 class Table:
     """One table of the report; also written out as `<slug>.csv`."""
