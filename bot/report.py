@@ -42,14 +42,17 @@ _env.filters["cell"] = _cell
 
 
 def file_stem(report: BoardReport) -> str:
-    return "board-report-" + report.quarter.label.replace(" ", "")
+    return "board-report-" + report.period.label.replace(" ", "")
 
 
 def report_charts(report: BoardReport) -> dict[str, charts.Chart | None]:
     return {
         "bulletins": charts.line_chart(
             "Bulletin open rate with 95% interval, against the benchmark",
-            [charts.Point(r.label, r.open_rate, r.interval.low, r.interval.high) for r in report.bulletins],
+            [
+                charts.Point(r.label, r.people_open_rate, r.people_interval.low, r.people_interval.high)
+                for r in report.bulletins
+            ],
             value_label="Open rate",
             category_label="Bulletin",
             benchmark=report.benchmark,
@@ -61,8 +64,8 @@ def report_charts(report: BoardReport) -> dict[str, charts.Chart | None]:
             category_label="Theme",
         ),
         "waiting": charts.bar_chart(
-            "Number waiting by service category (latest month reported)",
-            report.waiting_latest,
+            "Number waiting by service category (each service's latest return in the period)",
+            [(row.category, row.number_waiting) for row in report.number_waiting],
             value_label="Number waiting",
             category_label="Service category",
         ),

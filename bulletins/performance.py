@@ -2,6 +2,11 @@
 average, with a Wilson 95% interval so that a 232-contact list does not mistake noise for change;
 categories and links ranked by unique clicks per unique open. The category ranking feeds the next
 compile's order.
+
+Verdicts are on the open rate by people: Apple Mail Privacy Protection "opens" every message it
+receives, so where Mailchimp counts those machine opens separately they are left out of the rate that
+is judged, and the rate including them is shown beside it. The dashboard, the board report, the
+officer's performance message and `linkedup simulate` all take their open-rate figures from here.
 """
 
 from __future__ import annotations
@@ -131,6 +136,8 @@ class Performance:
     open_rate: float
     interval: Interval
     proxy_excluded_open_rate: float | None
+    people_open_rate: float
+    people_interval: Interval
     unique_clicks: int
     click_rate: float
     clicks_per_open: float | None
@@ -151,6 +158,63 @@ def open_rate(report: BulletinReport) -> float:
     return report.open_rate
 
 
+def people_opens(report: BulletinReport, trials: int) -> int:
+    """Unique opens by people: Mailchimp's count without machine (privacy-proxy) opens, or its rate
+    over `trials` when only the rate is given; all unique opens when it does not separate them."""
+    if report.proxy_excluded_unique_opens is not None:
+        return report.proxy_excluded_unique_opens
+    if report.proxy_excluded_open_rate is not None:
+        return round(report.proxy_excluded_open_rate * trials)
+    return report.unique_opens
+
+
+def people_open_rate(report: BulletinReport) -> float:
+    """The open rate without machine opens where Mailchimp reports it, else `open_rate`."""
+    if report.proxy_excluded_open_rate is not None:
+        return report.proxy_excluded_open_rate
+    return open_rate(report)
+
+
+@dataclass(frozen=True)
+class PooledOpens:
+    """Several bulletins' opens pooled: unique opens over the emails delivered, by people (the rate
+    judged against the benchmark, with its interval) and including machine opens (shown beside it)."""
+
+    bulletins: int
+    trials: int
+    people_opens: int
+    all_opens: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.people_opens / self.trials if self.trials else None
+
+    @property
+    def rate_with_machine_opens(self) -> float | None:
+        return self.all_opens / self.trials if self.trials else None
+
+    @property
+    def interval(self) -> Interval:
+        return wilson_interval(self.people_opens, self.trials)
+
+    def versus(self, benchmark: float) -> str | None:
+        return compare(self.rate, self.interval, benchmark) if self.trials else None
+
+
+def pooled_opens(reports: list[BulletinReport]) -> PooledOpens:
+    """The reports' opens pooled over the emails delivered (sent, before Mailchimp counts deliveries)."""
+    bulletins = trials = people = everyone = 0
+    for report in reports:
+        sent = report.delivered or report.emails_sent
+        if sent <= 0:
+            continue
+        bulletins += 1
+        trials += sent
+        people += people_opens(report, sent)
+        everyone += report.unique_opens
+    return PooledOpens(bulletins, trials, people, everyone)
+
+
 class SnapshotFigures(TypedDict):
     """A report snapshot's figures as every view of a bulletin shows them (see `snapshot_figures`)."""
 
@@ -158,29 +222,34 @@ class SnapshotFigures(TypedDict):
     emails_sent: int
     delivered: int
     unique_opens: int
-    open_rate: float
+    open_rate: float  # machine opens included
     interval: Interval
     proxy_excluded_open_rate: float | None
+    people_open_rate: float  # without machine opens where known: the rate that is judged
+    people_interval: Interval
     clicks_per_open: float | None
     versus_benchmark: str
 
 
 def snapshot_figures(report: BulletinReport, benchmark: float, *, trials: int) -> SnapshotFigures:
-    """One report snapshot's open-rate row: the rate, its 95% interval over `trials` emails and where it
-    stands against the benchmark, with the counts behind it. The officer's performance message and the
+    """One report snapshot's open-rate row: the rate by people with its 95% interval over `trials`
+    emails and where it stands against the benchmark ("above", "in line", "below"), the rate including
+    machine opens beside it, and the counts behind them. The officer's performance message and the
     dashboard's and board report's bulletin rows are all made of it."""
-    rate = open_rate(report)
-    interval = wilson_interval(report.unique_opens, trials)
+    people = people_open_rate(report)
+    people_interval = wilson_interval(people_opens(report, trials), trials)
     return SnapshotFigures(
         checkpoint=report.checkpoint,
         emails_sent=report.emails_sent,
         delivered=report.delivered,
         unique_opens=report.unique_opens,
-        open_rate=rate,
-        interval=interval,
+        open_rate=open_rate(report),
+        interval=wilson_interval(report.unique_opens, trials),
         proxy_excluded_open_rate=report.proxy_excluded_open_rate,
+        people_open_rate=people,
+        people_interval=people_interval,
         clicks_per_open=report.clicks_per_unique_open,
-        versus_benchmark=compare(rate, interval, benchmark),
+        versus_benchmark=compare(people, people_interval, benchmark),
     )
 
 
@@ -193,9 +262,9 @@ def bulletin_performance(
     if report is None:
         return None
     figures = snapshot_figures(report, config.benchmark_open_rate, trials=report.delivered)
-    rate, interval = figures["open_rate"], figures["interval"]
+    rate, interval = figures["people_open_rate"], figures["people_interval"]
     earlier = reported_bulletins(session, before_month=bulletin.month, limit=TRAILING)
-    earlier_rates = [open_rate(r) for r in (latest_report(b) for b in earlier) if r is not None]
+    earlier_rates = [people_open_rate(r) for r in (latest_report(b) for b in earlier) if r is not None]
     trailing = sum(earlier_rates) / len(earlier_rates) if earlier_rates else None
 
     by_category: dict[str, int] = defaultdict(int)

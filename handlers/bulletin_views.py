@@ -322,13 +322,16 @@ def _pct(value: float | None) -> str:
 
 def performance_text(p: Performance) -> str:
     """The monthly performance message: rates with their 95% interval, comparisons, the rankings."""
-    lines = [
-        f"*{month_label(p.month)} bulletin — {p.checkpoint} after sending*",
-        f"Open rate *{_pct(p.open_rate)}* ({p.unique_opens} of {p.delivered} delivered; 95% interval "
-        f"{_pct(p.interval.low)}–{_pct(p.interval.high)}).",
-    ]
-    if p.proxy_excluded_open_rate is not None:
-        lines.append(f"Without Apple Mail privacy opens: {_pct(p.proxy_excluded_open_rate)}.")
+    lines = [f"*{month_label(p.month)} bulletin — {p.checkpoint} after sending*"]
+    interval = f"95% interval {_pct(p.people_interval.low)}–{_pct(p.people_interval.high)}"
+    if p.proxy_excluded_open_rate is None:
+        counts = f"{p.unique_opens} of {p.delivered} delivered"
+        lines.append(f"Open rate *{_pct(p.open_rate)}* ({counts}; {interval}).")
+    else:
+        lines.append(
+            f"Open rate *{_pct(p.people_open_rate)}* without Apple Mail's machine opens ({interval}); "
+            f"{_pct(p.open_rate)} including them ({p.unique_opens} of {p.delivered} delivered)."
+        )
     verdict = {"above": "above", "below": "below", "in line": "in line with"}
     lines.append(f"That is *{verdict[p.versus_benchmark]}* the benchmark of {_pct(p.benchmark)}.")
     if p.trailing_average is not None:

@@ -18,6 +18,7 @@ from bulletins.performance import (
     bulletin_performance,
     category_clicks_per_open,
     latest_report,
+    people_opens,
     reported_bulletins,
     snapshot_figures,
 )
@@ -36,8 +37,12 @@ class BulletinRow:
     open_rate: float
     interval: Interval
     proxy_excluded_open_rate: float | None
+    people_open_rate: float
+    people_interval: Interval
     clicks_per_open: float | None
     versus_benchmark: str
+    trials: int  # the emails the rates are over: delivered, or sent before deliveries are counted
+    people_opens: int
 
     @property
     def label(self) -> str:
@@ -56,6 +61,8 @@ def _row(bulletin: Bulletin, report: BulletinReport, benchmark: float) -> Bullet
         subject=bulletin.subject,
         sent_at=bulletin.sent_at,
         **snapshot_figures(report, benchmark, trials=trials),
+        trials=trials,
+        people_opens=people_opens(report, trials),
     )
 
 

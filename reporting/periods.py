@@ -23,6 +23,12 @@ class Period:
     end: date  # exclusive
 
     @property
+    def noun(self) -> str:
+        """What the period is called in a sentence: "year", "quarter" or "month"."""
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+        return {12: "year", 3: "quarter"}.get(months, "month")
+
+    @property
     def start_utc(self) -> datetime:
         return datetime.combine(self.start, datetime.min.time(), LONDON).astimezone(UTC)
 

@@ -52,6 +52,7 @@ from models.network import (
     Network,
     Organisation,
     OrganisationStatus,
+    Service,
     Theme,
 )
 from simulation import content
@@ -191,6 +192,7 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
                 for b in session.scalars(select(Board).where(Board.private.is_(True)).order_by(Board.id))
             ]
             self.compile_day = config.compile_day
+            self._date_founding_members(session)
             for organisation in session.scalars(
                 select(Organisation)
                 .where(Organisation.status != OrganisationStatus.DECLINED)
@@ -210,6 +212,17 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
             day += timedelta(days=1)
         self._plan_joiners()
         self._plan_departure()
+
+    def _date_founding_members(self, session: Session) -> None:
+        """The network file's organisations, their services and people were members before the simulated
+        period began (from the first day of the month whose return falls due in its first month): dated
+        then, not when the file was loaded (today), so every past month of the history reads as it would
+        have at the time. Joiners are dated by the clock as they apply and are approved."""
+        local = self.start.astimezone(LONDON).date()
+        founded = at_london(months_after(local.replace(day=1), -1), time(0, 0))
+        for model in (Organisation, Service, Member):
+            for row in session.scalars(select(model).where(model.created_at > founded)):
+                row.created_at = row.updated_at = founded
 
     def _track(self, organisation: Organisation, members: list[str], themes: tuple[str, ...]) -> None:
         self.organisations[organisation.id] = OrganisationState(

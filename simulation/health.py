@@ -9,15 +9,16 @@ the outbox, returns, bulletin reports) for the issues raised in a window.
   held the item, those that moved up the ladder (the rest were at the top: the officer is alerted);
 - answers delivered back: of the answers boards gave, those whose direct message reached someone in
   the organisation (the outbox says so);
-- returns coverage: per month, the services expected to send a waiting-list return (organisations in
-  the network by the end of the month it was due, not declined) that sent one;
-- bulletin open rate: unique opens over delivered emails, pooled over the bulletins' latest
-  reports, against the network's benchmark.
+- returns coverage: per month, the services due a waiting-list return that sent one
+  (`reporting.figures`: services of organisations that were members by the month's end);
+- bulletin open rate: unique opens by people (machine opens left out where Mailchimp counts them)
+  over delivered emails, pooled over the bulletins' latest reports, judged against the network's
+  benchmark on its 95% interval, with the rate including machine opens beside it
+  (`bulletins.performance.pooled_opens`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,14 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bulletins.config import bulletin_config, month_start
-from bulletins.performance import latest_report
+from bulletins.performance import PooledOpens, latest_report, pooled_opens
 from models.bulletins import Bulletin
 from models.escalations import Escalation, EscalationEvent, EscalationState, rungs_of
 from models.issues import Issue
-from models.joining import JoinRequest, RequestKind
-from models.network import Organisation, OrganisationStatus, Service
 from models.outbox import OutboxMessage, OutboxStatus
-from models.returns import WaitingListReturn
+from reporting.figures import returns_coverage as figure_coverage
 
 LONDON = ZoneInfo("Europe/London")
 SYSTEM = "system"
@@ -78,7 +77,9 @@ class HealthFigures:
     answers_delivered: Share
     returns_coverage: list[MonthCoverage] = field(default_factory=list)
     bulletins: int = 0
-    bulletin_open_rate: float | None = None
+    bulletin_open_rate: float | None = None  # by people: machine opens left out where counted
+    bulletin_open_rate_with_machine_opens: float | None = None
+    bulletin_versus_benchmark: str | None = None  # "above", "in line" or "below", on the 95% interval
     benchmark_open_rate: float = 0.203
     # What the simulation did to get here (filled in by `simulate_year`; empty for real data).
     activity: dict[str, int] = field(default_factory=dict)
@@ -115,7 +116,9 @@ class HealthFigures:
             gap = (self.bulletin_open_rate - self.benchmark_open_rate) * 100
             lines.append(
                 f"  Bulletin open rate: {self.bulletin_open_rate:.1%} over {self.bulletins} bulletins "
-                f"vs benchmark {self.benchmark_open_rate:.1%} ({gap:+.1f} points)"
+                f"vs benchmark {self.benchmark_open_rate:.1%} ({gap:+.1f} points, "
+                f"{self.bulletin_versus_benchmark}); {self.bulletin_open_rate_with_machine_opens:.1%} "
+                "including machine opens"
             )
         return lines
 
@@ -233,7 +236,7 @@ def network_health(
     delivered = sum(1 for group in answers if any(key in sent for key in group))
 
     config = bulletin_config(session)
-    open_rate, reported = _bulletin_rate(session, since, until, simulated)
+    opens = _bulletin_opens(session, since, until, simulated)
     return HealthFigures(
         since=since,
         until=until,
@@ -244,50 +247,31 @@ def network_health(
         breaches_at_top=at_top,
         answers_delivered=Share(delivered, len(answers)),
         returns_coverage=returns_coverage(session, since=since, until=until, simulated=simulated),
-        bulletins=reported,
-        bulletin_open_rate=open_rate,
+        bulletins=opens.bulletins,
+        bulletin_open_rate=opens.rate,
+        bulletin_open_rate_with_machine_opens=opens.rate_with_machine_opens,
+        bulletin_versus_benchmark=opens.versus(config.benchmark_open_rate),
         benchmark_open_rate=config.benchmark_open_rate,
     )
 
 
-def _bulletin_rate(
+def _bulletin_opens(
     session: Session, since: datetime, until: datetime, simulated: bool | None
-) -> tuple[float | None, int]:
+) -> PooledOpens:
     query = select(Bulletin).where(
         Bulletin.sent_at.is_not(None), Bulletin.sent_at >= since, Bulletin.sent_at < until
     )
     if simulated is not None:
         query = query.where(Bulletin.simulated.is_(simulated))
-    opens = delivered = count = 0
-    for bulletin in session.scalars(query):
-        report = latest_report(bulletin)
-        if report is None or report.delivered <= 0:
-            continue
-        count += 1
-        opens += report.unique_opens
-        delivered += report.delivered
-    return (opens / delivered if delivered else None), count
+    reports = [latest_report(bulletin) for bulletin in session.scalars(query)]
+    return pooled_opens([report for report in reports if report is not None])
 
 
 def returns_coverage(
     session: Session, *, since: datetime, until: datetime, simulated: bool | None = None
 ) -> list[MonthCoverage]:
-    """Per month whose return fell due in the window: services that sent it, of those expected."""
-    organisations = select(Organisation.id).where(Organisation.status != OrganisationStatus.DECLINED)
-    if simulated is not None:
-        organisations = organisations.where(Organisation.simulated.is_(simulated))
-    services = session.execute(
-        select(Service.id, Service.organisation_id).where(Service.organisation_id.in_(organisations))
-    ).all()
-    # Organisations registered through the join form count from their registration; those in the
-    # network file were members from the start.
-    joined: dict[int, datetime] = {}
-    for organisation_id, created in session.execute(
-        select(JoinRequest.organisation_id, JoinRequest.created_at).where(
-            JoinRequest.kind == RequestKind.REGISTER
-        )
-    ):
-        joined[organisation_id] = min(created, joined.get(organisation_id, created))
+    """Per month whose return fell due in the window: services that sent it, of those due that month
+    (`reporting.figures.returns_coverage`, the board report's and the dashboard's figure)."""
     first_due = _month(since)  # the first month a return fell due in
     last_due = _month(until - timedelta(microseconds=1))
     months = []
@@ -296,28 +280,13 @@ def returns_coverage(
         months.append(month)
         month = _shift(month, 1)
     periods = [_shift(m, -1) for m in months]
-    sent: dict[date, set[int]] = defaultdict(set)
-    if periods:
-        for service_id, period in session.execute(
-            select(WaitingListReturn.service_id, WaitingListReturn.period).where(
-                WaitingListReturn.period >= periods[0], WaitingListReturn.period <= periods[-1]
-            )
-        ):
-            sent[period].add(service_id)
-    coverage = []
-    for due_month, period in zip(months, periods, strict=True):
-        due_end = _start_utc(_shift(due_month, 1))
-        expected = {
-            service_id
-            for service_id, organisation_id in services
-            if organisation_id not in joined or joined[organisation_id] < min(due_end, until)
-        }
-        coverage.append(
-            MonthCoverage(
-                period=period,
-                returned=len(expected & sent[period]),
-                expected=len(expected),
-                complete=due_end <= until,
-            )
+    figures = figure_coverage(session, periods, simulated=simulated)
+    return [
+        MonthCoverage(
+            period=figure.period,
+            returned=figure.received,
+            expected=figure.due,
+            complete=_start_utc(_shift(due_month, 1)) <= until,
         )
-    return coverage
+        for due_month, figure in zip(months, figures, strict=True)
+    ]

@@ -77,7 +77,7 @@ def test_report_files_html_pdf_and_csvs(db, quarter_data, tmp_path):
     report = build_board_report(db, parse_quarter(QUARTER))
     paths = write_report(report, tmp_path, tz=LONDON)
     names = {path.name for path in paths}
-    stem = "board-report-" + report.quarter.label.replace(" ", "")
+    stem = "board-report-" + report.period.label.replace(" ", "")
     assert {
         f"{stem}.html",
         f"{stem}.pdf",

@@ -132,7 +132,9 @@ def test_three_months_fill_every_area_through_the_domain(session_factory):
         assert share.total > 0 and 0 <= share.count <= share.total
     # Returns for Dec–Feb fell due in the window, and March's so far (the window ends on 5 April).
     assert [m.complete for m in figures.returns_coverage] == [True, True, True, False]
-    assert figures.bulletins == 3 and 0.2 < figures.bulletin_open_rate < 0.45
+    # Judged on opens by people; Apple Mail's machine opens only in the rate shown beside it.
+    assert figures.bulletins == 3 and 0.1 < figures.bulletin_open_rate < 0.35
+    assert figures.bulletin_open_rate < figures.bulletin_open_rate_with_machine_opens < 0.45
 
 
 def fingerprint(session_factory) -> list:

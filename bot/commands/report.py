@@ -1,4 +1,4 @@
-"""`linkedup report --quarter 2026Q3 --out DIR` — the quarterly report to the Children's Trust Board.
+"""`linkedup report --quarter 2026Q3 --out DIR` (or `--year 2026`) — the report to the Children's Trust Board.
 
 Writes the report as HTML and PDF, with a CSV per table of the underlying data, and prints the
 files written. The officer then writes the recommendations (the report leaves a marked place).
@@ -19,7 +19,9 @@ def add_commands(subparsers) -> None:
     parser = subparsers.add_parser(
         "report", help="write the quarterly board report (HTML, PDF and CSVs of the figures)"
     )
-    parser.add_argument("--quarter", required=True, help="the quarter, e.g. 2026Q3")
+    span = parser.add_mutually_exclusive_group(required=True)
+    span.add_argument("--quarter", help="the quarter, e.g. 2026Q3")
+    span.add_argument("--year", help="the calendar year, e.g. 2026")
     parser.add_argument("--out", required=True, type=Path, help="directory to write the files into")
     parser.set_defaults(func=run_report)
 
@@ -29,11 +31,17 @@ def run_report(args) -> int:
     from bot.commands.doctor import PDF_NEEDS_PANGO, pango_available
     from bot.report import write_report
     from reporting.board_report.report import build_board_report, parse_quarter
+    from reporting.periods import parse_period
 
     try:
-        quarter = parse_quarter(args.quarter)
+        if args.quarter is not None:
+            quarter = parse_quarter(args.quarter)
+        else:
+            quarter = parse_period(args.year, field_name="year")
+            if quarter.noun != "year":
+                raise ValidationError({"year": f"{args.year!r} is not a year: write it like 2026."})
     except ValidationError as exc:
-        raise CommandError(exc.errors["quarter"]) from None
+        raise CommandError(next(iter(exc.errors.values()))) from None
     if args.out.exists() and not args.out.is_dir():
         raise CommandError(f"--out {args.out} exists and is not a directory")
     settings = load_settings()

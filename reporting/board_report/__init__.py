@@ -1,4 +1,4 @@
-"""The quarterly report to the Children's Trust Board, as data: the figures for one quarter, in the
+"""The report to the Children's Trust Board, as data: the figures for one quarter or year, in the
 shape of the Third Sector Development Report (overall aim, summary, key figures, progress per
 outcome, recommendations for the officer to write).
 

@@ -1,5 +1,6 @@
-"""The board report's bulletins: each bulletin sent in the quarter with its open rate, interval and
-standing against the benchmark, the quarter's average open rate, and clicks per open by category."""
+"""The board report's bulletins: each bulletin sent in the period with its open rate by people (machine
+opens left out where Mailchimp counts them), interval and standing against the benchmark, the rate
+including machine opens beside it, the period's pooled open rate, and clicks per open by category."""
 
 from __future__ import annotations
 
@@ -8,28 +9,36 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from bulletins.performance import PooledOpens
 from reporting.board_report.tables import Column, Table
 from reporting.bulletins import BulletinRow, bulletin_figures
+from reporting.periods import Period
 
 
 @dataclass
-class QuarterBulletins:
-    rows: list[BulletinRow]  # the quarter's bulletins, oldest first
+class PeriodBulletins:
+    rows: list[BulletinRow]  # the period's bulletins, oldest first
     benchmark: float
     table: Table
     categories_table: Table
 
     @property
-    def average_open_rate(self) -> float | None:
-        return sum(row.open_rate for row in self.rows) / len(self.rows) if self.rows else None
+    def pooled(self) -> PooledOpens:
+        """The period's opens pooled over every email delivered (by people, and with machine opens)."""
+        return PooledOpens(
+            len(self.rows),
+            sum(row.trials for row in self.rows),
+            sum(row.people_opens for row in self.rows),
+            sum(row.unique_opens for row in self.rows),
+        )
 
 
-def quarter_bulletins(session: Session, months: list[date]) -> QuarterBulletins:
+def period_bulletins(session: Session, period: Period, months: list[date]) -> PeriodBulletins:
     figures = bulletin_figures(session, months=24)
     rows = [row for row in figures.rows if date.fromisoformat(row.month + "-01") in months]
     table = Table(
         "bulletins",
-        "Bulletins sent in the quarter",
+        f"Bulletins sent in the {period.noun}",
         [
             Column("Bulletin"),
             Column("Delivered", "int"),
@@ -37,7 +46,7 @@ def quarter_bulletins(session: Session, months: list[date]) -> QuarterBulletins:
             Column("Open rate", "percent"),
             Column("95% interval, low", "percent"),
             Column("95% interval, high", "percent"),
-            Column("Open rate excluding privacy-proxy opens", "percent"),
+            Column("Open rate including machine opens", "percent"),
             Column("Against the benchmark"),
         ],
         [
@@ -45,15 +54,19 @@ def quarter_bulletins(session: Session, months: list[date]) -> QuarterBulletins:
                 row.label,
                 row.delivered,
                 row.unique_opens,
+                row.people_open_rate,
+                row.people_interval.low,
+                row.people_interval.high,
                 row.open_rate,
-                row.interval.low,
-                row.interval.high,
-                row.proxy_excluded_open_rate,
                 row.versus_benchmark,
             ]
             for row in rows
         ],
-        note=f"Benchmark open rate: {figures.benchmark * 100:.1f}%.",
+        note=(
+            f"Benchmark open rate: {figures.benchmark * 100:.1f}%. The open rate, its interval and the "
+            "verdict leave out Apple Mail's machine opens where Mailchimp counts them; the rate "
+            "including them is shown beside it."
+        ),
     )
     categories = Table(
         "bulletin_categories",
@@ -61,4 +74,4 @@ def quarter_bulletins(session: Session, months: list[date]) -> QuarterBulletins:
         [Column("Category"), Column("Clicks per open", "ratio")],
         [[label, rate] for label, rate in figures.categories],
     )
-    return QuarterBulletins(rows, figures.benchmark, table, categories)
+    return PeriodBulletins(rows, figures.benchmark, table, categories)

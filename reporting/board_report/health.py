@@ -12,38 +12,38 @@ from sqlalchemy.orm import Session
 from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
 from reporting.board_report.tables import Column, Share, Table, count, within
-from reporting.board_report.timeliness import QuarterTimeliness
+from reporting.board_report.timeliness import PeriodTimeliness
 from reporting.periods import Period
 
 
-def _issues_routed_by_the_system(session: Session, quarter: Period) -> int:
+def _issues_routed_by_the_system(session: Session, period: Period) -> int:
     return count(
         session,
         select(func.count(func.distinct(EscalationEvent.issue_id)))
         .join(Issue, Issue.id == EscalationEvent.issue_id)
         .where(
             EscalationEvent.kind == "routed",
-            within(Issue.created_at, quarter),
+            within(Issue.created_at, period),
             EscalationEvent.actor == "system",
         ),
     )
 
 
 def network_health(
-    session: Session, quarter: Period, *, end: datetime, raised: int, timeliness: QuarterTimeliness
+    session: Session, period: Period, *, end: datetime, raised: int, timeliness: PeriodTimeliness
 ) -> list[Share]:
     escalated_on_breach = count(
         session,
         select(func.count(EscalationEvent.id)).where(
             EscalationEvent.kind == "escalated",
             EscalationEvent.actor == "system",
-            within(EscalationEvent.at, quarter),
+            within(EscalationEvent.at, period),
         ),
     )
     breaches = count(
         session,
         select(func.count(Escalation.id)).where(
-            Escalation.respond_by >= quarter.start_utc,
+            Escalation.respond_by >= period.start_utc,
             Escalation.respond_by < end,
             (Escalation.responded_at.is_(None)) | (Escalation.responded_at > Escalation.respond_by),
         ),
@@ -51,7 +51,7 @@ def network_health(
     return [
         Share(
             "Issues sent straight to a board without the officer",
-            _issues_routed_by_the_system(session, quarter),
+            _issues_routed_by_the_system(session, period),
             raised,
         ),
         Share(

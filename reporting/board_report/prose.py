@@ -1,11 +1,11 @@
-"""The board report's summary: the quarter told in a few sentences, from the sections' figures."""
+"""The board report's summary: the quarter (or year) told in a few sentences, from the sections' figures."""
 
 from __future__ import annotations
 
-from reporting.board_report.bulletins import QuarterBulletins
-from reporting.board_report.issues import QuarterIssues
-from reporting.board_report.timeliness import QuarterTimeliness
-from reporting.board_report.waiting import QuarterWaiting
+from reporting.board_report.bulletins import PeriodBulletins
+from reporting.board_report.issues import PeriodIssues
+from reporting.board_report.timeliness import PeriodTimeliness
+from reporting.board_report.waiting import PeriodWaiting
 from reporting.periods import Period
 
 
@@ -14,34 +14,38 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
 
 
 def summary(
-    quarter: Period,
-    issues: QuarterIssues,
-    timeliness: QuarterTimeliness,
-    bulletins: QuarterBulletins,
-    waiting: QuarterWaiting,
+    period: Period,
+    issues: PeriodIssues,
+    timeliness: PeriodTimeliness,
+    bulletins: PeriodBulletins,
+    waiting: PeriodWaiting,
 ) -> list[str]:
     issues_text = _plural(issues.raised, "issue or challenge", "issues and challenges")
     sentences = [
-        f"In {quarter.label} member organisations raised {issues_text} "
+        f"In {period.label} member organisations raised {issues_text} "
         f"and {_plural(issues.answered, 'answer')} went back to them.",
     ]
     responded_in_time, respond_due = timeliness.responded_in_time, timeliness.respond_due
     if respond_due:
         sentences.append(
-            f"Boards answered {responded_in_time} of the {respond_due} escalations due in the quarter "
+            f"Boards answered {responded_in_time} of the {respond_due} escalations due in the {period.noun} "
             f"within their timeframe ({responded_in_time / respond_due * 100:.0f}%)."
         )
-    average_open, benchmark = bulletins.average_open_rate, bulletins.benchmark
-    if average_open is not None:
-        position = "above" if average_open > benchmark else "below" if average_open < benchmark else "at"
+    pooled, benchmark = bulletins.pooled, bulletins.benchmark
+    if pooled.rate is not None:
+        verdict = {"above": "above", "below": "below", "in line": "in line with"}[pooled.versus(benchmark)]
+        with_machines = pooled.rate_with_machine_opens or 0.0
         sentences.append(
-            f"The bulletin's average open rate was {average_open * 100:.1f}%, {position} the "
-            f"{benchmark * 100:.1f}% benchmark."
+            f"People opened {pooled.rate * 100:.1f}% of the bulletins delivered, {verdict} the "
+            f"{benchmark * 100:.1f}% benchmark (95% interval {pooled.interval.low * 100:.1f}–"
+            f"{pooled.interval.high * 100:.1f}%; {with_machines * 100:.1f}% counting Apple Mail's "
+            "machine opens)."
         )
     else:
-        sentences.append("No bulletin was sent and reported on in the quarter.")
+        sentences.append(f"No bulletin was sent and reported on in the {period.noun}.")
     total_returns = waiting.returns_received
     sentences.append(
-        f"{total_returns} waiting-list return{'s' if total_returns != 1 else ''} came in over the quarter."
+        f"{total_returns} waiting-list return{'s' if total_returns != 1 else ''} "
+        f"came in over the {period.noun}."
     )
     return sentences

@@ -1,5 +1,5 @@
-"""The quarterly board report as one object: each section built by its own module, composed here in
-the order the report reads (see the package docstring), for `bot.report` to render."""
+"""The board report as one object, for a quarter or a whole year: each section built by its own module,
+composed here in the order the report reads (see the package docstring), for `bot.report` to render."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.errors import ValidationError
 from models.network import Network
-from reporting.board_report.bulletins import quarter_bulletins
+from reporting.board_report.bulletins import period_bulletins
 from reporting.board_report.health import health_table, network_health
-from reporting.board_report.issues import quarter_issues
+from reporting.board_report.issues import period_issues
 from reporting.board_report.key_figures import key_figures
 from reporting.board_report.prose import summary
-from reporting.board_report.tables import Share, Table, quarter_months
-from reporting.board_report.timeliness import quarter_timeliness
-from reporting.board_report.waiting import quarter_waiting
+from reporting.board_report.tables import Share, Table, period_months
+from reporting.board_report.timeliness import period_timeliness
+from reporting.board_report.waiting import period_waiting
 from reporting.bulletins import BulletinRow
+from reporting.figures import CategoryWaiting
 from reporting.periods import Period, parse_period
 
 OVERALL_AIM = (
-    "To set out the progress of the Linked-up network over the quarter — communication and the "
+    "To set out the progress of the Linked-up network over the period — communication and the "
     "bulletin, the sector's representation and the escalation of its issues, safeguarding, and "
     "waiting lists and gaps in provision — from the network's own records."
 )
@@ -34,15 +35,25 @@ RECOMMENDATIONS_PLACEHOLDER = "Recommendations to be written by the development 
 def parse_quarter(text: str) -> Period:
     """`2026Q3` (or `2026-Q3`); a year or a month is not a quarter."""
     period = parse_period(text, field_name="quarter")
-    if " Q" not in period.label:
+    if period.noun != "quarter":
         raise ValidationError({"quarter": f"{text!r} is not a quarter: write it like 2026Q3."})
+    return period
+
+
+def parse_report_period(text: str) -> Period:
+    """A quarter (`2026Q3`) or a year (`2026`): the spans a board report covers."""
+    period = parse_period(text, field_name="period")
+    if period.noun == "month":
+        raise ValidationError(
+            {"period": f"{text!r} is a month: a report covers a quarter (2026Q3) or a year (2026)."}
+        )
     return period
 
 
 @dataclass
 class BoardReport:
     network: str
-    quarter: Period
+    period: Period
     generated_at: datetime
     months: list[date]
     key_figures: Table
@@ -52,23 +63,23 @@ class BoardReport:
     benchmark: float
     tables: dict[str, Table]
     by_theme: list[tuple[str, int]]
-    waiting_latest: list[tuple[str, int]]
+    number_waiting: list[CategoryWaiting]
     overall_aim: str = OVERALL_AIM
     recommendations: str = RECOMMENDATIONS_PLACEHOLDER
 
 
-def build_board_report(session: Session, quarter: Period, *, now: datetime | None = None) -> BoardReport:
-    """Collect the quarter's figures from the database."""
+def build_board_report(session: Session, period: Period, *, now: datetime | None = None) -> BoardReport:
+    """Collect the period's figures (a quarter or a year) from the database."""
     now = now or utcnow()
-    end = min(now, quarter.end_utc)
-    months = quarter_months(quarter)
+    end = min(now, period.end_utc)
+    months = period_months(period)
     network = session.scalar(select(Network.name).order_by(Network.id).limit(1)) or "Linked-up"
 
-    issues = quarter_issues(session, quarter)
-    timeliness = quarter_timeliness(session, quarter, end=end)
-    health = network_health(session, quarter, end=end, raised=issues.raised, timeliness=timeliness)
-    bulletins = quarter_bulletins(session, months)
-    waiting = quarter_waiting(session, quarter, months)
+    issues = period_issues(session, period)
+    timeliness = period_timeliness(session, period, end=end)
+    health = network_health(session, period, end=end, raised=issues.raised, timeliness=timeliness)
+    bulletins = period_bulletins(session, period, months)
+    waiting = period_waiting(session, months)
 
     tables = {
         "issues_by_theme": issues.by_theme_table,
@@ -78,19 +89,20 @@ def build_board_report(session: Session, quarter: Period, *, now: datetime | Non
         "bulletin_categories": bulletins.categories_table,
         "returns_coverage": waiting.coverage,
         "waiting_lists": waiting.waiting,
+        "number_waiting": waiting.latest_table,
         "health": health_table(health),
     }
     return BoardReport(
         network=network,
-        quarter=quarter,
+        period=period,
         generated_at=now,
         months=months,
-        key_figures=key_figures(session, quarter, issues, bulletins),
-        summary=summary(quarter, issues, timeliness, bulletins, waiting),
+        key_figures=key_figures(session, period, issues, bulletins),
+        summary=summary(period, issues, timeliness, bulletins, waiting),
         health=health,
         bulletins=bulletins.rows,
         benchmark=bulletins.benchmark,
         tables=tables,
         by_theme=issues.by_theme,
-        waiting_latest=waiting.latest,
+        number_waiting=waiting.latest,
     )

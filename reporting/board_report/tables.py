@@ -1,5 +1,5 @@
 """The shapes every section of the board report is laid out in (tables of typed columns, shares), and
-the small query helpers the sections share (counts within the quarter)."""
+the small query helpers the sections share (counts within the period)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class Share:
         return self.part / self.whole if self.whole else None
 
 
-def quarter_months(period: Period) -> list[date]:
+def period_months(period: Period) -> list[date]:
     """The first day of each month in the period."""
     months, current = [], period.start
     while current < period.end:

@@ -1,4 +1,4 @@
-"""The board report's timeliness: for escalations started in the quarter, how quickly each board
+"""The board report's timeliness: for escalations started in the period, how quickly each board
 acknowledged and answered, against its own timeframe in working days."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ REPORT_VIEWER = Viewer(
 
 
 @dataclass
-class QuarterTimeliness:
+class PeriodTimeliness:
     boards: list[BoardTimeliness]
     table: Table
 
@@ -52,11 +52,11 @@ def _hours(value) -> float | None:
     return value.total_seconds() / 3600 if value else None
 
 
-def quarter_timeliness(session: Session, quarter: Period, *, end: datetime) -> QuarterTimeliness:
-    boards = board_timeliness(session, REPORT_VIEWER, now=end, period=quarter)
+def period_timeliness(session: Session, period: Period, *, end: datetime) -> PeriodTimeliness:
+    boards = board_timeliness(session, REPORT_VIEWER, now=end, period=period)
     table = Table(
         "board_timeliness",
-        "Escalations started in the quarter: timeliness by board",
+        f"Escalations started in the {period.noun}: timeliness by board",
         [
             Column("Board"),
             Column("Escalations", "int"),
@@ -78,4 +78,4 @@ def quarter_timeliness(session: Session, quarter: Period, *, end: datetime) -> Q
         ],
         note="Timeframes are each board's, in working days (weekends and bank holidays excluded).",
     )
-    return QuarterTimeliness(boards, table)
+    return PeriodTimeliness(boards, table)

@@ -1,62 +1,50 @@
-"""The board report's waiting lists: how many services sent their monthly return, and the numbers
-waiting by service category month by month (the quarter's last reported month feeds the chart)."""
+"""The board report's waiting lists: how many of the services due a return sent one each month, the
+numbers waiting by service category month by month, and the number waiting now in each category
+(each service's latest return within the period, which feeds the chart). The figures are
+`reporting.figures`'."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.network import Organisation, OrganisationStatus, Service
-from models.returns import WaitingListReturn
-from reporting.board_report.tables import Column, Table, count
-from reporting.periods import Period
+from reporting.board_report.tables import Column, Table
+from reporting.figures import CategoryWaiting, number_waiting, returns_coverage, waiting_by_month
 
 
 @dataclass
-class QuarterWaiting:
+class PeriodWaiting:
     coverage: Table
     waiting: Table
-    latest: list[tuple[str, int]]  # (category, number waiting) in the last month reported, most first
+    latest: list[CategoryWaiting]  # each service's latest return in the period, by category, most first
+    latest_table: Table
 
     @property
     def returns_received(self) -> int:
         return sum(row[2] for row in self.coverage.rows)
 
 
-def returns_coverage(session: Session, quarter: Period, months: list[date]) -> Table:
-    """Returns received each month against the services expected to send one."""
-    # The services counted are those of approved organisations at the end of the quarter, the same
-    # number for every month, so it is counted once.
-    services = count(
-        session,
-        select(func.count(Service.id))
-        .join(Organisation, Organisation.id == Service.organisation_id)
-        .where(Organisation.status == OrganisationStatus.APPROVED, Service.created_at < quarter.end_utc),
-    )
-    coverage = Table(
+def _coverage_table(session: Session, months: list[date]) -> Table:
+    return Table(
         "returns_coverage",
         "Waiting-list returns received per month",
         [
             Column("Month"),
-            Column("Services", "int"),
+            Column("Services due a return", "int"),
             Column("Returns received", "int"),
             Column("Coverage", "percent"),
         ],
+        [
+            [month.period.strftime("%B %Y"), month.due, month.received, month.coverage]
+            for month in returns_coverage(session, months)
+        ],
+        note="Services due a return: those of organisations that were members by the month's end.",
     )
-    for month in months:
-        received = count(
-            session, select(func.count(WaitingListReturn.id)).where(WaitingListReturn.period == month)
-        )
-        coverage.rows.append(
-            [month.strftime("%B %Y"), services, received, (received / services) if services else None]
-        )
-    return coverage
 
 
-def quarter_waiting(session: Session, quarter: Period, months: list[date]) -> QuarterWaiting:
+def period_waiting(session: Session, months: list[date]) -> PeriodWaiting:
     waiting = Table(
         "waiting_lists",
         "Waiting lists by service category, month by month",
@@ -68,28 +56,23 @@ def quarter_waiting(session: Session, quarter: Period, months: list[date]) -> Qu
             Column("New referrals", "int"),
             Column("Longest wait reported (weeks)", "weeks"),
         ],
+        [
+            [
+                row.period.strftime("%B %Y"),
+                row.category,
+                row.services,
+                row.number_waiting,
+                row.new_referrals,
+                row.longest_wait_weeks,
+            ]
+            for row in waiting_by_month(session, months)
+        ],
     )
-    rows = session.execute(
-        select(
-            WaitingListReturn.period,
-            Service.category,
-            func.count(WaitingListReturn.id),
-            func.sum(WaitingListReturn.number_waiting),
-            func.sum(WaitingListReturn.new_referrals),
-            func.max(WaitingListReturn.longest_wait_weeks),
-        )
-        .join(Service, Service.id == WaitingListReturn.service_id)
-        .where(WaitingListReturn.period.in_(months))
-        .group_by(WaitingListReturn.period, Service.category)
-        .order_by(WaitingListReturn.period, Service.category)
-    ).all()
-    for period, category, reporting, total, referrals, longest in rows:
-        waiting.rows.append(
-            [period.strftime("%B %Y"), category, reporting, int(total or 0), int(referrals or 0), longest]
-        )
-    last_month = max((row[0] for row in rows), default=None)
-    latest = sorted(
-        ((category, int(total or 0)) for period, category, _, total, _, _ in rows if period == last_month),
-        key=lambda item: (-item[1], item[0]),
+    latest = number_waiting(session, months)
+    latest_table = Table(
+        "number_waiting",
+        "Number waiting by service category (each service's latest return in the period)",
+        [Column("Service category"), Column("Number waiting", "int"), Column("Services covered", "int")],
+        [[row.category, row.number_waiting, row.services] for row in latest],
     )
-    return QuarterWaiting(returns_coverage(session, quarter, months), waiting, latest)
+    return PeriodWaiting(_coverage_table(session, months), waiting, latest, latest_table)

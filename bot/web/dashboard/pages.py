@@ -19,7 +19,7 @@ from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting import waiting
 from reporting.access import Viewer
-from reporting.board_report.report import build_board_report, parse_quarter
+from reporting.board_report.report import build_board_report, parse_quarter, parse_report_period
 from reporting.bulletins import bulletin_figures, last_bulletin
 from reporting.issues import (
     STATE_CHOICES,
@@ -264,7 +264,7 @@ def board_report_file(viewer: Viewer, quarter: str, fmt: str):
     _officer_only(viewer)
     if fmt not in ("html", "pdf", "zip"):
         raise NotFound(f"The report comes as .html, .pdf or .zip (CSVs), not .{fmt}.")
-    report = build_board_report(db(), parse_quarter(quarter), now=now())
+    report = build_board_report(db(), parse_report_period(quarter), now=now())
     tz = current_app.extensions["linkedup"].settings.tz
     stem = file_stem(report)
     if fmt == "html":
