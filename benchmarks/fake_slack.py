@@ -15,7 +15,8 @@ also kept as a small event: when it arrived (`time.time()`), its channel and ts,
 (`LU-…`) and benchmark marks (`BENCH-…`) in it, its buttons' values, whether it says
 "Acknowledged by". `GET /_bench/events?after=N` returns the events after sequence number N, and
 `duplicates`: how many calls repeated an earlier call exactly (same method and arguments — a
-message sent twice). The events are bounded (the oldest are dropped past MAX_EVENTS).
+message sent twice; such an event has `repeat: true`). The events are bounded (the oldest are
+dropped past MAX_EVENTS).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def _record(method: str, args: dict, arrived: float, answer: dict) -> None:
         _events.append(event)
         if digest in _seen:
             _duplicates += 1
+            event["repeat"] = True
         _seen.add(digest)
 
 
