@@ -46,7 +46,7 @@ def send_preview(session, settings, bulletin: Bulletin) -> None:
         labels=labels,
         counts=dict(summary.get("categories") or {}),
         preview_url=preview_url(settings, bulletin.month),
-        extras={k: int(summary.get(k) or 0) for k in ("answers", "waiting", "meetings")},
+        extras={k: int(summary.get(k) or 0) for k in ("answers", "waiting", "meetings", "web_only")},
         mailchimp_missing=settings.missing_mailchimp(),
     )
     notices.offer_preview(session, preview, render=RENDERER)
@@ -65,7 +65,7 @@ def compile_due(ctx: Context | None = None, *, now: datetime | None = None) -> s
             return None
         if session.scalar(select(Bulletin.id).where(Bulletin.month == month)) is not None:
             return None
-        bulletin = compile_bulletin(session, month, now=now)
+        bulletin = compile_bulletin(session, month, now=now, base_url=ctx.settings.public_base_url)
         send_preview(session, ctx.settings, bulletin)
     log.info("compiled the %s bulletin and sent the preview", month)
     return month

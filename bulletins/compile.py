@@ -5,13 +5,14 @@ for the officer to approve. Re-compiling a draft replaces it; an approved bullet
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from bulletins import render
+from bulletins import budget, render
 from bulletins.config import (
     LONDON,
     BulletinConfig,
@@ -157,10 +158,27 @@ def build_content(
     )
 
 
-def compile_bulletin(session: Session, month: str, *, now: datetime | None = None, actor: str = "scheduler"):
+def web_version_url(base_url: str | None, bulletin: Bulletin) -> str | None:
+    """Where the web version is read (`bot.web.bulletins` serves it), given the app's public address."""
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/bulletins/{bulletin.month}/web/{bulletin.web_key}"
+
+
+def compile_bulletin(
+    session: Session,
+    month: str,
+    *,
+    now: datetime | None = None,
+    actor: str = "scheduler",
+    base_url: str | None = None,
+):
     """Build (or rebuild) the month's draft bulletin and store its HTML and plain text.
 
-    Refuses once the bulletin is approved: what the officer approved is what is sent.
+    The e-mail keeps to the size budget (`bulletins.budget`); articles that do not fit go to the web
+    version, linked from the e-mail at `base_url` (the app's public address; without one the e-mail
+    only says how many did not fit). Refuses once the bulletin is approved: what the officer approved
+    is what is sent.
     """
     month = parse_month(month)
     now = now or utcnow()
@@ -172,12 +190,15 @@ def compile_bulletin(session: Session, month: str, *, now: datetime | None = Non
         )
     config = bulletin_config(session)
     content = build_content(session, month, now=now, config=config)
-    rendered = render.render_bulletin(content)
     if bulletin is None:
         bulletin = Bulletin(month=month, state=BulletinState.DRAFT, compile_version=1)
         session.add(bulletin)
     else:
         bulletin.compile_version = (bulletin.compile_version or 0) + 1
+    bulletin.web_key = bulletin.web_key or secrets.token_urlsafe(24)
+    fitted = budget.fit(content, web_version_url=web_version_url(base_url, bulletin))
+    rendered = fitted.rendered
+    bulletin.web_html = fitted.web.html if fitted.web is not None else None
     bulletin.subject = content.subject
     bulletin.preview_text = content.preview_text
     bulletin.html = rendered.html
@@ -191,6 +212,7 @@ def compile_bulletin(session: Session, month: str, *, now: datetime | None = Non
         "answers": len(content.answers),
         "waiting": len(content.waiting),
         "meetings": len(content.meetings),
+        "web_only": fitted.web_only,  # articles moved to the web version to keep the e-mail unclipped
     }
     bulletin.compiled_at = now
     session.flush()
@@ -204,6 +226,7 @@ def compile_bulletin(session: Session, month: str, *, now: datetime | None = Non
             "articles": content.article_count,
             "categories": bulletin.category_order,
             "version": bulletin.compile_version,
+            "web_only": fitted.web_only,
         },
     )
     return bulletin

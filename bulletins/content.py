@@ -65,6 +65,11 @@ class BulletinContent:
     meetings: list[MeetingItem] = field(default_factory=list)
     website_url: str | None = None
     logo_url: str | None = None
+    # The size budget (`bulletins.compile`): articles left out of the e-mail, which the web version
+    # at `web_version_url` holds; `web_version` is true when rendering that page itself.
+    web_only: int = 0
+    web_version_url: str | None = None
+    web_version: bool = False
 
     @property
     def article_count(self) -> int:

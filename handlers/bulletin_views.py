@@ -164,6 +164,18 @@ def article_queue_blocks(db: Session, *, limit: int = 5) -> list:
 # --- the monthly preview ----------------------------------------------------------------------------
 
 
+def web_only_note(moved: int) -> str:
+    """Why some articles are only in the web version (`bulletins.budget`), for the officer approving it."""
+    if not moved:
+        return ""
+    articles = "article" if moved == 1 else "articles"
+    return (
+        f"\n:scissors: *{moved} {articles} moved to the web version*, which the e-mail links to: with every "
+        "article the e-mail would be over 100 KB, and Gmail clips longer e-mails, hiding the unsubscribe "
+        "link and the postal address."
+    )
+
+
 def preview_blocks(preview: Preview) -> list:
     """The summary the officer approves from: what is in it, where to see it, the two buttons."""
     bulletin, labels, counts, extras = preview.bulletin, preview.labels, preview.counts, preview.extras
@@ -181,7 +193,8 @@ def preview_blocks(preview: Preview) -> list:
                     f"*Subject:* {escape(bulletin.subject)}\n*In order of readers' clicks per open:*\n"
                     + "\n".join(lines)
                     + f"\n*You said, we did:* {extras.get('answers', 0)} · *Waiting-list categories:* "
-                    f"{extras.get('waiting', 0)} · *Coming meetings:* {extras.get('meetings', 0)}",
+                    f"{extras.get('waiting', 0)} · *Coming meetings:* {extras.get('meetings', 0)}"
+                    + web_only_note(extras.get("web_only", 0)),
                     SECTION_MAX,
                 )
             )

@@ -110,6 +110,10 @@ class Bulletin(Timestamps, Base):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     compiled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     compile_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The web version: every article, for when they do not all fit in the e-mail's size budget; read at
+    # /bulletins/<month>/web/<web_key> by anyone the e-mail's link reached.
+    web_html: Mapped[str | None] = mapped_column(Text)
+    web_key: Mapped[str | None] = mapped_column(String(64))
 
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -64,13 +64,14 @@ def run_compile(args) -> int:
     month = _month(args.month)
     context = build_context()
     with transaction(context.session_factory) as session:
-        bulletin = compile_bulletin(session, month, actor="cli")
+        bulletin = compile_bulletin(session, month, actor="cli", base_url=context.settings.public_base_url)
         html, text, count, order = (
             bulletin.html,
             bulletin.text,
             bulletin.article_count,
             bulletin.category_order,
         )
+        web_only = int((bulletin.summary or {}).get("web_only") or 0)
     out: Path = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
@@ -83,6 +84,11 @@ def run_compile(args) -> int:
     print(f"  HTML: {out}\n  text: {text_path}")
     if order:
         print("  order: " + ", ".join(order))
+    if web_only:
+        print(
+            f"  {web_only} article(s) moved to the web version (linked from the e-mail) to keep the e-mail "
+            "under 100 KB, where Gmail would clip it and hide the unsubscribe link"
+        )
     return 0
 
 
