@@ -10,13 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.app import create_app
 from bot.signing import MULTI_WORKER_REFUSAL, worker_count
+from bot.web.bulletins import preview_url
 from bot.web.hardening import DOCUMENT_POLICY
+from bulletins.compile import compile_bulletin
 from models import DashboardSession, Issue
 from models.sign_in import end_sessions_of
 from tests import factories
+from tests.bulletin_support import article, network, this_month
 from tests.dashboard_support import csrf_of, link_for, sign_in
 
 OFFICER = "U0OFFICER1"
@@ -165,3 +170,17 @@ def test_gunicorn_with_two_workers_and_no_secret_key_refuses_to_start(tmp_path):
     )
     assert result.returncode != 0
     assert MULTI_WORKER_REFUSAL in result.stderr
+
+
+def test_the_bulletin_preview_is_an_email_with_its_styles_and_no_script(settings, engine, db):
+    configured = settings.model_copy(update={"secret_key": SecretStr("preview-key")})
+    client = create_app(configured, engine=engine).test_client()
+    network(db)
+    article(db, "Youth worker vacancy")
+    compile_bulletin(db, this_month())
+    db.commit()
+    response = client.get(preview_url(configured, this_month()).removeprefix(configured.public_base_url))
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == DOCUMENT_POLICY
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
