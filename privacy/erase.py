@@ -3,42 +3,52 @@
 Erasure removes the personal data — names, emails, Slack ids, the free text of issues, answers,
 feedback, notes and reasons, messages queued to its people — and keeps what the reports count:
 every issue stays (theme, board, urgency, sensitivity, state, dates and its escalations), every
-return keeps its figures and its service's category, feedback keeps its rating and subject kind.
-The organisation row stays too, renamed "Erased organisation N", so counts of organisations and
-the reports built on them do not move.
+return keeps its figures, feedback keeps its rating and subject kind. The organisation row stays
+too, renamed "Erased organisation N", so counts of organisations and the reports built on them do
+not move.
+
+What happens to each column is decided in one table, `privacy.columns` (a column nobody decided
+about fails the tests). The organisation's own rows (its footprint) get their column's rule; the
+derived stores — queued Slack payloads, audit and history details, compiled bulletins, errors — are
+searched for every erased value in whatever form it was copied (`privacy.scrub`).
 
 What it cannot reach is said by `ErasurePlan.outside`: messages already posted in Slack (cards in
 board channels, DMs) and the Mailchimp audience's own copy of the contact address. An organisation
 that comes from the network file must also be removed there, or the next load brings it back.
-
-The text of the organisation's records also appears in derived stores (the audit log, escalation
-history details, queued Slack payloads, compiled bulletins): those are scrubbed by searching for
-each erased value, so nothing personal survives anywhere in the database (the tests scan every
-text and JSON column of every table for them).
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import String, cast, delete, or_, select
+from sqlalchemy import JSON, String, Table, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
-from models.bulletins import Bulletin, MailchimpWebhookEvent
-from models.escalations import Escalation, EscalationEvent
-from models.network import MemberRole, Organisation
+from models.base import Base
+from models.escalations import EscalationEvent
+from models.network import MemberRole, Organisation, Service
 from models.outbox import OutboxMessage
-from models.records import AuditLog
-from models.sign_in import SignInLink
+from privacy.columns import (
+    CATEGORY,
+    CLEAR,
+    DETAIL,
+    EMAIL,
+    ERASED_CATEGORY,
+    LABEL,
+    LABELS,
+    PEOPLE,
+    PERSON,
+    SCRUB,
+    columns_with,
+    rule_of,
+)
 from privacy.footprint import ERASED, Footprint, footprint
+from privacy.scrub import ERASED_TEXT, prepare, probe, scrub
 
-ERASED_TEXT = "[erased]"
 # Values shorter than this are not searched for in the derived stores (a two-letter word would
 # match everywhere); every column that holds them directly is cleared anyway.
 MIN_SCRUB_LENGTH = 4
@@ -46,6 +56,12 @@ MIN_SCRUB_LENGTH = 4
 # deadlines, ladders, outbox keys). Events written by the system carry no one's words.
 FREE_TEXT_KEYS = frozenset({"note", "answer", "reason", "decline_reason"})
 SYSTEM_ACTOR = "system"
+# Rows that exist only for one person (a sign-in link, a browser's session, a contact address): they
+# go when the person's Slack id or address does.
+ROWS_OF_A_PERSON = {"sign_in_links": "slack_user_id", "dashboard_sessions": "slack_user_id"}
+ROWS_OF_AN_ADDRESS = {"bulletin_contacts": "email"}
+# Member rows are the organisation's (found by the footprint); another organisation's are never touched.
+FOOTPRINT_ONLY = {"members"}
 
 
 @dataclass
@@ -67,8 +83,7 @@ class ErasurePlan:
 
 
 def erasure_plan(session: Session, organisation: Organisation) -> ErasurePlan:
-    found = footprint(session, organisation)
-    return _plan(found)
+    return _plan(footprint(session, organisation))
 
 
 def _plan(found: Footprint) -> ErasurePlan:
@@ -84,7 +99,7 @@ def _plan(found: Footprint) -> ErasurePlan:
         "feedback comments removed (ratings kept)": len(found.feedback),
         "join requests anonymised": len(found.join_requests),
         "bulletin contacts deleted": len(found.contacts),
-        "articles unattributed": len(found.articles),
+        "articles emptied and unattributed": len(found.articles),
         "audit rows emptied": len(found.audit_rows),
     }
     outside = [
@@ -102,30 +117,58 @@ def _plan(found: Footprint) -> ErasurePlan:
     return ErasurePlan(organisation.name, organisation.id, counts, outside)
 
 
-def _values(found: Footprint) -> list[str]:
-    """Every personal value, to search the derived stores for (longest first, so a value containing
-    another is replaced whole).
+def _own_rows(found: Footprint) -> dict[str, list[Base]]:
+    """The footprint by table name: the rows whose columns get their rule."""
+    rows: dict[str, list[Base]] = {}
+    for row in [
+        found.organisation,
+        *found.services,
+        *found.issues,
+        *found.escalations,
+        *found.events,
+        *found.returns,
+        *found.reminders,
+        *found.feedback,
+        *found.join_requests,
+        *found.contacts,
+        *found.articles,
+        *found.audit_rows,
+    ]:
+        rows.setdefault(row.__table__.name, []).append(row)
+    return rows
 
-    Only values that identify the organisation or were written about its items: service names are
-    left out (another organisation may run a "Young carers group"; its own rows are renamed and
-    the rows about them emptied), and so is what the system wrote into the history.
-    """
-    organisation = found.organisation
+
+def _unshared_categories(session: Session, found: Footprint) -> set[str]:
+    """Its services' categories no other organisation uses (a shared one is the network's term)."""
+    mine = {s.category for s in found.services if s.category}
+    shared = set(
+        session.scalars(
+            select(Service.category).where(
+                Service.organisation_id != found.organisation.id, Service.category.in_(mine or {""})
+            )
+        )
+    )
+    return mine - shared
+
+
+def personal_values(session: Session, found: Footprint) -> set[str]:
+    """Every text the organisation's own rows hold under a rule (what its derived copies may repeat):
+    read from the columns `privacy.columns` names, so a column given a rule is searched for too."""
     values: set[str] = set(found.people) | found.emails
-    values |= {v for v in (organisation.name, organisation.slug, organisation.org_identifier) if v}
-    values |= {m.display_name for m in found.members if m.display_name}
-    for issue in found.issues:
-        values |= {v for v in (issue.title, issue.description, issue.affected_group, issue.source_link) if v}
-        values |= {v for v in (issue.answer_text,) if v}
-    for row in found.escalations:
-        values |= {v for v in (row.answer, row.decline_reason) if v}
+    values |= {m.display_name for m in found.members if m.display_name and m.role != MemberRole.OFFICER}
+    unshared = _unshared_categories(session, found)
+    for table, rows in _own_rows(found).items():
+        for row in rows:
+            for column in row.__table__.columns:
+                rule = rule_of(table, column.name)
+                value = getattr(row, _attribute(row, column.name))
+                wanted = rule in (CLEAR, LABEL) or (rule == CATEGORY and value in unshared)
+                if wanted and isinstance(value, str):
+                    values.add(value)
     for line in found.events:
         values |= set(_free_text(line))
-    values |= {v for f in found.feedback for v in (f.comment, f.subject, f.reply_text) if v}
-    values |= {r.notes for r in found.returns if r.notes}
-    values |= {j.reason for j in found.join_requests if j.reason}
-    values = {v.strip() for v in values if isinstance(v, str)}
-    return sorted((v for v in values if len(v) >= MIN_SCRUB_LENGTH), key=len, reverse=True)
+    values.discard(ERASED)
+    return {v for v in values if isinstance(v, str) and v.strip()}
 
 
 def _free_text(line: EscalationEvent) -> Iterable[str]:
@@ -137,41 +180,119 @@ def _free_text(line: EscalationEvent) -> Iterable[str]:
             yield value
 
 
-def scrub(value: Any, erased: list[str]) -> Any:
-    """`value` (text or JSON) with every occurrence of an erased value replaced."""
-    if isinstance(value, str):
-        for text in erased:
-            if text in value:
-                value = value.replace(text, ERASED_TEXT)
-            escaped = html.escape(text)
-            if escaped != text and escaped in value:
-                value = value.replace(escaped, ERASED_TEXT)
-        return value
+def _attribute(row: Base, column_name: str) -> str:
+    mapper = row.__mapper__
+    return mapper.get_property_by_column(mapper.local_table.c[column_name]).key
+
+
+def _emptied(column, value: Any) -> Any:
+    if column.nullable:
+        return None
     if isinstance(value, dict):
-        return {scrub(k, erased): scrub(v, erased) for k, v in value.items()}
+        return {}
     if isinstance(value, list):
-        return [scrub(item, erased) for item in value]
-    return value
+        return []
+    return ""
 
 
-def _json_forms(text: str) -> set[str]:
-    """How a value looks inside stored JSON (SQLAlchemy writes it with ASCII escapes) and in HTML."""
-    return {text, json.dumps(text)[1:-1], html.escape(text)}
+def _apply_own_rules(found: Footprint, unshared: set[str], values: list[str]) -> None:
+    people_and_addresses = found.people | {e.lower() for e in found.emails}
+    for table, rows in _own_rows(found).items():
+        for row in rows:
+            for column in row.__table__.columns:
+                rule = rule_of(table, column.name)
+                attribute = _attribute(row, column.name)
+                value = getattr(row, attribute)
+                if value is None:
+                    continue
+                if rule in (CLEAR, SCRUB, EMAIL):
+                    new = _emptied(column, value)
+                elif rule == LABEL:
+                    new = LABELS[(table, column.name)].format(id=row.id)
+                elif rule == CATEGORY:
+                    new = ERASED_CATEGORY if value in unshared else value
+                elif rule == PERSON:
+                    new = (
+                        ERASED
+                        if str(value).lower() in people_and_addresses or value in found.people
+                        else value
+                    )
+                elif rule == PEOPLE:
+                    new = [v for v in value if v not in found.people]
+                elif rule == DETAIL:
+                    new = {
+                        key: (ERASED_TEXT if key in FREE_TEXT_KEYS and isinstance(v, str) and v else v)
+                        for key, v in scrub(value, values).items()
+                    }
+                else:
+                    continue
+                if new != value:
+                    setattr(row, attribute, new)
 
 
-def _rows_mentioning(session: Session, model, columns, erased: list[str]) -> list:
-    """Rows of `model` whose text or JSON columns contain any erased value (searched in SQL)."""
-    forms = sorted({form for text in erased for form in _json_forms(text)})
-    found = {}
-    for start in range(0, len(forms), 40):
-        clauses = [
-            cast(column, String).contains(form, autoescape=True)
-            for form in forms[start : start + 40]
-            for column in columns
-        ]
-        for row in session.scalars(select(model).where(or_(*clauses))):
-            found[row.id] = row
-    return list(found.values())
+def _tables() -> dict[str, Table]:
+    return {table.name: table for table in Base.metadata.sorted_tables}
+
+
+def _models() -> dict[str, type[Base]]:
+    return {mapper.local_table.name: mapper.class_ for mapper in Base.registry.mappers}
+
+
+def _remove_people_everywhere(session: Session, people: set[str], emails: set[str]) -> None:
+    """Their Slack ids (and addresses) wherever a PERSON (EMAIL) column holds them, in every table."""
+    tables = _tables()
+    if people:
+        for name, column in ROWS_OF_A_PERSON.items():
+            session.execute(delete(tables[name]).where(tables[name].c[column].in_(people)))
+        for name, columns in columns_with(PERSON).items():
+            if name in ROWS_OF_A_PERSON or name in FOOTPRINT_ONLY:
+                continue
+            for column in columns:
+                table = tables[name]
+                session.execute(update(table).where(table.c[column].in_(people)).values({column: ERASED}))
+    if emails:
+        for name, column in ROWS_OF_AN_ADDRESS.items():
+            table = tables[name]
+            session.execute(delete(table).where(func.lower(table.c[column]).in_(emails)))
+        for name, columns in columns_with(EMAIL).items():
+            if name in ROWS_OF_AN_ADDRESS:
+                continue
+            for column in columns:
+                table = tables[name]
+                session.execute(
+                    update(table).where(func.lower(table.c[column]).in_(emails)).values({column: None})
+                )
+        session.execute(
+            update(tables["audit_log"])
+            .where(tables["audit_log"].c.entity_id.in_(emails))
+            .values(entity_id=ERASED)
+        )
+
+
+def rows_holding_copies(session: Session, values: list[str]) -> Iterable[tuple[Base, list[str]]]:
+    """(row, its attribute names) for every row whose SCRUB or DETAIL columns may hold an erased value:
+    the database narrows by a verbatim piece of each value (`privacy.scrub.probe`); a value with no such
+    piece makes the whole table searched."""
+    if not values:
+        return
+    probes = {probe(v) for v in values}
+    models = _models()
+    for name, column_names in sorted(columns_with(SCRUB, DETAIL).items()):
+        model = models[name]
+        table = model.__table__
+        attributes = [_attribute_of(model, c) for c in column_names]
+        columns = [table.c[c] for c in column_names]
+        query = select(model).order_by(table.c.id)
+        if None not in probes:
+            texts = [cast(c, String) if isinstance(c.type, JSON) else c for c in columns]
+            query = query.where(or_(*(t.contains(p, autoescape=True) for t in texts for p in sorted(probes))))
+        for row in session.scalars(query.execution_options(yield_per=500)):
+            yield row, attributes
+
+
+def _attribute_of(model: type[Base], column_name: str) -> str:
+    mapper = model.__mapper__
+    return mapper.get_property_by_column(mapper.local_table.c[column_name]).key
 
 
 @dataclass(frozen=True)
@@ -184,76 +305,27 @@ def erase_organisation(session: Session, organisation: Organisation, *, actor: s
     """Erase the organisation's personal data in the caller's transaction (see the module docstring)."""
     found = footprint(session, organisation)
     plan = _plan(found)
-    erased = _values(found)
-    people = found.people
+    values = prepare(personal_values(session, found), min_length=MIN_SCRUB_LENGTH)
+    unshared = _unshared_categories(session, found)
+    people = set(found.people)
     emails = {e.lower() for e in found.emails}
     scrubbed: dict[str, int] = {}
 
-    for service in found.services:
-        service.name = f"Service {service.id}"
-        service.uuid = uuid4()
+    _apply_own_rules(found, unshared, values)
     for member in found.members:
         if member.role == MemberRole.OFFICER:
             member.organisation_id = None  # the officer stays the officer
         else:
             session.delete(member)
-    for issue in found.issues:
-        issue.title = "Erased issue"
-        issue.description = ""
-        issue.raised_by = ERASED
-        issue.affected_group = None
-        issue.source_link = None
-        issue.answer_text = None
-    for row in found.escalations:
-        row.answer = None
-        row.decline_reason = None
-        if row.acknowledged_by in people:
-            row.acknowledged_by = ERASED
-        if row.responded_by in people:
-            row.responded_by = ERASED
-    for line in found.events:
-        detail = scrub(line.detail or {}, erased)
-        line.detail = {
-            key: (ERASED_TEXT if key in FREE_TEXT_KEYS and isinstance(value, str) and value else value)
-            for key, value in detail.items()
-        }
-        if line.actor in people:
-            line.actor = ERASED
-    for row in found.returns:
-        row.notes = None
-        row.submitted_by = ERASED
-    for row in found.reminders:
-        row.recipients = []
-    for row in found.feedback:
-        row.comment = None
-        row.subject = None
-        row.reply_text = None
-        row.slack_user_id = ERASED
-    for row in found.join_requests:
-        row.slack_user_id = ERASED
-        row.reason = None
+    for service in found.services:
+        service.uuid = uuid4()
     for row in found.contacts:
         session.delete(row)
-    for row in found.articles:
-        row.submitted_by = ERASED
-    for row in found.audit_rows:
-        row.before = None
-        row.after = None
-        if row.actor in people:
-            row.actor = ERASED
-        if row.entity == "bulletin_contact":
-            row.entity_id = ERASED
-
-    # Derived stores: wherever else the erased values were copied.
+    organisation.bulletin_consent = False
+    organisation.uuid = uuid4()
     session.flush()
-    if emails:
-        for row in session.scalars(
-            select(MailchimpWebhookEvent).where(MailchimpWebhookEvent.email.in_(emails))
-        ):
-            row.email = None
-            row.result = scrub(row.result, erased)
+
     if people:
-        session.execute(delete(SignInLink).where(SignInLink.slack_user_id.in_(people)))
         addressed = [
             row
             for row in session.scalars(select(OutboxMessage).where(OutboxMessage.method == "dm"))
@@ -262,36 +334,20 @@ def erase_organisation(session: Session, organisation: Organisation, *, actor: s
         for row in addressed:
             session.delete(row)
         scrubbed["outbox messages to its people deleted"] = len(addressed)
-    session.flush()
-    for model, columns in (
-        (OutboxMessage, (OutboxMessage.payload, OutboxMessage.result, OutboxMessage.last_error)),
-        (AuditLog, (AuditLog.before, AuditLog.after, AuditLog.actor, AuditLog.entity_id)),
-        (EscalationEvent, (EscalationEvent.detail, EscalationEvent.actor)),
-        (Escalation, (Escalation.acknowledged_by, Escalation.responded_by)),
-        (Bulletin, (Bulletin.html, Bulletin.text, Bulletin.summary, Bulletin.last_error)),
-        (MailchimpWebhookEvent, (MailchimpWebhookEvent.result,)),
-    ):
-        rows = _rows_mentioning(session, model, columns, erased) if erased else []
-        for row in rows:
-            for column in columns:
-                before = getattr(row, column.key)
-                after = scrub(before, erased)
-                if (
-                    column.key in ("actor", "acknowledged_by", "responded_by", "entity_id")
-                    and after != before
-                ):
-                    after = ERASED
-                if after != before:
-                    setattr(row, column.key, after)
-        if rows:
-            scrubbed[f"{model.__tablename__} rows scrubbed"] = len(rows)
+        session.flush()
+    _remove_people_everywhere(session, people, emails)
+    session.expire_all()
 
-    organisation.name = f"Erased organisation {organisation.id}"
-    organisation.slug = None
-    organisation.org_identifier = None
-    organisation.contact_email = None
-    organisation.bulletin_consent = False
-    organisation.uuid = uuid4()
+    changed: dict[str, set[int]] = {}
+    for row, attributes in list(rows_holding_copies(session, values)):
+        for attribute in attributes:
+            before = getattr(row, attribute)
+            after = scrub(before, values)
+            if after != before:
+                setattr(row, attribute, after)
+                changed.setdefault(row.__table__.name, set()).add(row.id)
+    for name, ids in sorted(changed.items()):
+        scrubbed[f"{name} rows scrubbed"] = len(ids)
     session.flush()
     audit.record(
         session,

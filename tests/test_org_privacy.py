@@ -219,16 +219,20 @@ def _figures(db, tmp_quarter) -> dict:
         "by_board": open_issues_by_board(db, viewer),
         "timeliness": [dataclasses.asdict(row) for row in board_timeliness(db, viewer, now=now)],
         "waiting": repr(waiting_by_category(db, viewer)),
-        "capacity": repr(capacity_now(db, viewer)),
+        "capacity": [repr(row) for row in capacity_now(db, viewer)],
         "report": json.dumps(report, default=str),
     }
 
 
 def _without_names(figures: dict, names: list[str]) -> str:
-    text = json.dumps(figures, default=str)
-    for name in names:
-        text = text.replace(name, "NAME")
-    return text
+    def plain(text: str) -> str:
+        for name in names:
+            text = text.replace(name, "NAME")
+        return text
+
+    # Capacity rows come in the order of their category's name, which erasure may replace.
+    figures = {**figures, "capacity": sorted(plain(row) for row in figures["capacity"])}
+    return plain(json.dumps(figures, default=str))
 
 
 def test_erase_without_yes_only_says_what_would_go(lived_in, engine, tmp_path, monkeypatch, capsys):
@@ -284,6 +288,8 @@ def test_erase_leaves_nothing_personal_and_every_figure_as_it_was(
         erased_name,
         "Young carers group",
         f"Service {lived_in.service_id}",
+        "erased category",  # its services' category, used by no other organisation, is a label too
+        "young carers",
     ]
     assert _without_names(_figures(db, quarter), names) == _without_names(figures_before, names)
 

@@ -1,0 +1,224 @@
+"""What erasure does to every text column of the schema, decided once per column, here.
+
+Erasure follows this table, not a list of values someone remembered: every String, Text and JSON
+column of every table is either not personal (`KEEP`, with the reason) or given a rule. A column
+added later without a line here fails `tests/test_erasure_canaries.py`, so whoever adds it decides
+whether it can hold an organisation's data.
+
+Rules, for the rows held about the organisation (its footprint, `privacy.footprint`) and for the
+rest of the table:
+
+- `CLEAR` — the organisation's own free text: emptied on its rows.
+- `LABEL` — a name the reports show: replaced on its rows by a neutral label (`LABELS`).
+- `CATEGORY` — a service category: a term other organisations also use is kept (the figures group by
+  it); one only this organisation used is replaced like a label.
+- `PERSON` — a Slack id of its people: becomes "erased" on every row of the table (rows that exist
+  only for that person — members, sign-in links, dashboard sessions — are deleted instead).
+- `EMAIL` — an e-mail address of the organisation: emptied on every row that holds it.
+- `PEOPLE` — a JSON list of Slack ids: its people taken out.
+- `SCRUB` — a derived copy (queued Slack payloads, audit details, compiled bulletins, errors): on its
+  own rows emptied, on every other row each erased value is replaced wherever it was copied — quoted,
+  clipped, escaped or re-wrapped (`privacy.scrub`).
+- `DETAIL` — an escalation history line's detail: scrubbed on every row; on the organisation's history
+  what a person wrote (notes, answers, reasons) is replaced and the bookkeeping kept.
+"""
+
+from __future__ import annotations
+
+KEEP = "keep"
+CLEAR = "clear"
+LABEL = "label"
+CATEGORY = "category"
+PERSON = "person"
+EMAIL = "email"
+PEOPLE = "people"
+SCRUB = "scrub"
+DETAIL = "detail"
+
+# A rule, or (KEEP, why it is not personal).
+COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
+    "organisations": {
+        "slug": CLEAR,
+        "name": LABEL,
+        "org_identifier": CLEAR,
+        "contact_email": EMAIL,
+        "status": (KEEP, "an approval state"),
+    },
+    "services": {"name": LABEL, "category": CATEGORY},
+    "members": {"slack_user_id": PERSON, "role": (KEEP, "a role name"), "display_name": CLEAR},
+    "issues": {
+        "reference": (KEEP, "the reference the reports and boards count by"),
+        "raised_by": PERSON,
+        "title": LABEL,
+        "description": CLEAR,
+        "urgency": (KEEP, "a level the reports count"),
+        "affected_age_range": (KEEP, "an age band the reports count"),
+        "affected_group": CLEAR,
+        "source": (KEEP, "where it came in: slack, shortcut, mention"),
+        "source_link": CLEAR,
+        "status": (KEEP, "a state the reports count"),
+        "answer_text": CLEAR,
+    },
+    "escalations": {
+        "state": (KEEP, "a state the reports count"),
+        "ladder": (KEEP, "board slugs"),
+        "acknowledged_by": PERSON,
+        "responded_by": PERSON,
+        "outcome": (KEEP, "an outcome the reports count"),
+        "answer": CLEAR,
+        "decline_reason": CLEAR,
+        "next_step": (KEEP, "what the sweep does next"),
+        "card_channel": (KEEP, "a board channel id"),
+        "card_ts": (KEEP, "a Slack message timestamp"),
+    },
+    "escalation_events": {
+        "actor": PERSON,
+        "kind": (KEEP, "what happened"),
+        "from_state": (KEEP, "a state"),
+        "to_state": (KEEP, "a state"),
+        "from_board": (KEEP, "a board slug"),
+        "to_board": (KEEP, "a board slug"),
+        "detail": DETAIL,
+    },
+    "waiting_list_returns": {
+        "reference": (KEEP, "the reference the reports count by"),
+        "capacity_status": (KEEP, "a status the reports count"),
+        "notes": CLEAR,
+        "submitted_by": PERSON,
+    },
+    "return_reminders": {"recipients": PEOPLE},
+    "feedback": {
+        "reference": (KEEP, "the reference"),
+        "slack_user_id": PERSON,
+        "about": (KEEP, "the kind of subject the reports count"),
+        "subject": CLEAR,
+        "comment": CLEAR,
+        "replied_by": PERSON,
+        "reply_text": CLEAR,
+    },
+    "join_requests": {
+        "reference": (KEEP, "the reference"),
+        "kind": (KEEP, "register or join"),
+        "slack_user_id": PERSON,
+        "status": (KEEP, "a decision state"),
+        "reason": CLEAR,
+        "decided_by": PERSON,
+    },
+    "bulletin_contacts": {"email": EMAIL, "status": (KEEP, "a subscription state"), "reason": CLEAR},
+    "articles": {
+        "month": (KEEP, "the bulletin month"),
+        "title": LABEL,
+        "link": CLEAR,
+        "summary": CLEAR,
+        "category": (KEEP, "one of the bulletin's fixed categories"),
+        "source": (KEEP, "where it came from: slack or the feed"),
+        "status": (KEEP, "a decision state"),
+        "submitted_by": PERSON,
+        "decided_by": PERSON,
+    },
+    "audit_log": {
+        "actor": PERSON,
+        "action": (KEEP, "what was done"),
+        "entity": (KEEP, "the kind of row"),
+        "entity_id": PERSON,
+        "before": SCRUB,
+        "after": SCRUB,
+    },
+    "outbox": {
+        "key": SCRUB,
+        "method": (KEEP, "a Slack method name"),
+        "payload": SCRUB,
+        "status": (KEEP, "a delivery state"),
+        "last_error": SCRUB,
+        "result": SCRUB,
+    },
+    "slack_deliveries": {"key": SCRUB, "kind": (KEEP, "a request kind"), "result": SCRUB},
+    "sign_in_links": {"nonce": (KEEP, "a random nonce"), "slack_user_id": PERSON},
+    "dashboard_sessions": {"token_hash": (KEEP, "a hash of a random token"), "slack_user_id": PERSON},
+    "bulletins": {
+        "month": (KEEP, "the bulletin month"),
+        "state": (KEEP, "a state"),
+        "subject": SCRUB,
+        "preview_text": SCRUB,
+        "html": SCRUB,
+        "text": SCRUB,
+        "links": SCRUB,
+        "category_order": (KEEP, "the bulletin's fixed categories"),
+        "summary": SCRUB,
+        "approved_by": PERSON,
+        "send_mode": (KEEP, "how it is sent"),
+        "campaign_title": SCRUB,
+        "campaign_id": (KEEP, "Mailchimp's campaign id"),
+        "failed_step": (KEEP, "a step name"),
+        "last_error": SCRUB,
+        "lease_owner": (KEEP, "a worker's name"),
+    },
+    "bulletin_reports": {"checkpoint": (KEEP, "a checkpoint name")},
+    "link_clicks": {
+        "mailchimp_link_id": (KEEP, "Mailchimp's link id"),
+        "url": SCRUB,
+        "category": (KEEP, "one of the bulletin's fixed categories"),
+    },
+    "mailchimp_webhook_events": {
+        "key": (KEEP, "a digest of the event"),
+        "type": (KEEP, "an event type"),
+        "email": EMAIL,
+        "fired_at": (KEEP, "a time"),
+        "result": SCRUB,
+    },
+    # The network file's own rows: the officer's configuration, not an organisation's data. A board
+    # role held by one of its people is kept and named in the erasure plan.
+    "networks": {
+        "slug": (KEEP, "network file"),
+        "name": (KEEP, "network file"),
+        "settings": (KEEP, "network file"),
+        "file_digest": (KEEP, "a digest"),
+    },
+    "boards": {
+        "slug": (KEEP, "network file"),
+        "name": (KEEP, "network file"),
+        "short_name": (KEEP, "network file"),
+        "slack_channel": (KEEP, "network file"),
+        "chair_slack_user_id": (KEEP, "a board role from the network file"),
+        "representative_slack_user_id": (KEEP, "a board role from the network file"),
+        "cadence": (KEEP, "network file"),
+        "description": (KEEP, "network file"),
+    },
+    "board_members": {"slack_user_id": (KEEP, "a board role from the network file")},
+    "themes": {
+        "slug": (KEEP, "network file"),
+        "name": (KEEP, "network file"),
+        "keywords": (KEEP, "network file"),
+    },
+    "meetings": {
+        "title": (KEEP, "a board meeting"),
+        "location": (KEEP, "a board meeting"),
+        "source": (KEEP, "where it came from"),
+        "uid": (KEEP, "a calendar id"),
+    },
+    "reference_counters": {"prefix": (KEEP, "a reference prefix")},
+}
+
+LABELS = {
+    ("organisations", "name"): "Erased organisation {id}",
+    ("services", "name"): "Service {id}",
+    ("issues", "title"): "Erased issue",
+    ("articles", "title"): "Erased article",
+}
+ERASED_CATEGORY = "erased category"
+
+
+def rule_of(table: str, column: str) -> str | None:
+    """The rule for one column (KEEP for a not-personal one), or None when nobody decided."""
+    rule = COLUMN_RULES.get(table, {}).get(column)
+    return rule[0] if isinstance(rule, tuple) else rule
+
+
+def columns_with(*rules: str) -> dict[str, list[str]]:
+    """table → its columns under any of `rules`."""
+    found: dict[str, list[str]] = {}
+    for table, columns in COLUMN_RULES.items():
+        for column in columns:
+            if rule_of(table, column) in rules:
+                found.setdefault(table, []).append(column)
+    return found
