@@ -32,7 +32,7 @@ from bulletins import articles as article_domain
 from bulletins.config import LONDON, bulletin_config, month_label, shift_month
 from bulletins.performance import Performance
 from bulletins.ports import Preview
-from handlers.blockkit import SECTION_MAX, clip, escape
+from handlers.blockkit import OPTION_TEXT_MAX, OPTIONS_MAX, SECTION_MAX, clip, escape
 from handlers.ids import BulletinAction, BulletinView
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
@@ -49,7 +49,8 @@ def open_months(db: Session, now: datetime | None = None) -> list[str]:
 def article_modal(db: Session, *, link: str = "") -> View:
     config = bulletin_config(db)
     months = open_months(db)
-    category_options = [Option(value=c.slug, label=clip(c.name, 75)) for c in config.categories][:100]
+    categories = list(config.categories)[:OPTIONS_MAX]
+    category_options = [Option(value=c.slug, label=clip(c.name, OPTION_TEXT_MAX)) for c in categories]
     month_options = [Option(value=m, label=month_label(m)) for m in months]
     return View(
         type="modal",

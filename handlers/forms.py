@@ -26,7 +26,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
-from handlers.blockkit import clip, filled
+from handlers.blockkit import (
+    CONTEXT_ELEMENTS_MAX,
+    CONTEXT_TEXT_MAX,
+    MODAL_TITLE_MAX,
+    SECTION_MAX,
+    clip,
+    filled,
+)
 from handlers.ids import IntakeAction, IntakeCallback
 from models.deliveries import act_once
 from models.outbox import enqueue
@@ -71,7 +78,7 @@ def open_modal(client: WebClient, db: Session, trigger_id: str, view: View | dic
 
 def notice_view(message: str, *, offer_join: bool = False) -> View:
     """A small modal that explains why a form cannot open (not registered, awaiting approval…)."""
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=clip(message, 3000)))]
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=clip(message, SECTION_MAX)))]
     if offer_join:
         blocks.append(
             ActionsBlock(
@@ -95,7 +102,11 @@ def receipt_view(title: str, headline: str, details: list[str]) -> dict:
     Given as the view's dict (what `ack(response_action="update", view=…)` sends), filled from a
     template validated once per number of detail lines; `_receipt` builds it with slack_sdk.
     """
-    texts = [clip(title, 24), clip(headline, 3000), *[clip(line, 2000) for line in details if line][:10]]
+    texts = [
+        clip(title, MODAL_TITLE_MAX),
+        clip(headline, SECTION_MAX),
+        *[clip(line, CONTEXT_TEXT_MAX) for line in details if line][:CONTEXT_ELEMENTS_MAX],
+    ]
     return filled(("receipt", len(texts)), _receipt, texts)
 
 
