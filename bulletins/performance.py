@@ -57,6 +57,11 @@ def compare(value: float, interval: Interval, reference: float) -> str:
     return "in line"
 
 
+def against(verdict: str) -> str:
+    """A verdict as it reads before "the benchmark": "above", "in line with", "below"."""
+    return "in line with" if verdict == "in line" else verdict
+
+
 def latest_report(bulletin: Bulletin) -> BulletinReport | None:
     reports = sorted(bulletin.reports, key=lambda r: (r.taken_at, r.id))
     return reports[-1] if reports else None
@@ -158,14 +163,17 @@ def open_rate(report: BulletinReport) -> float:
     return report.open_rate
 
 
-def people_opens(report: BulletinReport, trials: int) -> int:
-    """Unique opens by people: Mailchimp's count without machine (privacy-proxy) opens, or its rate
-    over `trials` when only the rate is given; all unique opens when it does not separate them."""
-    if report.proxy_excluded_unique_opens is not None:
-        return report.proxy_excluded_unique_opens
-    if report.proxy_excluded_open_rate is not None:
-        return round(report.proxy_excluded_open_rate * trials)
-    return report.unique_opens
+def people_opens(report: BulletinReport, trials: int) -> tuple[int, int]:
+    """Unique opens by people and the emails they are out of: Mailchimp counts machine (privacy-proxy)
+    opens apart and gives the rate over the recipients whose mail is not opened by a proxy, so both
+    come from its count and rate; with only the rate, it is taken over `trials`; when Mailchimp does
+    not separate machine opens, all unique opens over `trials`."""
+    count, rate = report.proxy_excluded_unique_opens, report.proxy_excluded_open_rate
+    if count is not None and rate:
+        return count, max(count, round(count / rate))
+    if rate is not None:
+        return round(rate * trials), trials
+    return report.unique_opens, trials
 
 
 def people_open_rate(report: BulletinReport) -> float:
@@ -181,13 +189,14 @@ class PooledOpens:
     judged against the benchmark, with its interval) and including machine opens (shown beside it)."""
 
     bulletins: int
-    trials: int
-    people_opens: int
+    trials: int  # emails delivered
     all_opens: int
+    people_trials: int  # emails delivered to people whose mail no proxy opens
+    people_opens: int
 
     @property
     def rate(self) -> float | None:
-        return self.people_opens / self.trials if self.trials else None
+        return self.people_opens / self.people_trials if self.people_trials else None
 
     @property
     def rate_with_machine_opens(self) -> float | None:
@@ -195,24 +204,26 @@ class PooledOpens:
 
     @property
     def interval(self) -> Interval:
-        return wilson_interval(self.people_opens, self.trials)
+        return wilson_interval(self.people_opens, self.people_trials)
 
     def versus(self, benchmark: float) -> str | None:
-        return compare(self.rate, self.interval, benchmark) if self.trials else None
+        return compare(self.rate, self.interval, benchmark) if self.people_trials else None
 
 
 def pooled_opens(reports: list[BulletinReport]) -> PooledOpens:
     """The reports' opens pooled over the emails delivered (sent, before Mailchimp counts deliveries)."""
-    bulletins = trials = people = everyone = 0
+    bulletins = trials = everyone = people_trials = people = 0
     for report in reports:
         sent = report.delivered or report.emails_sent
         if sent <= 0:
             continue
+        opened, reached = people_opens(report, sent)
         bulletins += 1
         trials += sent
-        people += people_opens(report, sent)
         everyone += report.unique_opens
-    return PooledOpens(bulletins, trials, people, everyone)
+        people_trials += reached
+        people += opened
+    return PooledOpens(bulletins, trials, everyone, people_trials, people)
 
 
 class SnapshotFigures(TypedDict):
@@ -237,7 +248,7 @@ def snapshot_figures(report: BulletinReport, benchmark: float, *, trials: int) -
     machine opens beside it, and the counts behind them. The officer's performance message and the
     dashboard's and board report's bulletin rows are all made of it."""
     people = people_open_rate(report)
-    people_interval = wilson_interval(people_opens(report, trials), trials)
+    people_interval = wilson_interval(*people_opens(report, trials))
     return SnapshotFigures(
         checkpoint=report.checkpoint,
         emails_sent=report.emails_sent,

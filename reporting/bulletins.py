@@ -42,7 +42,8 @@ class BulletinRow:
     clicks_per_open: float | None
     versus_benchmark: str
     trials: int  # the emails the rates are over: delivered, or sent before deliveries are counted
-    people_opens: int
+    people_opens: int  # unique opens by people, out of…
+    people_trials: int  # …the emails delivered to people whose mail no proxy opens
 
     @property
     def label(self) -> str:
@@ -56,13 +57,15 @@ def month_label(month: str) -> str:
 def _row(bulletin: Bulletin, report: BulletinReport, benchmark: float) -> BulletinRow:
     # Before Mailchimp counts deliveries, the interval is over the emails sent.
     trials = report.delivered or report.emails_sent
+    opened, reached = people_opens(report, trials)
     return BulletinRow(
         month=bulletin.month,
         subject=bulletin.subject,
         sent_at=bulletin.sent_at,
         **snapshot_figures(report, benchmark, trials=trials),
         trials=trials,
-        people_opens=people_opens(report, trials),
+        people_opens=opened,
+        people_trials=reached,
     )
 
 

@@ -28,8 +28,9 @@ class PeriodBulletins:
         return PooledOpens(
             len(self.rows),
             sum(row.trials for row in self.rows),
-            sum(row.people_opens for row in self.rows),
             sum(row.unique_opens for row in self.rows),
+            sum(row.people_trials for row in self.rows),
+            sum(row.people_opens for row in self.rows),
         )
 
 

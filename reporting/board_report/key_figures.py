@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bulletins.performance import against
 from reporting.board_report.bulletins import PeriodBulletins
 from reporting.board_report.issues import PeriodIssues
 from reporting.board_report.tables import Column, Table
@@ -32,7 +33,7 @@ def key_figures(session: Session, period: Period, issues: PeriodIssues, bulletin
             ["Bulletins sent", len(bulletins.rows)],
             [
                 f"Bulletin open rate, machine opens left out (benchmark {benchmark})",
-                f"{pooled.rate * 100:.1f}%, {pooled.versus(bulletins.benchmark)} the benchmark"
+                f"{pooled.rate * 100:.1f}%, {against(pooled.versus(bulletins.benchmark))} the benchmark"
                 if pooled.rate is not None
                 else "no bulletin reported",
             ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bulletins.performance import against
 from reporting.board_report.bulletins import PeriodBulletins
 from reporting.board_report.issues import PeriodIssues
 from reporting.board_report.timeliness import PeriodTimeliness
@@ -33,7 +34,7 @@ def summary(
         )
     pooled, benchmark = bulletins.pooled, bulletins.benchmark
     if pooled.rate is not None:
-        verdict = {"above": "above", "below": "below", "in line": "in line with"}[pooled.versus(benchmark)]
+        verdict = against(pooled.versus(benchmark))
         with_machines = pooled.rate_with_machine_opens or 0.0
         sentences.append(
             f"People opened {pooled.rate * 100:.1f}% of the bulletins delivered, {verdict} the "
