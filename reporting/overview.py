@@ -14,9 +14,10 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from intake.returns import latest_returns
 from models.issues import Issue, IssueStatus
 from models.network import Service
-from models.returns import WaitingListReturn, latest_returns
+from models.returns import WaitingListReturn
 
 # Items still in progress for the organisation: "answered" waits for it to accept or reopen.
 ACTIVE_STATUSES = (IssueStatus.RECEIVED, IssueStatus.ACKNOWLEDGED, IssueStatus.ANSWERED)

@@ -13,11 +13,13 @@ from datetime import date
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from intake.feedback import awaiting_reply
+from intake.joining import pending_requests
+from intake.return_reminders import MissingReturn, missing_returns
 from models.escalations import Escalation
-from models.feedback import Feedback, awaiting_reply
+from models.feedback import Feedback
 from models.issues import Issue, IssueStatus
-from models.joining import JoinRequest, pending_requests
-from models.returns import MissingReturn, missing_returns
+from models.joining import JoinRequest
 
 
 @dataclass(frozen=True)

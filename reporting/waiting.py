@@ -13,15 +13,14 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session, joinedload
 
+from intake.return_reminders import MissingReturn, missing_returns
 from models.network import Organisation, OrganisationStatus, Service
 from models.returns import (
     CAPACITY_LABELS,
     CapacityStatus,
-    MissingReturn,
     WaitingListReturn,
     last_complete_month,
     london_today,
-    missing_returns,
     period_label,
 )
 from reporting.access import Viewer
