@@ -175,7 +175,7 @@ def returns_missing(session: Session, viewer: Viewer, *, today: date | None = No
     if not viewer.board_ids:
         return MissingSummary(period, len(own), sum(len(m.services) for m in own), own)
     # A board member sees how many across the network, not who: counted in the database rather than
-    # by loading every late organisation and service (the same rows as intake.return_reminders.missing_returns).
+    # by loading every late organisation and service (the rows of return_reminders.missing_returns).
     sent = select(WaitingListReturn.service_id).where(WaitingListReturn.period == period)
     organisations, services = session.execute(
         select(func.count(func.distinct(Service.organisation_id)), func.count(Service.id))
