@@ -153,7 +153,7 @@ def on_escalate(ack: Ack, body: dict, context: BoltContext, client: WebClient, *
             f"The {escalation.board_name} is the top of the ladder for this item; "
             "the officer can re-route it."
         )
-    parent = escalation.rungs[escalation.rung + 1]["name"]
+    parent = escalation.rungs[escalation.rung + 1].name
     client.views_open(trigger_id=body["trigger_id"], view=escalate_modal(escalation, parent, _channel(body)))
 
 
@@ -162,7 +162,7 @@ def on_snooze(ack: Ack, body: dict, context: BoltContext, client: WebClient, **_
     db = context["db"]
     escalation = flows.snooze(db, escalation_id=_id_from(_value(body)), actor=_user(body), now=utcnow())
     db.commit()
-    capped = escalation.reminders_sent >= int(escalation.current_rung.get("max_reminders", 3))
+    capped = escalation.reminders_sent >= escalation.current_rung.max_reminders
     note = (
         " (the reminder cap is reached, so no more reminders will come; deadlines still apply)"
         if capped
