@@ -108,7 +108,7 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
     "articles": {
         "month": (KEEP, "the bulletin month"),
         "title": LABEL,
-        "link": CLEAR,
+        "link": LABEL,
         "summary": CLEAR,
         "category": (KEEP, "one of the bulletin's fixed categories"),
         "source": (KEEP, "where it came from: slack or the feed"),
@@ -142,6 +142,8 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
         "preview_text": SCRUB,
         "html": SCRUB,
         "text": SCRUB,
+        "web_html": SCRUB,
+        "web_key": (KEEP, "a random key in the web copy's address"),
         "links": SCRUB,
         "category_order": (KEEP, "the bulletin's fixed categories"),
         "summary": SCRUB,
@@ -204,6 +206,8 @@ LABELS = {
     ("services", "name"): "Service {id}",
     ("issues", "title"): "Erased issue",
     ("articles", "title"): "Erased article",
+    # Unique per month and shown as a link: an address that can never resolve (RFC 6761 .invalid).
+    ("articles", "link"): "https://erased.invalid/article/{id}",
 }
 ERASED_CATEGORY = "erased category"
 
