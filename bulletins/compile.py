@@ -30,6 +30,7 @@ from models.base import utcnow
 from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed
 from models.network import Meeting, Service
+from models.returns import CapacityStatus, WaitingListReturn
 
 MEETINGS_AHEAD = timedelta(days=62)
 MAX_MEETINGS = 12
@@ -60,10 +61,6 @@ def waiting_list_snapshot(session: Session, *, month: str) -> list[WaitingCatego
     Each service counts once, by its latest return for this month or the month before. Only counts
     of services are shown, never numbers waiting, so nothing can point to a child.
     """
-    try:
-        from models.returns import CapacityStatus, WaitingListReturn  # intake (issue 3)
-    except ImportError:
-        return []
     this_month = month_start(month).astimezone(LONDON).date()
     last_month = month_start(shift_month(month, -1)).astimezone(LONDON).date()
     rows = session.execute(

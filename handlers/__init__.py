@@ -21,13 +21,13 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     errors.register(app)
     app.middleware(middleware.with_form)
     commands.register(app)
-    from handlers import feedback, home, issues, joining, returns  # intake (issue 3)
+    from handlers import feedback, home, issues, joining, returns  # intake
 
     for intake_module in (issues, joining, returns, feedback, home):
         intake_module.register(app)
-    from handlers import bulletins  # the monthly bulletin (issue 5); also registers `/linkedup article`
+    from handlers import bulletins  # the monthly bulletin; also registers `/linkedup article`
 
     bulletins.register(app)
-    from handlers import escalations  # routing and the ladder (issue 4); also registers its sub-commands
+    from handlers import escalations  # routing and the ladder; also registers its sub-commands
 
     escalations.register(app)

@@ -5,22 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from models.errors import NotRegistered
-from models.network import Member, MemberRole, Organisation
+from models.network import Member, MemberRole
 
 
 def find_member(session: Session, slack_user_id: str) -> Member | None:
     return session.scalar(
         select(Member).options(joinedload(Member.organisation)).where(Member.slack_user_id == slack_user_id)
     )
-
-
-def organisation_of(session: Session, slack_user_id: str) -> Organisation:
-    """The user's organisation, or NotRegistered with the way to join."""
-    member = find_member(session, slack_user_id)
-    if member is None or member.organisation is None:
-        raise NotRegistered()
-    return member.organisation
 
 
 def officer_ids(session: Session) -> list[str]:

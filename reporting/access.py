@@ -68,9 +68,6 @@ class Viewer:
     def sees_everything(self) -> bool:
         return self.officer
 
-    def may_see_board(self, board_id: int) -> bool:
-        return self.officer or board_id in self.board_ids
-
 
 def viewer_for(session: Session, slack_user_id: str) -> Viewer:
     """The roles of this Slack user now; NoDashboardRole if the network does not know them."""

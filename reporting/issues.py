@@ -160,11 +160,6 @@ def issues_by_id(ids: Select) -> Select:
     )
 
 
-def issues_query(viewer: Viewer, filters: IssueFilters) -> Select:
-    """The viewer's issues narrowed by the filters, newest first."""
-    return issues_by_id(issue_keys_query(viewer, filters))
-
-
 def list_issues(
     session: Session, viewer: Viewer, filters: IssueFilters, *, page: int = 1, per_page: int = 25
 ) -> Page[Issue]:
