@@ -183,6 +183,12 @@ def require_organisation_member(session: Session, escalation: Escalation, slack_
     issue = escalation.issue
     if slack_user_id == issue.raised_by:
         return
+    if issue.sensitive:
+        # Need-to-know: a safeguarding-sensitive item is the raiser's alone, whatever the button says.
+        raise NotAllowed(
+            f"Only the person who raised {issue.reference} can say whether its answer settles it: "
+            "it is safeguarding-sensitive."
+        )
     if member is None or member.organisation_id != issue.organisation_id:
         raise NotAllowed(
             f"Only {issue.organisation.name} can say whether the answer to {issue.reference} settles it."

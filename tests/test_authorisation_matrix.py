@@ -23,8 +23,10 @@ import pytest
 from sqlalchemy import select
 
 from escalations import flows
+from handlers.escalation_views import RENDERER
 from handlers.ids import BulletinAction, EscalationAction, EscalationCallback, IntakeAction, IntakeCallback
 from models import Article, Bulletin, EscalationState, Feedback, JoinRequest, OutboxMessage
+from models.base import utcnow
 from models.bulletins import ArticleStatus, BulletinState
 from models.joining import RequestStatus
 from tests.dashboard_support import link_for, sign_in
@@ -322,3 +324,84 @@ def test_who_sees_the_sensitive_items_history_in_slack(slack, world, actor):
 def test_the_routine_items_history_is_open_to_the_whole_organisation(slack, world, actor):
     text = json.dumps(slack.command(f"history {world.routine_reference}", user_id=actor).get_json())
     assert "Saturday drop-in may close" in text
+
+
+# --- after the answer, a sensitive item is the raiser's alone, whatever the button says -------------
+
+SETTLES_SENSITIVE = {RAISER}
+
+
+@pytest.fixture
+def answered_sensitive(db, world) -> World:
+    """The world with the safeguarding board's answer to the sensitive item given."""
+    flows.respond(
+        db,
+        escalation_id=world.sensitive_escalation_id,
+        actor=WSCB_CHAIR,
+        answer="The board has asked the police to patrol the drop-in on Saturdays.",
+        outcome="accepted",
+        now=utcnow(),
+        render=RENDERER,
+    )
+    db.commit()
+    return world
+
+
+SENSITIVE_AFTER_ANSWER = [
+    Action(
+        "close the sensitive item as satisfied",
+        SETTLES_SENSITIVE,
+        _press(EscalationAction.SATISFIED, lambda w: str(w.sensitive_escalation_id)),
+        _state_is("sensitive_escalation_id", EscalationState.CLOSED),
+    ),
+    Action(
+        "say not satisfied with the sensitive item",
+        SETTLES_SENSITIVE,
+        _submit(
+            EscalationCallback.NOT_SATISFIED,
+            {"note": _text("The patrols have not started.")},
+            lambda w: {"escalation_id": w.sensitive_escalation_id},
+        ),
+        _state_is("sensitive_escalation_id", EscalationState.ACKNOWLEDGED),
+    ),
+]
+
+
+@pytest.mark.parametrize("actor", EVERYONE, ids=NAMES.get)
+@pytest.mark.parametrize("action", SENSITIVE_AFTER_ANSWER, ids=lambda a: a.name)
+def test_who_may_settle_a_sensitive_item(slack, slack_api, db, engine, answered_sensitive, action, actor):
+    world = answered_sensitive
+    assert not action.happened(db, world)
+    before = table_counts(engine)
+    response = action.attempt(slack, world, actor)
+    assert response.status_code == 200
+    if actor in action.allowed:
+        assert action.happened(db, world), f"{NAMES[actor]} may {action.name}, but it did not happen"
+        return
+    assert not action.happened(db, world), f"{NAMES[actor]} must not {action.name}"
+    said = _told(slack_api, db, response, actor)
+    assert "Only " in said or "not part of a registered organisation" in said, said
+    assert SENSITIVE_TITLE not in said
+    after = table_counts(engine)
+    changed = {table for table in after if after[table] != before[table]}
+    assert changed <= {"outbox", "slack_deliveries"}, f"a refused {action.name} wrote to {changed}"
+
+
+@pytest.mark.parametrize("actor", EVERYONE, ids=NAMES.get)
+def test_who_may_open_the_not_satisfied_form_of_a_sensitive_item(
+    slack, slack_api, db, answered_sensitive, actor
+):
+    world = answered_sensitive
+    payload = block_actions_payload(
+        user_id=actor, action_id=EscalationAction.NOT_SATISFIED, value=str(world.sensitive_escalation_id)
+    )
+    response = slack.interact(payload)
+    assert response.status_code == 200
+    opened = [json.dumps(c["view"]) for c in slack_api.of("views.open")]
+    shown = [view for view in opened if "not_satisfied" in view.lower() or SENSITIVE_TITLE in view]
+    if actor in SETTLES_SENSITIVE:
+        assert any(SENSITIVE_TITLE in view for view in shown)
+        return
+    assert not any(SENSITIVE_TITLE in view for view in opened), f"{NAMES[actor]} read the sensitive title"
+    said = _told(slack_api, db, response, actor)
+    assert "Only " in said or "not part of a registered organisation" in said, said
