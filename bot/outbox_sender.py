@@ -76,7 +76,7 @@ class OutboxSender:
         self._waiting: dict[str, list[str]] = {}  # post key → updates waiting for it
         self._due_queued = False
         self._unfinished = 0  # tasks handed over and not yet done
-        self._later: list[tuple[float, int, _Again]] = []  # (monotonic time, tie-break, task)
+        self._later: list[tuple[float, int, _Again | str]] = []  # (monotonic time, tie-break, task)
         self._later_changed = threading.Condition(self._lock)
         self._order = itertools.count()
         self._closed = False
@@ -112,13 +112,15 @@ class OutboxSender:
             return False
         return True
 
-    def deliver_due_soon(self) -> None:
-        """Deliver everything due (once, however many times this is asked before it runs)."""
+    def deliver_due_soon(self, after: float = 0.0) -> None:
+        """Deliver everything due, `after` seconds from now (once, however often asked before it runs)."""
         with self._lock:
             if self._due_queued:
                 return
             self._due_queued = True
-        if not self._put(_DUE):
+        if after > 0:
+            self._later_by(after, _DUE)
+        elif not self._put(_DUE):
             with self._lock:
                 self._due_queued = False
 
@@ -170,7 +172,9 @@ class OutboxSender:
                     self._lock.release()
                     try:
                         if not self._put(task):
-                            log.warning("outbox sender busy: %s left for the worker's poll", task.key)
+                            log.warning("outbox sender busy: %s left for the worker's poll", task)
+                            if task == _DUE:
+                                self._due_queued = False
                     finally:
                         self._lock.acquire()
                     continue
@@ -199,7 +203,7 @@ class OutboxSender:
             for update_key in waiting:
                 self._deliver(update_key, again=_Again(update_key, waiting_for_post=True))
 
-    def _later_by(self, seconds: float, task: _Again) -> None:
+    def _later_by(self, seconds: float, task: _Again | str) -> None:
         with self._lock:
             if len(self._later) < MAX_WAITING:
                 heapq.heappush(self._later, (time.monotonic() + seconds, next(self._order), task))

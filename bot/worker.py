@@ -9,7 +9,8 @@ why every job is idempotent and every outbox message is claimed before it is sen
 Outbox delivery: what a job queues goes out when its transaction commits (`bot.outbox_sender`); the
 `deliver_outbox` poll retries failures and whatever a crashed process left; on PostgreSQL a
 `NOTIFY linkedup_outbox` from any process (a CLI command, a web worker whose sender was full) wakes
-the delivery at once instead of at the next poll.
+the delivery a second later (`NOTIFY_GRACE`: the queuing process is usually sending it already)
+instead of at the next poll.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from models.outbox import NOTIFY_CHANNEL
 log = logging.getLogger(__name__)
 
 LISTEN_RETRY = 5  # seconds between attempts to (re)connect the LISTEN connection
+# A NOTIFY mostly announces messages the queuing process is already sending at once: look a moment
+# later, for those nobody took (queued by a CLI command, or left by a sender whose queue was full).
+NOTIFY_GRACE = 1.0
 
 _context: Context | None = None
 
@@ -137,7 +141,7 @@ def _listen(
                     listening.set()
                 while not stop.is_set():
                     for _ in connection.notifies(timeout=1.0, stop_after=1):
-                        sender.deliver_due_soon()
+                        sender.deliver_due_soon(after=NOTIFY_GRACE)
         except psycopg.Error as exc:
             log.warning("outbox LISTEN connection lost (%s); the poll delivers meanwhile", type(exc).__name__)
             stop.wait(LISTEN_RETRY)
