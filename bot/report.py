@@ -7,6 +7,7 @@ Used by `linkedup report` and by the officer's button on the dashboard, so both 
 from __future__ import annotations
 
 import io
+import logging
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from reporting.board_report.report import BoardReport
 from reporting.board_report.tables import Measure, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
+# WeasyPrint logs each layout step at INFO ("Step 5 - Creating layout - Page 3"): not for the reader of
+# `linkedup report` or the server's log. Its warnings still show.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
@@ -79,9 +83,10 @@ def render_html(report: BoardReport, *, tz) -> str:
 
 
 def render_pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1: headings, tables and reading order a screen reader can follow)."""
     from weasyprint import HTML  # imported here: it loads system libraries (Pango) on import
 
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def all_tables(report: BoardReport) -> list[Table]:

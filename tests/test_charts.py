@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
-from bot.charts import Point, bar_chart, line_chart, number, percent
+from bot.charts import CHAR, FONT, WIDTH, Point, bar_chart, line_chart, number, percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -29,14 +30,17 @@ def test_bar_chart_is_an_accessible_image_with_its_data_table():
     assert chart.rows == [("Funding", "12"), ("Safeguarding", "3"), ("Youth", "0")]
 
 
-def test_labels_are_escaped_and_long_ones_shortened():
-    chart = bar_chart("Themes", [("<script>alert(1)</script> & a very long theme name indeed", 1)])
+def test_labels_are_escaped_and_long_ones_wrapped_whole_not_cut():
+    label = "<script>alert(1)</script> & a very long theme name indeed, with more words than one line holds"
+    chart = bar_chart("Themes", [(label, 1)])
     text = str(chart.svg)
     assert "<script>" not in text
     assert "&lt;script&gt;" in text
-    parse(chart)  # still well-formed XML
-    labels = [t.text for t in parse(chart).iter(f"{SVG}text") if t.get("class") == "label"]
-    assert labels[0].endswith("…") and len(labels[0]) <= 30
+    root = parse(chart)  # still well-formed XML
+    label_text = next(t for t in root.iter(f"{SVG}text") if t.get("class") == "label")
+    lines = [span.text for span in label_text.iter(f"{SVG}tspan")]
+    assert len(lines) > 1 and " ".join(lines) == label  # every word, over several lines; no "…"
+    assert all(len(line) * CHAR <= WIDTH for line in lines)
 
 
 def test_no_data_means_no_chart():
@@ -81,3 +85,59 @@ def test_chart_ids_are_unique_on_a_page():
     second = bar_chart("B", [("x", 1)])
     assert first.chart_id != second.chart_id
     assert percent(0.2034) == "20.3%"
+
+
+def _texts(root, css):
+    return [t for t in root.iter(f"{SVG}text") if t.get("class") == css]
+
+
+def test_month_labels_never_touch_and_stay_inside_the_chart():
+    months = [
+        f"{name} {2025 if i < 2 else 2026}"
+        for i, name in enumerate(
+            ["Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
+        )
+    ]
+    root = parse(line_chart("Waiting", [Point(m, i) for i, m in enumerate(months)], fmt=number))
+    extents = []
+    for label in _texts(root, "tick"):
+        lines = [span.text for span in label.iter(f"{SVG}tspan")]
+        if label.get("text-anchor") != "middle":
+            continue  # the y-axis
+        half = max(len(line) for line in lines) * CHAR / 2
+        x = float(label.get("x"))
+        extents.append((x - half, x + half))
+        assert lines[0] in {m.split()[0] for m in months}  # "Nov", never "Nov 202"
+    assert len(extents) >= 4
+    assert all(low >= 0 and high <= WIDTH for low, high in extents)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(extents))
+
+
+def test_count_axes_are_whole_numbers():
+    root = parse(
+        line_chart("Waiting", [Point("Jan 2026", 1), Point("Feb 2026", 3), Point("Mar 2026", 7)], fmt=number)
+    )
+    ticks = [t.text for t in _texts(root, "tick") if t.get("text-anchor") == "end"]
+    assert ticks and all(tick.replace(",", "").isdigit() for tick in ticks), ticks
+    percent_ticks = [
+        t.text
+        for t in _texts(
+            parse(line_chart("Open rate", [Point("Jan 2026", 0.31), Point("Feb 2026", 0.22)])), "tick"
+        )
+        if t.get("text-anchor") == "end"
+    ]
+    assert "12.5%" not in percent_ticks and all(tick.endswith("%") for tick in percent_ticks)
+
+
+def test_the_benchmark_is_named_in_the_legend_under_the_plot_not_on_a_point():
+    points = [Point("Jul 2026", 0.203), Point("Aug 2026", 0.25), Point("Sep 2026", 0.203)]
+    root = parse(line_chart("Open rate", points, benchmark=0.203))
+    lowest_point = max(float(c.get("cy")) for c in root.iter(f"{SVG}circle"))
+    benchmark = next(t for t in _texts(root, "label") if "Benchmark 20.3%" in (t.text or ""))
+    assert float(benchmark.get("y")) - FONT > lowest_point + 20  # below the plot and its period labels
+
+
+def test_charts_are_drawn_at_phone_width_with_legible_text():
+    root = parse(bar_chart("Themes", [("Funding", 3)]))
+    assert root.get("viewBox").split()[2] == str(WIDTH) and float(root.get("font-size")) == FONT
+    assert FONT * 254 / WIDTH >= 11  # still 11 px when a 320 px screen leaves the chart 254 px

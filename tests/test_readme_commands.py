@@ -246,4 +246,4 @@ def test_without_pango_the_report_says_how_to_get_pdfs_and_writes_html_and_csvs(
     output = capsys.readouterr().out
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0" in output and "brew install pango" in output
     written = {path.suffix for path in (cwd / "no-pango").iterdir()}
-    assert written == {".html", ".csv"}
+    assert written == {".html", ".csv", ".yaml"}  # the report, its data and the officer's edits file

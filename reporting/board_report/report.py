@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 from models.base import utcnow
 from models.errors import ValidationError
 from models.network import Network
+from reporting.board_report.achievements import achievements_table, draft_achievements
 from reporting.board_report.bulletins import period_bulletins
+from reporting.board_report.edits import Achievement, ReportEdits, draft_edits
 from reporting.board_report.health import health_table, network_health
 from reporting.board_report.issues import period_issues
 from reporting.board_report.key_figures import key_figures
 from reporting.board_report.prose import summary
+from reporting.board_report.representation import BoardSeat, board_seats, representation_table
 from reporting.board_report.tables import Share, Table, period_months
 from reporting.board_report.timeliness import period_timeliness
 from reporting.board_report.waiting import period_waiting
@@ -64,12 +67,24 @@ class BoardReport:
     tables: dict[str, Table]
     by_theme: list[tuple[str, int]]
     number_waiting: list[CategoryWaiting]
+    achievements: list[Achievement]
+    seats: list[BoardSeat]
     overall_aim: str = OVERALL_AIM
     recommendations: str = RECOMMENDATIONS_PLACEHOLDER
 
+    @property
+    def edits_file(self) -> str:
+        """The officer's edits file for this report (`reporting.board_report.edits`), as it stands."""
+        written = None if self.recommendations == RECOMMENDATIONS_PLACEHOLDER else self.recommendations
+        return draft_edits(self.period, self.achievements, self.seats, written)
 
-def build_board_report(session: Session, period: Period, *, now: datetime | None = None) -> BoardReport:
-    """Collect the period's figures (a quarter or a year) from the database."""
+
+def build_board_report(
+    session: Session, period: Period, *, now: datetime | None = None, edits: ReportEdits | None = None
+) -> BoardReport:
+    """Collect the period's figures (a quarter or a year) from the database, with the officer's edits
+    (key achievements, attendance, recommendations) where she has made them."""
+    edits = edits or ReportEdits()
     now = now or utcnow()
     end = min(now, period.end_utc)
     months = period_months(period)
@@ -80,6 +95,12 @@ def build_board_report(session: Session, period: Period, *, now: datetime | None
     health = network_health(session, period, end=end, raised=issues.raised, timeliness=timeliness)
     bulletins = period_bulletins(session, period, months)
     waiting = period_waiting(session, months)
+    achievements = edits.achievements
+    if achievements is None:
+        achievements = draft_achievements(period, issues, timeliness, bulletins, waiting)
+    seats = board_seats(session, period, now=end)
+    for seat in seats:
+        seat.attended = edits.attendance.get(seat.slug, {})
 
     tables = {
         "issues_by_theme": issues.by_theme_table,
@@ -91,6 +112,8 @@ def build_board_report(session: Session, period: Period, *, now: datetime | None
         "waiting_lists": waiting.waiting,
         "number_waiting": waiting.latest_table,
         "health": health_table(health),
+        "key_achievements": achievements_table(achievements),
+        "boards_represented": representation_table(seats, period),
     }
     return BoardReport(
         network=network,
@@ -105,4 +128,7 @@ def build_board_report(session: Session, period: Period, *, now: datetime | None
         tables=tables,
         by_theme=issues.by_theme,
         number_waiting=waiting.latest,
+        achievements=achievements,
+        seats=seats,
+        recommendations=edits.recommendations or RECOMMENDATIONS_PLACEHOLDER,
     )

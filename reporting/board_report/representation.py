@@ -1,0 +1,74 @@
+"""The board report's representation section, which the 2016 report had: the boards the sector sits on,
+who represents it there, the meetings each board held in the period (from the calendar) and how many
+of them the sector's representative attended, as the officer records it in the report's edits file
+(`reporting.board_report.edits`); until then attendance reads "not recorded"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.network import Board, Meeting, Member
+from reporting.board_report.tables import Column, Table
+from reporting.periods import LONDON, Period
+
+
+@dataclass
+class BoardSeat:
+    slug: str
+    board: str
+    representative: str
+    meetings: list[date]  # held in the period, London dates
+    attended: dict[date, bool] = field(default_factory=dict)  # as recorded by the officer
+
+    @property
+    def attendance(self) -> str:
+        recorded = {day: went for day, went in self.attended.items() if day in self.meetings}
+        if not recorded:
+            return "not recorded"
+        return f"{sum(recorded.values())} of {len(recorded)}"
+
+
+def board_seats(session: Session, period: Period, *, now: datetime) -> list[BoardSeat]:
+    """Each board with a sector representative, and the meetings it held in the period up to now."""
+    end = min(now, period.end_utc)
+    names = dict(session.execute(select(Member.slack_user_id, Member.display_name)).all())
+    seats = []
+    for board in session.scalars(
+        select(Board).where(Board.representative_slack_user_id.is_not(None)).order_by(Board.name)
+    ):
+        held = session.scalars(
+            select(Meeting.starts_at)
+            .where(
+                Meeting.board_id == board.id, Meeting.starts_at >= period.start_utc, Meeting.starts_at < end
+            )
+            .order_by(Meeting.starts_at)
+        )
+        seats.append(
+            BoardSeat(
+                slug=board.slug,
+                board=board.name,
+                representative=names.get(board.representative_slack_user_id)
+                or "the network's representative",
+                meetings=[moment.astimezone(LONDON).date() for moment in held],
+            )
+        )
+    return seats
+
+
+def representation_table(seats: list[BoardSeat], period: Period) -> Table:
+    return Table(
+        "boards_represented",
+        "Boards the sector is represented on",
+        [
+            Column("Board"),
+            Column("Represented by"),
+            Column(f"Meetings held in the {period.noun}", "int"),
+            Column("Attended by the sector's representative"),
+        ],
+        [[seat.board, seat.representative, len(seat.meetings), seat.attendance] for seat in seats],
+        note="Meetings from the network's calendar; attendance as the officer recorded it.",
+    )
