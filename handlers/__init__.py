@@ -15,6 +15,7 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
         commands,
         dashboard,  # noqa: F401  (registers `/linkedup dashboard`)
         errors,
+        membership,  # noqa: F401  (registers `/linkedup member add|remove`)
         middleware,
     )
 

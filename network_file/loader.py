@@ -3,10 +3,13 @@
 Rows are matched by their key in the file (slug; Slack user id for people; uid for meetings) and only
 the attributes that differ are written, so re-loading the same file issues no UPDATE at all and every
 `updated_at` stays put. Boards, themes, board members and the file's meetings that left the file are
-removed. Organisations, their services and members are never deleted by a load — they may have issues,
-returns and feedback registered against them — and are reported as "kept". Officers left out of the
-file lose the officer role (their row stays). Every conflict with rows the file does not own is found
-before the first write, so a refused load leaves the database exactly as it was.
+removed. Organisations and their services are never deleted by a load — they may have issues,
+returns and feedback registered against them — and are reported as "kept". A member a listed
+organisation no longer lists is a leaver: removed only when the caller asks (`remove_leavers`, the
+CLI's `--yes`), as every removal is (`models.leavers`: sessions ended, audited, what they raised kept);
+otherwise kept and reported as "kept, not in file", so the officer sees who would go first. Officers
+left out of the file lose the officer role (their row stays). Every conflict with rows the file does
+not own is found before the first write, so a refused load leaves the database exactly as it was.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.audit import record
 from models.base import utcnow
+from models.leavers import remove_member
 from models.network import (
     Board,
     BoardMember,
@@ -99,6 +103,11 @@ class LoadReport:
     def changed(self) -> bool:
         return any(changes.changed for changes in self.kinds.values())
 
+    @property
+    def leavers_kept(self) -> list[str]:
+        """Members no longer listed by their organisation in the file, kept because nobody said --yes."""
+        return list(self.kinds["members"].kept)
+
     def summary(self) -> str:
         """One line: '10 boards (10 new), 11 themes (1 updated, 1 removed), …' or 'no changes (…)'."""
         parts = []
@@ -142,14 +151,21 @@ class LoadReport:
         }
 
 
-def load_path(session: Session, path: str | Path, *, actor: str = "network-file") -> LoadReport:
+def load_path(
+    session: Session, path: str | Path, *, actor: str = "network-file", remove_leavers: bool = False
+) -> LoadReport:
     """Read, validate and load a network file (nothing is written if it has any problem)."""
     document = read_network(path)
-    return load_network(session, document, actor=actor, source=Path(path).name)
+    return load_network(session, document, actor=actor, source=Path(path).name, remove_leavers=remove_leavers)
 
 
 def load_network(
-    session: Session, document: NetworkDocument, *, actor: str = "network-file", source: str = "network file"
+    session: Session,
+    document: NetworkDocument,
+    *,
+    actor: str = "network-file",
+    source: str = "network file",
+    remove_leavers: bool = False,
 ) -> LoadReport:
     """Bring the database in line with the document; the caller commits (or rolls back on error)."""
     report = LoadReport(source)
@@ -157,7 +173,7 @@ def load_network(
         state = _State.read(session)
         _refuse_conflicts(document, state, source)
     try:
-        _Writer(session, document, state, report, actor).run()
+        _Writer(session, document, state, report, actor, remove_leavers=remove_leavers).run()
         session.flush()
     except IntegrityError as exc:
         # Rows outside the file's control (e.g. a table added later pointing at a board) can still
@@ -249,10 +265,18 @@ def _adoptable(org: Organisation | None) -> Organisation | None:
 
 class _Writer:
     def __init__(
-        self, session: Session, document: NetworkDocument, state: _State, report: LoadReport, actor: str
+        self,
+        session: Session,
+        document: NetworkDocument,
+        state: _State,
+        report: LoadReport,
+        actor: str,
+        *,
+        remove_leavers: bool = False,
     ):
         self.session, self.doc, self.state, self.report = session, document, state, report
         self.actor = actor
+        self.remove_leavers = remove_leavers
 
     def run(self) -> None:
         self.remove_departed()
@@ -545,7 +569,14 @@ class _Writer:
                 )
             listed = set(spec.members)
             for slack_user_id, row in sorted(members.items()):
-                if row.organisation_id == org.id and slack_user_id not in listed:
+                if row.organisation_id != org.id or slack_user_id in listed:
+                    continue
+                if self.remove_leavers:
+                    why = f"no longer listed by {spec.slug} in {self.report.source}"
+                    remove_member(self.session, row, actor=self.actor, why=why)
+                    del members[slack_user_id]
+                    self.report["members"].removed.append(slack_user_id)
+                else:
                     self.report["members"].kept.append(slack_user_id)
         file_slugs = {o.slug for o in self.doc.organisations}
         for org in self.state.organisations:

@@ -1,8 +1,9 @@
 """What both export and erasure walk: every row held about one organisation, found once.
 
-An organisation is named by its number or its slug (`find_organisation`); its footprint is its own rows
-(services, members, issues, returns, reminders, join requests), the rows of its people (feedback,
-articles, bulletin contacts), the history of its issues, and the audit rows about any of these.
+An organisation is named by its number or its slug (`intake.membership.find_organisation`); its
+footprint is its own rows (services, members, issues, returns, reminders, join requests), the rows of
+its people (feedback, articles, bulletin contacts), the history of its issues, and the audit rows
+about any of these.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from models import fields
 from models.base import Base
 from models.bulletins import Article, BulletinContact
-from models.errors import NotFound
 from models.escalations import Escalation, EscalationEvent
 from models.feedback import Feedback
 from models.issues import Issue
@@ -26,18 +25,6 @@ from models.records import AuditLog
 from models.returns import ReturnReminder, WaitingListReturn
 
 ERASED = "erased"  # stands in for a Slack id (the columns are short); never one of an organisation's people
-
-
-def find_organisation(session: Session, key: object) -> Organisation:
-    """The organisation a person names by its number or its slug (as `network show` lists them)."""
-    text = str(key or "").strip()
-    chosen = fields.record_id(text)
-    organisation = session.get(Organisation, chosen) if chosen is not None else None
-    if organisation is None and text:
-        organisation = session.scalar(select(Organisation).where(Organisation.slug == text.lower()))
-    if organisation is None:
-        raise NotFound(f"No organisation has the id or slug {text!r}.")
-    return organisation
 
 
 @dataclass

@@ -2,6 +2,9 @@
 
 `load` is safe to repeat: an unchanged file changes nothing, and a file with any mistake is refused
 whole (every problem printed with its line, exit status 2) leaving the running network as it was.
+People are the one thing a load does not take away unasked: members an organisation in the file no
+longer lists are kept and named, with how to remove them (`--yes`: their dashboard sessions end and
+what they raised stays with the organisation).
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ def add_commands(subparsers) -> None:
 
     load = actions.add_parser("load", help="load a network file into the database (idempotent)")
     load.add_argument("file", nargs="?", type=Path, help="the YAML network file (default: $NETWORK_FILE)")
+    load.add_argument(
+        "--yes",
+        action="store_true",
+        help="also remove members their organisation no longer lists (without it they are only named)",
+    )
     load.set_defaults(func=run_load)
 
     check = actions.add_parser("check", help="validate a network file without touching the database")
@@ -52,10 +60,21 @@ def run_load(args) -> int:
     context = build_context()
     try:
         with transaction(context.session_factory) as session:
-            report = load_path(session, path, actor="cli")
+            report = load_path(session, path, actor="cli", remove_leavers=args.yes)
     finally:
         context.engine.dispose()
     print(f"{path.name}: {report.summary()}")
+    if report["members"].removed:
+        print(
+            f"Removed {len(report['members'].removed)} member(s) the file no longer lists: "
+            f"{', '.join(report['members'].removed)} (dashboard sessions ended; what they raised is kept)."
+        )
+    if report.leavers_kept:
+        print(
+            f"{len(report.leavers_kept)} member(s) are no longer listed by their organisation and were kept: "
+            f"{', '.join(report.leavers_kept)}. Run `linkedup network load {path} --yes` to remove them "
+            "(their dashboard sessions end; what they raised stays with the organisation)."
+        )
     return 0
 
 

@@ -1,8 +1,10 @@
-"""`linkedup org export ID` and `linkedup org erase ID --yes` — an organisation's data, or its erasure.
+"""`linkedup org export|erase ID` — an organisation's data, or its erasure; `linkedup org member add|remove
+ID SLACK_ID` — one person joining or leaving it.
 
 ID is the organisation's number or its slug (`linkedup network show` lists both). `export` writes
 JSON to standard output (or `--out FILE`); `erase` without `--yes` only prints what it would do
-and exits with status 2, so nothing is ever erased by a mistyped command. See `privacy`.
+and exits with status 2, so nothing is ever erased by a mistyped command. See `privacy`, and
+`intake.membership` for members (a leaver's dashboard sessions end at once).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
 from bot.settings import load_settings
+from intake.membership import add_member, find_organisation, remove_from_organisation
 from models.db import transaction
 from privacy.erase import erase_organisation, erasure_plan
 from privacy.export import export_organisation
-from privacy.footprint import find_organisation
 
 
 def add_commands(subparsers) -> None:
@@ -37,6 +39,12 @@ def add_commands(subparsers) -> None:
         "--yes", action="store_true", help="really erase (without it, only show what would go)"
     )
     erase.set_defaults(func=run_erase)
+
+    member = actions.add_parser("member", help="add a person to the organisation, or remove a leaver")
+    member.add_argument("change", choices=("add", "remove"), help="add or remove")
+    member.add_argument("organisation", metavar="ID", help="the organisation's number or slug")
+    member.add_argument("person", metavar="SLACK_ID", help="the person's Slack member id (U…)")
+    member.set_defaults(func=run_member)
 
 
 @needs_database
@@ -74,4 +82,26 @@ def run_erase(args) -> int:
     print("\n".join(report.plan.lines()))
     for what, count in report.scrubbed.items():
         print(f"  {what}: {count}")
+    return 0
+
+
+@needs_database
+def run_member(args) -> int:
+    context = build_context(load_settings())
+    change = add_member if args.change == "add" else remove_from_organisation
+    try:
+        with transaction(context.session_factory) as session:
+            done = change(session, organisation=args.organisation, person=args.person, actor=None)
+    finally:
+        context.engine.dispose()
+    if args.change == "add":
+        state = "is now" if done.changed else "was already"
+        print(f"{done.slack_user_id} {state} a member of {done.organisation}")
+    elif done.changed:
+        print(
+            f"{done.slack_user_id} is no longer a member of {done.organisation} "
+            f"({done.sessions_ended} dashboard session(s) ended); what they raised stays with it"
+        )
+    else:
+        print(f"{done.slack_user_id} was not a member of {done.organisation}; nothing changed")
     return 0
