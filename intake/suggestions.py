@@ -18,19 +18,29 @@ from sqlalchemy.orm import Session
 from models.issues import Issue
 from models.network import Theme
 
-KEYWORD_WEIGHT = 3.0
+KEYWORD_WEIGHT = 3.0  # per word of a matched keyword phrase: "MASH training" says more than "MASH"
 SIMILAR_WEIGHT = 4.0
 MIN_SIMILARITY = 0.2
 MIN_SCORE = 1.0
 PAST_ISSUES = 300  # the most recent themed issues compared; bounded so the modal opens at once
 PAST_TEXT = 300  # characters of each past description compared (its opening says what it is about)
 
+# Words that say a text is about people learning (a course, a workshop) rather than about its subject:
+# "MASH training dates" is a training notice, not a safeguarding concern. When a theme's keyword with one
+# of them matches in the text's opening (FOCUS_OPENING words: where a notice says what it is), the themes
+# that matched none are weighed down by FOCUS_DAMPING. Later ("staff have no training in autism") it is
+# one word among others.
+FOCUS_WORDS = ("training", "course", "workshop", "e-learning", "cpd", "refresher", "induction")
+FOCUS_OPENING = 10
+FOCUS_DAMPING = 0.25
+
 _STOPWORDS = """a about after all also am an and any are as at be been but by can could did do does for from
     had has have he her his how i if in into is it its just me more most my no not now of on or our
     out over she so some than that the their them then there these they this to too up us was we were
     what when where which who will with would you your very many much been being get got"""
 STOPWORDS = frozenset(_STOPWORDS.split())
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_ACRONYM = re.compile(r"[A-Z]{2,}[0-9]*")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,17 @@ class Suggestion:
     score: float
 
 
+@dataclass(frozen=True)
+class Word:
+    """One word of a text as the scorer compares it: its stem, and whether it was written as an acronym.
+
+    An acronym keyword (SEND, CSE, MASH) matches only the acronym, so "sending" is not SEND.
+    """
+
+    stem: str
+    acronym: bool
+
+
 @functools.lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """A light English stem so "lists"/"list", "waiting"/"wait" and "abuse"/"abuses" meet."""
@@ -55,30 +76,62 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) >= 4 else word
 
 
+def words(text: str) -> list[Word]:
+    """Every word of `text` in order (stop words too: they hold phrases such as "after school" together)."""
+    found = []
+    for raw in _TOKEN.findall(text):
+        raw = re.split(r"['’]", raw, maxsplit=1)[0]  # "people's" → "people"
+        found.append(Word(stem(raw.lower()), bool(_ACRONYM.fullmatch(raw))))
+    return found
+
+
 def tokens(text: str) -> list[str]:
-    return [stem(word) for word in _TOKEN.findall(text.lower()) if word not in STOPWORDS]
+    """The stems that carry meaning (no stop words), for comparing a text with past issues."""
+    return [stem(word) for word in (w.lower() for w in _TOKEN.findall(text)) if word not in STOPWORDS]
 
 
 def score_themes(
     text: str, themes: Sequence[ThemeWords], past: Sequence[tuple[int, str]]
 ) -> dict[int, float]:
     """Each theme's score for `text`: keyword (or phrase) hits, plus similarity to past issues."""
-    return _score(tokens(text), themes, [(theme_id, frozenset(tokens(words))) for theme_id, words in past])
+    return _score(text, themes, [(theme_id, frozenset(tokens(words))) for theme_id, words in past])
 
 
 def _score(
-    words: list[str], themes: Sequence[ThemeWords], past: Sequence[tuple[int, frozenset[str]]]
+    text: str, themes: Sequence[ThemeWords], past: Sequence[tuple[int, frozenset[str]]]
 ) -> dict[int, float]:
     """`score_themes` with the past issues already tokenised (as `_past_issues` keeps them)."""
-    joined = f" {' '.join(words)} "
-    vocabulary = set(words)
     scores = {theme.id: 0.0 for theme in themes}
+    vocabulary = set(tokens(text))
     if not vocabulary:
         return scores
+    sequence = words(text)
+    at: dict[str, list[int]] = {}
+    for index, word in enumerate(sequence):
+        at.setdefault(word.stem, []).append(index)
+    matches = []  # (length, start, theme id, focus)
     for theme in themes:
         for phrase in _phrases(theme.keywords):
-            if f" {phrase} " in joined:
-                scores[theme.id] += KEYWORD_WEIGHT
+            start = _occurs(phrase, sequence, at)
+            if start is not None:
+                focus = start < FOCUS_OPENING and any(word.stem in _FOCUS for word in phrase)
+                matches.append((len(phrase), start, theme.id, focus))
+    # The longest phrase claims its words: "domestic abuse" is not also Safeguarding's "abuse".
+    claimed: dict[int, tuple[int, int]] = {}  # word index → (length, theme id) of the phrase holding it
+    focused = set()
+    for length, start, theme_id, focus in sorted(matches, key=lambda match: -match[0]):
+        span = range(start, start + length)
+        if any(claimed[i][0] > length and claimed[i][1] != theme_id for i in span if i in claimed):
+            continue
+        for i in span:
+            claimed.setdefault(i, (length, theme_id))
+        scores[theme_id] += KEYWORD_WEIGHT * length
+        if focus:
+            focused.add(theme_id)
+    if focused:
+        for theme_id in scores:
+            if theme_id not in focused:
+                scores[theme_id] *= FOCUS_DAMPING
     size = len(vocabulary)
     for theme_id, other in past:
         if theme_id not in scores or not other:
@@ -90,10 +143,26 @@ def _score(
     return scores
 
 
+def _occurs(phrase: tuple[Word, ...], sequence: list[Word], at: dict[str, list[int]]) -> int | None:
+    """Where `phrase` first appears in `sequence` word for word (an acronym only as an acronym)."""
+    for start in at.get(phrase[0].stem, ()):
+        window = sequence[start : start + len(phrase)]
+        if len(window) == len(phrase) and all(
+            seen.stem == wanted.stem and (seen.acronym or not wanted.acronym)
+            for seen, wanted in zip(window, phrase, strict=True)
+        ):
+            return start
+    return None
+
+
+_FOCUS = frozenset(word.stem for focus in FOCUS_WORDS for word in words(focus))
+
+
 @functools.lru_cache(maxsize=1024)
-def _phrases(keywords: tuple[str, ...]) -> tuple[str, ...]:
-    """A theme's keywords as stemmed phrases (the same for every suggestion until they change)."""
-    return tuple(phrase for phrase in (" ".join(tokens(keyword)) for keyword in keywords) if phrase)
+def _phrases(keywords: tuple[str, ...]) -> tuple[tuple[Word, ...], ...]:
+    """A theme's keywords as phrases of words (the same for every suggestion until they change)."""
+    phrases = (tuple(words(keyword)) for keyword in keywords)
+    return tuple(phrase for phrase in phrases if any(word.stem not in STOPWORDS for word in phrase))
 
 
 # Built once (the command and the submission run them on every issue).
@@ -123,7 +192,7 @@ def suggest_theme(session: Session, text: str, themes: Sequence[Theme] | None = 
     if not themes:
         return None
     scores = _score(
-        tokens(text),
+        text,
         [ThemeWords(theme.id, tuple(theme.keywords or ())) for theme in themes],
         _past_issues(session),
     )
