@@ -117,7 +117,7 @@ def _plan(found: Footprint) -> ErasurePlan:
     return ErasurePlan(organisation.name, organisation.id, counts, outside)
 
 
-def _own_rows(found: Footprint) -> dict[str, list[Base]]:
+def own_rows(found: Footprint) -> dict[str, list[Base]]:
     """The footprint by table name: the rows whose columns get their rule."""
     rows: dict[str, list[Base]] = {}
     for row in [
@@ -157,7 +157,7 @@ def personal_values(session: Session, found: Footprint) -> set[str]:
     values: set[str] = set(found.people) | found.emails
     values |= {m.display_name for m in found.members if m.display_name and m.role != MemberRole.OFFICER}
     unshared = _unshared_categories(session, found)
-    for table, rows in _own_rows(found).items():
+    for table, rows in own_rows(found).items():
         for row in rows:
             for column in row.__table__.columns:
                 rule = rule_of(table, column.name)
@@ -197,7 +197,7 @@ def _emptied(column, value: Any) -> Any:
 
 def _apply_own_rules(found: Footprint, unshared: set[str], values: list[str]) -> None:
     people_and_addresses = found.people | {e.lower() for e in found.emails}
-    for table, rows in _own_rows(found).items():
+    for table, rows in own_rows(found).items():
         for row in rows:
             for column in row.__table__.columns:
                 rule = rule_of(table, column.name)
@@ -290,6 +290,21 @@ def rows_holding_copies(session: Session, values: list[str]) -> Iterable[tuple[B
             yield row, attributes
 
 
+def copies_of(session: Session, values: list[str]) -> list[tuple[Base, dict[str, Any]]]:
+    """Every row of a derived store holding a copy of an erased value: (row, {attribute: scrubbed})."""
+    found = []
+    for row, attributes in rows_holding_copies(session, values):
+        changed = {}
+        for attribute in attributes:
+            before = getattr(row, attribute)
+            after = scrub(before, values)
+            if after != before:
+                changed[attribute] = after
+        if changed:
+            found.append((row, changed))
+    return found
+
+
 def _attribute_of(model: type[Base], column_name: str) -> str:
     mapper = model.__mapper__
     return mapper.get_property_by_column(mapper.local_table.c[column_name]).key
@@ -338,16 +353,13 @@ def erase_organisation(session: Session, organisation: Organisation, *, actor: s
     _remove_people_everywhere(session, people, emails)
     session.expire_all()
 
-    changed: dict[str, set[int]] = {}
-    for row, attributes in list(rows_holding_copies(session, values)):
-        for attribute in attributes:
-            before = getattr(row, attribute)
-            after = scrub(before, values)
-            if after != before:
-                setattr(row, attribute, after)
-                changed.setdefault(row.__table__.name, set()).add(row.id)
-    for name, ids in sorted(changed.items()):
-        scrubbed[f"{name} rows scrubbed"] = len(ids)
+    changed: dict[str, int] = {}
+    for row, scrubbed_values in copies_of(session, values):
+        for attribute, after in scrubbed_values.items():
+            setattr(row, attribute, after)
+        changed[row.__table__.name] = changed.get(row.__table__.name, 0) + 1
+    for name, count in sorted(changed.items()):
+        scrubbed[f"{name} rows scrubbed"] = count
     session.flush()
     audit.record(
         session,

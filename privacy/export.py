@@ -3,6 +3,10 @@
 Everything in its footprint (`privacy.footprint`), grouped as a person would read it: each issue with
 each board's turn (escalations) and its full history. Safeguarding-sensitive issues are included and
 listed: who receives the export must share those only with the person who raised them.
+
+It also names — by table, row and column, not their content, which may be other organisations' —
+every row of the derived stores (`privacy.columns`: queued Slack messages, audit and history details,
+compiled bulletins…) that holds a copy of its data: exactly the rows `org erase` would scrub.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from sqlalchemy.orm import Session
 
 from models.base import Base, utcnow
 from models.network import Organisation
+from privacy.erase import MIN_SCRUB_LENGTH, copies_of, own_rows, personal_values
 from privacy.footprint import footprint
+from privacy.scrub import prepare
 
 
 def _plain(value: Any) -> Any:
@@ -47,6 +53,8 @@ def export_organisation(session: Session, organisation: Organisation) -> dict[st
     for row in found.escalations:
         escalations_by_issue.setdefault(row.issue_id, []).append(row_data(row))
     service_names = {s.id: s.name for s in found.services}
+    exported = {(row.__table__.name, row.id) for rows in own_rows(found).values() for row in rows}
+    values = prepare(personal_values(session, found), min_length=MIN_SCRUB_LENGTH)
     return {
         "exported_at": utcnow().isoformat(),
         "organisation": row_data(organisation),
@@ -71,4 +79,9 @@ def export_organisation(session: Session, organisation: Organisation) -> dict[st
         "articles": [row_data(a) for a in found.articles],
         "audit": [row_data(a) for a in found.audit_rows],
         "sensitive_issues": [i.reference for i in found.issues if i.sensitive],
+        "copies_elsewhere": [
+            {"table": row.__table__.name, "id": row.id, "columns": sorted(changed)}
+            for row, changed in copies_of(session, values)
+            if (row.__table__.name, row.id) not in exported
+        ],
     }

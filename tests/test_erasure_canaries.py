@@ -227,11 +227,18 @@ def test_erase_leaves_no_canary_anywhere(canaries, db, engine, tmp_path, monkeyp
 
     monkeypatch.setenv("DATABASE_URL", cli_database_url(engine))
     monkeypatch.chdir(tmp_path)
+    # The export names the derived rows holding copies: exactly what the erasure will scrub.
+    assert main(["org", "export", "seacombe-young-carers"]) == 0
+    copies = json.loads(capsys.readouterr().out)["copies_elsewhere"]
+    assert {"outbox", "bulletins"} <= {c["table"] for c in copies}, copies
     assert main(["org", "erase", "seacombe-young-carers", "--yes"]) == 0
     capsys.readouterr()
 
     left = _found(engine, "cnry")
     assert left == [], "\n".join(left[:25])
+    assert main(["org", "export", "seacombe-young-carers"]) == 2, "the slug went with the rest"
+    assert main(["org", "export", str(canaries.organisation_id)]) == 0
+    assert json.loads(capsys.readouterr().out)["copies_elsewhere"] == []
     db.expire_all()
     control = db.scalar(select(Issue).where(Issue.reference == "LU-2026-0900"))
     assert control.title == CONTROL and control.raised_by == OTHER_MEMBER
