@@ -31,11 +31,20 @@ from models import Article, Escalation, Feedback, Issue, Organisation, Theme
 from models.base import Base, utcnow
 from privacy.columns import COLUMN_RULES, KEEP, rule_of
 from tests import factories
-from tests.intake_support import opened_view, submit
+from tests.intake_support import action, buttons, dms_to, opened_view, submit
 from tests.reliability_support import EH_MEMBER, OFFICER, OTHER_MEMBER, RAISER, WSCB_MEMBER, build_world
 from tests.test_bulletin_compile import cli_database_url
 
 CONTROL = "Leasowe minibus KEEPME needs a new clutch & <gearbox>"
+JOINER = "U0JOINER01"
+REGISTRATION = {  # an organisation registering itself through /linkedup join
+    "name": "Cnryorg Wallasey Carers & <Friends>",
+    "scheme": "GB-CHC",
+    "identifier": "1000003",
+    "contact_email": "cnryjoin@wallasey.example.org",
+    "bulletin_consent": True,
+    "services": "Cnryjoinservice drop-in | Cnryjoincategory | 0-18 | 2/10\nCnrysecondservice | play | 5-11",
+}
 
 
 def _text_columns():
@@ -127,7 +136,12 @@ def canaries(db, session_factory, slack, slack_api):
     )
     form(
         "feedback",
-        {"about": "network", "rating": "4", "comment": _long("Cnrycomment")},
+        {
+            "about": "service",
+            "subject": "Cnrysubject the Tuesday club",
+            "rating": "4",
+            "comment": _long("Cnrycomment"),
+        },
     )
     form(
         "article",
@@ -138,10 +152,22 @@ def canaries(db, session_factory, slack, slack_api):
             "category": "training-and-events",
         },
     )
+    slack.command("join", user_id=JOINER)
+    response = submit(slack, opened_view(slack_api), user_id=JOINER, values=REGISTRATION)
+    assert response.status_code == 200, response.get_data(as_text=True)
     db.expire_all()
     now = utcnow()
     client = WebClient(base_url=slack_api.base_url, token="xoxb-test-token")
     deliver_due(session_factory, client)
+    [card] = [m for m in dms_to(slack_api, OFFICER) if "Cnryorg" in json.dumps(m)]
+    approve = buttons(card["blocks"])[0]
+    action(
+        slack,
+        user_id=OFFICER,
+        action_id=approve["action_id"],
+        value=approve["value"],
+        channel_id="D0OFFICER1",
+    )
 
     issues = {i.title: i for i in db.scalars(select(Issue).where(Issue.organisation_id == org.id))}
     routine = issues['Cnrytitle & <drop-in> "room" at risk']
@@ -219,6 +245,9 @@ def test_erase_leaves_no_canary_anywhere(canaries, db, engine, tmp_path, monkeyp
         "articles.title",
         "articles.summary",
         "articles.link",
+        "organisations.name",
+        "organisations.contact_email",
+        "feedback.subject",
         "outbox.payload",
         "audit_log.after",
         "bulletins.html",
@@ -232,6 +261,8 @@ def test_erase_leaves_no_canary_anywhere(canaries, db, engine, tmp_path, monkeyp
     copies = json.loads(capsys.readouterr().out)["copies_elsewhere"]
     assert {"outbox", "bulletins"} <= {c["table"] for c in copies}, copies
     assert main(["org", "erase", "seacombe-young-carers", "--yes"]) == 0
+    registered = db.scalar(select(Organisation.id).where(Organisation.name.like("Cnryorg%")))
+    assert main(["org", "erase", str(registered), "--yes"]) == 0
     capsys.readouterr()
 
     left = _found(engine, "cnry")
