@@ -3,9 +3,10 @@ these, so a number reads the same wherever the officer puts it in front of a boa
 
 Every denominator is what was due in that period, as the network stood then: an organisation counts
 from the day the officer approved it (organisations in the network file, from when they were loaded),
-never while it is only applying and never once declined; a service counts for a month if it existed
-by the month's end and its organisation was a member by then. A return counts only from a service
-that was due, so coverage cannot pass 100%.
+never while it is only applying and never once declined. A month's waiting-list return falls due in
+the month after it, so a service is due one if it existed, and its organisation was a member, by the
+end of that following month. A return counts only from a service that was due, so coverage cannot
+pass 100%.
 
 Figures kept where their domain computes them, which this module's callers use as they are: each
 board's escalations due and answered within its timeframe (`reporting.timeliness.board_timeliness`),
@@ -73,8 +74,9 @@ def organisations_joined(session: Session, period: Period) -> int:
 
 
 def services_due(month: date, *, simulated: bool | None = None) -> Select:
-    """The ids of the services expected to send a waiting-list return for `month`."""
-    end = month_end_utc(month)
+    """The ids of the services expected to send a waiting-list return for `month` (due by the end of
+    the month after it)."""
+    end = month_end_utc(month_end_utc(month).astimezone(LONDON).date())
     return select(Service.id).where(
         Service.created_at < end, Service.organisation_id.in_(members_at(end, simulated=simulated))
     )

@@ -24,6 +24,7 @@ from models.returns import (
     period_label,
 )
 from reporting.access import Viewer
+from reporting.figures import services_due
 from reporting.paging import Page, paginate
 
 
@@ -67,12 +68,15 @@ def waiting_by_category(
     session: Session, viewer: Viewer, *, months: int = 12, until: date | None = None
 ) -> tuple[list[date], dict[str, list[CategoryMonth | None]]]:
     """For each service category, month by month: total waiting, the median of the services' median
-    waits, and new referrals. Months with no return for a category are None (a gap, not a zero)."""
+    waits, and new referrals, from the services due a return that month (`reporting.figures`, as the
+    board report counts them). Months with no return for a category are None (a gap, not a zero)."""
     last = until or last_complete_month(london_today())
     first = _shift(last, -(months - 1))
     periods = [_shift(first, i) for i in range(months)]
+    due = {period: set(session.scalars(services_due(period))) for period in periods}
     rows = session.execute(
         select(
+            WaitingListReturn.service_id,
             Service.category,
             WaitingListReturn.period,
             WaitingListReturn.number_waiting,
@@ -83,7 +87,9 @@ def waiting_by_category(
         .where(service_scope(viewer), WaitingListReturn.period >= first, WaitingListReturn.period <= last)
     ).all()
     cells: dict[tuple[str, date], list] = {}
-    for category, period, waiting, median_wait, referrals in rows:
+    for service_id, category, period, waiting, median_wait, referrals in rows:
+        if service_id not in due[period]:
+            continue
         cells.setdefault((category, period), []).append((waiting, median_wait, referrals))
     categories = sorted({category for category, _ in cells})
     series: dict[str, list[CategoryMonth | None]] = {}
@@ -119,7 +125,8 @@ class CapacityRow:
 
 
 def capacity_now(session: Session, viewer: Viewer) -> list[CapacityRow]:
-    """Per category, how many services report each capacity status in their latest return."""
+    """Per category, how many services of member organisations report each capacity status in their
+    latest return (an applicant's services wait for the officer's approval)."""
     latest = (
         select(WaitingListReturn.service_id, func.max(WaitingListReturn.period).label("period"))
         .group_by(WaitingListReturn.service_id)
@@ -134,7 +141,7 @@ def capacity_now(session: Session, viewer: Viewer) -> list[CapacityRow]:
             WaitingListReturn,
             and_(WaitingListReturn.service_id == Service.id, WaitingListReturn.period == latest.c.period),
         )
-        .where(service_scope(viewer), Organisation.status != OrganisationStatus.DECLINED)
+        .where(service_scope(viewer), Organisation.status == OrganisationStatus.APPROVED)
         .group_by(Service.category, WaitingListReturn.capacity_status)
     ).all()
     table: dict[str, CapacityRow] = {}

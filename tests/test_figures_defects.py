@@ -93,15 +93,17 @@ def network(db):
 
 
 def test_coverage_counts_what_was_due_that_month(db, network):
-    """Defect 1: each month's denominator is that month's services, of organisations approved by then;
-    an applicant's services and returns never count, so coverage cannot pass 100%."""
+    """Defect 1: each month's denominator is that month's services, of organisations approved by the
+    time its return fell due (the month after); an applicant's services and returns never count, so
+    coverage cannot pass 100%."""
     report = build_board_report(db, parse_quarter("2026Q3"))
     rows = {row[0]: row[1:] for row in report.tables["returns_coverage"].rows}
-    # Late Joiners were approved only in October: not due in Q3. The applicant never.
+    # Late Joiners, approved on 3 October, owe September's return (due in October), not August's.
+    # The applicant never owes one.
     assert rows == {
         "July 2026": [2, 1, 0.5],
         "August 2026": [2, 1, 0.5],
-        "September 2026": [2, 1, 0.5],
+        "September 2026": [3, 2, pytest.approx(2 / 3)],
     }
     q4 = {
         row[0]: row[1:]
@@ -131,10 +133,10 @@ def test_number_waiting_uses_each_services_latest_return_in_the_period(db, netwo
     }
     q3 = build_board_report(db, parse_quarter("2026Q3"))
     assert {(w.category, w.number_waiting, w.services) for w in q3.number_waiting} == {
-        ("young carers", 10, 1)
+        ("young carers", 15, 2)
     }
     monthly = {(row[0], row[1]): row[3] for row in q3.tables["waiting_lists"].rows}
-    assert monthly[("September 2026", "young carers")] == 10  # the applicant's 900 left out
+    assert monthly[("September 2026", "young carers")] == 15  # the applicant's 900 left out
 
 
 def _report(delivered: int, opens: int, human_rate: float) -> BulletinReport:
@@ -161,3 +163,19 @@ def test_benchmark_verdict_is_on_the_open_rate_without_machine_opens():
     assert large["versus_benchmark"] == "below"
     people_only = snapshot_figures(_report(232, 70, 0.30), 0.203, trials=232)
     assert people_only["versus_benchmark"] == "above"
+
+
+def test_the_dashboards_waiting_lists_count_what_the_report_counts(db, network):
+    """Issue 12: an applicant the officer never approved is not in the dashboard's waiting lists either;
+    each month holds the returns of the services due that month, as in the report."""
+    from reporting.board_report.timeliness import REPORT_VIEWER
+    from reporting.waiting import capacity_now, waiting_by_category
+
+    periods, series = waiting_by_category(db, REPORT_VIEWER, months=3, until=date(2026, 9, 1))
+    assert [cell.number_waiting for cell in series["young carers"]] == [10, 10, 15]
+    assert [cell.services for cell in series["young carers"]] == [1, 1, 2]
+    report = build_board_report(db, parse_quarter("2026Q3"))
+    monthly = {(row[0], row[1]): row[3] for row in report.tables["waiting_lists"].rows}
+    assert [monthly[(p.strftime("%B %Y"), "young carers")] for p in periods] == [10, 10, 15]
+    capacity = {row.category: row.services for row in capacity_now(db, REPORT_VIEWER)}
+    assert capacity == {"young carers": 2, "domestic abuse": 1}  # the applicant's service left out

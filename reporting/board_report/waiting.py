@@ -40,7 +40,10 @@ def _coverage_table(session: Session, months: list[date]) -> Table:
             [month.period.strftime("%B %Y"), month.due, month.received, month.coverage]
             for month in returns_coverage(session, months)
         ],
-        note="Services due a return: those of organisations that were members by the month's end.",
+        note=(
+            "A month's return is due in the month after it, from the services of organisations that "
+            "were members by then."
+        ),
     )
 
 
