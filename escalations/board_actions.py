@@ -44,7 +44,7 @@ from escalations.messages import (
     history_lines,
 )
 from escalations.ports import Renderer
-from escalations.views import Notice, NoticeKind, person, state_in_words
+from escalations.views import Notice, NoticeKind, state_in_words
 from escalations.working_days import (
     DAY_STARTS,
     at_london,
@@ -61,6 +61,7 @@ from models.escalations import (
 )
 from models.issues import IssueStatus
 from models.network import Board
+from models.wording import Mention, said
 
 
 def acknowledge(
@@ -375,10 +376,17 @@ def move_all(
     histories = history_lines(session, olds)
     for move, new, moved_event in zip(moves, news, moved_events, strict=True):
         if move.kind == "reassigned":
-            moved = f"Re-assigned to the {new.board_name} by {person(move.actor)}: “{move.reason}”"
+            moved = said(
+                "Re-assigned to the {board} by {who}: “{reason}”",
+                board=new.board_name,
+                who=Mention(move.actor),
+                reason=move.reason,
+            )
         else:
-            who = "automatically" if move.actor == SYSTEM else f"by {person(move.actor)}"
-            moved = f"Escalated to the {new.board_name} {who}: {move.reason}"
+            who = said("automatically") if move.actor == SYSTEM else said("by {p}", p=Mention(move.actor))
+            moved = said(
+                "Escalated to the {board} {who}: {reason}", board=new.board_name, who=who, reason=move.reason
+            )
         card = card_update_row(
             session,
             move.escalation,

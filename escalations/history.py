@@ -1,4 +1,8 @@
-"""Reading an item's history: what happened to it, in words, for the people allowed to see it."""
+"""Reading an item's history: what happened to it, in words, for the people allowed to see it.
+
+Each line is a `Wording` (`models.wording`): the people in it are real mentions and the reasons
+and notes they typed stay typed, so the Slack layer escapes exactly those.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from escalations.flow_support import find_issue, live_escalation
 from escalations.messages import (
     history_lines,
 )
-from escalations.views import person
 from escalations.working_days import (
     LONDON,
     describe,
@@ -24,12 +27,13 @@ from models.escalations import (
 )
 from models.membership import find_member
 from models.network import MemberRole
+from models.wording import ChannelRef, Mention, Wording, quoted, said
 
 
 @dataclass(frozen=True)
 class HistoryLine:
     at: datetime
-    text: str
+    text: Wording
 
 
 @dataclass(frozen=True)
@@ -78,40 +82,55 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
     )
 
 
-def describe_event(row: EscalationEvent) -> str:
-    """One history line in words."""
-    who = person(row.actor)
+EVENT_WORDS = {
+    "held": "held: {reason}",
+    "triaged": "sent to the officer's triage queue ({reason})",
+    "routed": "routed to the {to_board} ({reason})",
+    "received": "now with the {to_board}",
+    "acknowledged": "acknowledged by {who} for the {from_board}",
+    "responded": "answered by {who} for the {from_board}: {outcome}",
+    "reassigned": "re-assigned by {who} from the {from_board} to the {to_board}: “{reason}”",
+    "escalated": "escalated from the {from_board} to the {to_board} {how}: {reason}",
+    "not_satisfied": "{who} was not satisfied with the answer: “{note}”",
+    "closed": "closed: {who} accepted the answer",
+    "reminder_sent": "reminder sent to {to} about the {deadline} deadline",
+    "reminder_capped": "no reminder: the cap of {cap} was reached",
+    "acknowledge_overdue": "not acknowledged by the {from_board} in time; {to} told",
+    "snoozed": "reminders snoozed by {who} until {until}",
+    "officer_alerted": "overdue at the top of the ladder (the {from_board}): officer alerted",
+    "follow_up_due": "follow-up date reached; {to} reminded",
+    "digest_sent": "listed in the pre-meeting digest for the {from_board}",
+}
+
+
+def describe_event(row: EscalationEvent) -> Wording:
+    """One history line in words (people as mentions, what they typed as typed)."""
     detail = row.detail or {}
-    reason = detail.get("reason")
-    to = recipient(detail.get("to"))
-    how = "automatically" if detail.get("automatic") else f"by {who}"
-    texts = {
-        "held": f"held: {reason}",
-        "triaged": f"sent to the officer's triage queue ({reason})",
-        "routed": f"routed to the {row.to_board} ({reason})",
-        "received": f"now with the {row.to_board}",
-        "acknowledged": f"acknowledged by {who} for the {row.from_board}",
-        "responded": f"answered by {who} for the {row.from_board}: {detail.get('outcome')}",
-        "reassigned": f"re-assigned by {who} from the {row.from_board} to the {row.to_board}: “{reason}”",
-        "escalated": f"escalated from the {row.from_board} to the {row.to_board} {how}: {reason}",
-        "not_satisfied": f"{who} was not satisfied with the answer: “{detail.get('note')}”",
-        "closed": f"closed: {who} accepted the answer",
-        "reminder_sent": f"reminder sent to {to} about the {detail.get('deadline')} deadline",
-        "reminder_capped": f"no reminder: the cap of {detail.get('cap')} was reached",
-        "acknowledge_overdue": f"not acknowledged by the {row.from_board} in time; {to} told",
-        "snoozed": f"reminders snoozed by {who} until {_when(detail.get('until'))}",
-        "officer_alerted": f"overdue at the top of the ladder (the {row.from_board}): officer alerted",
-        "follow_up_due": f"follow-up date reached; {to} reminded",
-        "digest_sent": f"listed in the pre-meeting digest for the {row.from_board}",
-    }
-    return texts.get(row.kind, row.kind.replace("_", " "))
+    who = Mention(row.actor)
+    template = EVENT_WORDS.get(row.kind)
+    if template is None:
+        return said("{kind}", kind=row.kind.replace("_", " "))
+    return said(
+        template,
+        who=who,
+        reason=detail.get("reason"),
+        note=detail.get("note"),
+        outcome=detail.get("outcome"),
+        deadline=detail.get("deadline"),
+        cap=detail.get("cap"),
+        to=recipient(detail.get("to")),
+        until=_when(detail.get("until")),
+        from_board=row.from_board,
+        to_board=row.to_board,
+        how=said("automatically") if detail.get("automatic") else said("by {who}", who=who),
+    )
 
 
-def recipient(value: str | None) -> str:
+def recipient(value: str | None) -> Mention | ChannelRef:
     """A user mention or a channel link, for a message's addressee."""
     if value and value[:1] in ("C", "G"):
-        return f"<#{value}>"
-    return person(value)
+        return ChannelRef(value)
+    return Mention(value)
 
 
 def _when(value: str | None) -> str:
@@ -120,15 +139,13 @@ def _when(value: str | None) -> str:
     return describe(datetime.fromisoformat(value))
 
 
-def card_history(session: Session, escalation: Escalation) -> tuple[str, ...]:
+def card_history(session: Session, escalation: Escalation) -> tuple[Wording, ...]:
     return history_lines(session, [escalation]).get(escalation.id, ())
 
 
-def quote(value: str, limit: int = 1500) -> str:
-    value = value.strip()
-    if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return "\n".join("> " + line for line in value.splitlines() or [""])
+def quote(value: str, limit: int = 1500) -> Wording:
+    """What a person typed, as a block quote of its own in a message (escaped by the Slack layer)."""
+    return quoted(value, limit)
 
 
 def london_date(at: datetime) -> date:

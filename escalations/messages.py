@@ -32,6 +32,7 @@ from models.base import utcnow
 from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
 from models.outbox import OutboxMessage, OutboxStatus
+from models.wording import Mention, Wording, said
 
 SYSTEM = "system"
 _CARD_KEY = re.compile(r"^escalation:(?P<id>\d+):card(?::(?P<rest>.*))?$")
@@ -161,9 +162,9 @@ def event(
     return row
 
 
-def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, tuple[str, ...]]:
-    """For each escalation, the item's history before this board had it (shown on its card)."""
-    from escalations.views import person
+def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, tuple[Wording, ...]]:
+    """For each escalation, the item's history before this board had it (shown on its card): the
+    people as real mentions, board names and reasons as typed (`models.wording`)."""
     from escalations.working_days import describe
 
     wanted = {e.issue_id: e for e in escalations if e.previous_id is not None}
@@ -174,26 +175,35 @@ def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, 
         .where(EscalationEvent.issue_id.in_(list(wanted)), EscalationEvent.kind.in_(HISTORY_KINDS))
         .order_by(EscalationEvent.issue_id, EscalationEvent.at, EscalationEvent.id)
     )
-    lines: dict[int, list[str]] = {}
+    lines: dict[int, list[Wording]] = {}
+    templates = {
+        "routed": "routed to {to}",
+        "acknowledged": "acknowledged by {who} ({board})",
+        "responded": "answered by {who} ({board})",
+        "not_satisfied": "the organisation was not satisfied with the answer",
+        "escalated": "escalated from {source} to {to} {how}",
+        "reassigned": "re-assigned by {who} from {source} to {to}",
+        "officer_alerted": "overdue at the top of the ladder: officer alerted",
+    }
     for row in rows:
         escalation = wanted[row.issue_id]
         if row.escalation_id == escalation.id:
             continue
         board = row.to_board or row.from_board or ""
-        text = {
-            "routed": f"routed to {row.to_board}",
-            "acknowledged": f"acknowledged by {person(row.actor)} ({row.from_board or board})",
-            "responded": f"answered by {person(row.actor)} ({row.from_board or board})",
-            "not_satisfied": "the organisation was not satisfied with the answer",
-            "escalated": f"escalated from {row.from_board} to {row.to_board} "
-            + ("automatically" if (row.detail or {}).get("automatic") else f"by {person(row.actor)}"),
-            "reassigned": f"re-assigned by {person(row.actor)} from {row.from_board} to {row.to_board}",
-            "officer_alerted": "overdue at the top of the ladder: officer alerted",
-        }[row.kind]
+        automatic = (row.detail or {}).get("automatic")
+        text = said(
+            "{when}: " + templates[row.kind],
+            when=describe(row.at),
+            who=Mention(row.actor),
+            board=row.from_board or board,
+            source=row.from_board,
+            to=row.to_board,
+            how=said("automatically") if automatic else said("by {who}", who=Mention(row.actor)),
+        )
         reason = (row.detail or {}).get("reason")
         if reason and row.kind in ("escalated", "reassigned"):
-            text += f" — “{reason}”"
-        lines.setdefault(row.issue_id, []).append(f"{describe(row.at)}: {text}")
+            text += said(" — “{reason}”", reason=reason)
+        lines.setdefault(row.issue_id, []).append(text)
     return {wanted[issue_id].id: tuple(found[-HISTORY_LINES:]) for issue_id, found in lines.items()}
 
 
@@ -202,8 +212,8 @@ def card_body(
     render: Renderer,
     *,
     now: datetime,
-    history: tuple[str, ...] = (),
-    moved_on: str | None = None,
+    history: tuple[Wording, ...] = (),
+    moved_on: Wording | None = None,
 ) -> tuple[CardView, dict]:
     view = card_view(escalation, now=now, history=history, moved_on=moved_on)
     return view, render.card(view)
@@ -215,7 +225,7 @@ def post_card(
     render: Renderer,
     *,
     now: datetime,
-    history: tuple[str, ...] = (),
+    history: tuple[Wording, ...] = (),
 ) -> dict:
     """The outbox row that posts the card in the board's channel (queue it with `enqueue_rows`)."""
     _, body = card_body(escalation, render, now=now, history=history)
@@ -228,8 +238,8 @@ def card_update_row(
     render: Renderer,
     *,
     now: datetime,
-    history: tuple[str, ...] = (),
-    moved_on: str | None = None,
+    history: tuple[Wording, ...] = (),
+    moved_on: Wording | None = None,
 ) -> dict:
     """The outbox row that edits the card in place to show the row's current version.
 

@@ -3,6 +3,10 @@
 Times are formatted for people (Europe/London) here, once, so every surface says the same thing.
 The organisation's name is left out of a card when the item is safeguarding-sensitive and the
 board's settings (copied onto the escalation) say to withhold it.
+
+What people typed (titles, descriptions, answers, notes, names) is carried as plain data, and the
+Slack layer escapes it; a sentence that names people or embeds typed text is a `Wording`
+(`models.wording`), so the renderer escapes the typed parts only and makes the mentions real.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime
 from escalations.working_days import describe
 from models.escalations import AWAITING_BOARD, Escalation, EscalationState
 from models.issues import Issue
+from models.wording import Mention, Wording, said
 
 DESCRIPTION_PREVIEW = 1200
 
@@ -55,15 +60,15 @@ class CardView:
     respond_by: str
     acknowledge_overdue: bool
     respond_overdue: bool
-    acknowledged: str | None = None
-    responded: str | None = None
+    acknowledged: Wording | None = None
+    responded: Wording | None = None
     outcome: str | None = None
     answer: str | None = None
     decline_reason: str | None = None
     follow_up: str | None = None
     officer_alerted: bool = False
-    moved_on: str | None = None
-    history: tuple[str, ...] = ()
+    moved_on: Wording | None = None
+    history: tuple[Wording, ...] = ()
     affected: str | None = None
     source_link: str | None = None
     actions: tuple[CardAction, ...] = ()
@@ -74,8 +79,8 @@ class Notice:
     kind: NoticeKind
     reference: str
     title: str
-    heading: str
-    lines: tuple[str, ...] = ()
+    heading: Wording | str  # a plain string is all typed: the renderer escapes it whole
+    lines: tuple[Wording | str, ...] = ()
     escalation_id: int | None = None
     issue_id: int | None = None
 
@@ -128,17 +133,27 @@ def available_actions(escalation: Escalation) -> tuple[CardAction, ...]:
 
 
 def card_view(
-    escalation: Escalation, *, now: datetime, history: tuple[str, ...] = (), moved_on: str | None = None
+    escalation: Escalation,
+    *,
+    now: datetime,
+    history: tuple[Wording, ...] = (),
+    moved_on: Wording | None = None,
 ) -> CardView:
     issue = escalation.issue
     withheld = withhold_organisation(escalation)
     awaiting = escalation.state in AWAITING_BOARD
     acknowledged = None
     if escalation.acknowledged_at is not None:
-        acknowledged = f"{person(escalation.acknowledged_by)}, {describe(escalation.acknowledged_at)}"
+        acknowledged = said(
+            "{who}, {when}",
+            who=Mention(escalation.acknowledged_by),
+            when=describe(escalation.acknowledged_at),
+        )
     responded = None
     if escalation.responded_at is not None:
-        responded = f"{person(escalation.responded_by)}, {describe(escalation.responded_at)}"
+        responded = said(
+            "{who}, {when}", who=Mention(escalation.responded_by), when=describe(escalation.responded_at)
+        )
     description = issue.description
     if len(description) > DESCRIPTION_PREVIEW:
         description = description[: DESCRIPTION_PREVIEW - 1].rstrip() + "…"

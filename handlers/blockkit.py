@@ -1,7 +1,11 @@
 """Block Kit the one way every listener writes it: Slack's limits, `clip`, `escape`, and the templates.
 
 Slack refuses a whole message for one over-long text, so every text is clipped to its position's
-limit here, and text a person typed is escaped for mrkdwn. Lists are packed line by line into as
+limit here. This is also the one escaping boundary: what a person typed reaches Slack's mrkdwn and
+a message's fallback `text` only through `escape` / `mrkdwn` (a domain `models.wording.Wording`
+renders its typed parts escaped), and the bot's own mentions and links are made by `mention`,
+`channel_link` and `link`, so they stay real. `tests/test_slack_escaping.py` holds every renderer and
+view builder to it. Lists are packed line by line into as
 few sections as fit, never cut mid-line, so a long list costs a handful of blocks instead of one
 each.
 
@@ -16,10 +20,12 @@ as block specs (`Spec`: kind + texts). `tests/test_intake_templates.py` and
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote as url_quote
 
 from slack_sdk.models.basic_objects import JsonObject
 from slack_sdk.models.blocks import (
@@ -34,6 +40,8 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
 )
+
+from models.wording import ChannelRef, Link, Mention, Quote, Typed, Wording
 
 MESSAGE_BLOCKS_MAX = 50
 MODAL_BLOCKS_MAX = 100
@@ -61,14 +69,75 @@ def clip(text: str | None, limit: int, *, empty: str = "") -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# --- The one escaping boundary: what people typed, and the bot's own mentions and links -------------
+
+_SLACK_ID = re.compile(r"^[UWCGD][A-Z0-9]{2,20}$")
+_URL_BREAKS = re.compile(r"[\s|]")  # would end the link's address early: percent-encoded
+
+
 def escape(text: str | None) -> str:
-    """Text typed by a person, made safe inside mrkdwn (no accidental @channel, links or markup)."""
+    """Text typed by a person, made safe inside mrkdwn and fallback text: `<!channel>`, `<@U…>` and
+    `<https://…|label>` show as the characters typed and never act (Slack's three escapes)."""
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def quote(text: str | None) -> str:
-    """Text a person typed, escaped and shown as a mrkdwn block quote."""
+def quote(text: str | None, limit: int = SECTION_MAX) -> str:
+    """Text a person typed, clipped, escaped and shown as a mrkdwn block quote."""
+    text = clip((text or "").strip(), limit)
     return "\n".join("> " + line for line in escape(text).splitlines() or [""])
+
+
+def mention(user: str | None) -> str:
+    """The bot naming a person: a real `<@U…>` mention (the bot itself when no one acted)."""
+    if not user or user == "system":
+        return "Linked-up (automatic)"
+    return f"<@{user}>" if _SLACK_ID.match(user) else escape(user)
+
+
+def channel_link(channel: str) -> str:
+    """The bot naming a channel: a real `<#C…>` link."""
+    return f"<#{channel}>" if _SLACK_ID.match(channel) else escape(channel)
+
+
+def link(url: str, label: str) -> str:
+    """The bot's own link `<url|label>`; a label someone typed is shown as written."""
+    safe_url = _URL_BREAKS.sub(lambda m: url_quote(m.group(), safe=""), escape(url))
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def mrkdwn(value: Wording | str | None) -> str:
+    """The one door from the domain to Slack's mrkdwn and fallback text.
+
+    A plain string is what a person typed (escaped); a `Wording` keeps the bot's own words as they
+    are, escapes its typed parts and renders its mentions, channels, links and quotes for real.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return escape(value)
+    out = []
+    for part in value.parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Typed):
+            out.append(escape(part.text))
+        elif isinstance(part, Mention):
+            out.append(mention(part.user))
+        elif isinstance(part, ChannelRef):
+            out.append(channel_link(part.channel))
+        elif isinstance(part, Link):
+            out.append(link(part.url, part.label))
+        elif isinstance(part, Quote):
+            starts_a_line = not out or out[-1].endswith("\n")
+            out.append(("" if starts_a_line else "\n") + quote(part.text, part.limit))
+    return "".join(out)
+
+
+def plain(value: Wording | str | None) -> str:
+    """The same value for a `plain_text` object, where Slack reads no markup at all."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.typed_text()
 
 
 def _packed_texts(lines: Sequence[str], limit: int, *, skip_blank: bool) -> list[str]:

@@ -32,7 +32,7 @@ from bulletins import articles as article_domain
 from bulletins.config import LONDON, bulletin_config, month_label, shift_month
 from bulletins.performance import Performance
 from bulletins.ports import Preview
-from handlers.blockkit import OPTION_TEXT_MAX, OPTIONS_MAX, SECTION_MAX, clip, escape
+from handlers.blockkit import OPTION_TEXT_MAX, OPTIONS_MAX, SECTION_MAX, clip, escape, link, mention
 from handlers.ids import BulletinAction, BulletinView
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
@@ -102,9 +102,9 @@ def article_modal(db: Session, *, link: str = "") -> View:
 
 
 def review_blocks(article: Article, *, label: str, decided: str | None = None) -> list:
-    who = "the web-page feed" if article.source == ArticleSource.FEED else f"<@{article.submitted_by}>"
+    who = "the web-page feed" if article.source == ArticleSource.FEED else mention(article.submitted_by)
     text = (
-        f"*<{article.link}|{escape(clip(article.title, 200))}>*\n"
+        f"*{link(article.link, clip(article.title, 200))}*\n"
         f"{escape(label)} · {month_label(article.month)} bulletin · from {who}"
     )
     if article.summary:
@@ -141,8 +141,9 @@ def decided_review(article: Article, *, label: str, approve: bool) -> tuple[str,
     """The text and blocks that replace an article's buttons once it is decided."""
     word = "Approved" if approve else "Rejected"
     moment = (article.decided_at or utcnow()).astimezone(LONDON)
-    decided = f"{'✅' if approve else '✖️'} {word} by <@{article.decided_by}> on {moment:%-d %b at %H:%M}"
-    return f"{word}: {article.title}", review_blocks(article, label=label, decided=decided)
+    who = mention(article.decided_by)
+    decided = f"{'✅' if approve else '✖️'} {word} by {who} on {moment:%-d %b at %H:%M}"
+    return f"{word}: {escape(article.title)}", review_blocks(article, label=label, decided=decided)
 
 
 def article_queue_blocks(db: Session, *, limit: int = 5) -> list:
@@ -183,7 +184,8 @@ def preview_blocks(preview: Preview) -> list:
     preview_url, mailchimp_missing = preview.preview_url, preview.mailchimp_missing
     label = month_label(bulletin.month)
     lines = [
-        f"• {labels.get(slug, slug)}: {counts.get(slug, 0)} article{'s' if counts.get(slug, 0) != 1 else ''}"
+        f"• {escape(labels.get(slug, slug))}: {counts.get(slug, 0)} "
+        f"article{'s' if counts.get(slug, 0) != 1 else ''}"
         for slug in bulletin.category_order
     ] or ["• no approved articles yet"]
     blocks: list = [
@@ -247,7 +249,7 @@ def approved_blocks(bulletin: Bulletin, *, by: str) -> list:
     return [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*{month_label(bulletin.month)} bulletin* approved by <@{by}>, {what}. "
+                text=f"*{month_label(bulletin.month)} bulletin* approved by {mention(by)}, {what}. "
                 "You will get a message when Mailchimp has it."
             )
         )
@@ -297,7 +299,8 @@ def schedule_modal(month: str, *, origin: dict, today: date | None = None) -> Vi
 def failure_blocks(bulletin: Bulletin) -> list:
     auto = bulletin.next_attempt_at is not None
     text = (
-        f":warning: *The {month_label(bulletin.month)} bulletin stopped at “{bulletin.failed_step}”.*\n"
+        f":warning: *The {month_label(bulletin.month)} bulletin stopped at "
+        f"“{escape(bulletin.failed_step)}”.*\n"
         f"{escape(clip(bulletin.last_error or '', 1500))}\n"
         + (
             "It will be retried automatically."
@@ -363,7 +366,7 @@ def performance_text(p: Performance) -> str:
     lines.append(f"Unique clicks per unique open: *{cpo}* (click rate {_pct(p.click_rate)}).")
     if p.categories:
         lines.append("*Categories by clicks per open:* " + ", ".join(
-            f"{c.label} {c.clicks_per_open:.2f}" for c in p.categories[:7]))  # fmt: skip
+            f"{escape(c.label)} {c.clicks_per_open:.2f}" for c in p.categories[:7]))  # fmt: skip
     if p.links:
         lines.append("*Most clicked per open:*")
         lines += [
@@ -381,7 +384,8 @@ class SlackBulletinRenderer:
     """Block Kit for the bulletin domain's notices (`bulletins.ports.BulletinRenderer`)."""
 
     def article_review(self, article: Article, *, label: str) -> dict:
-        return _body(f"New bulletin article to approve: {article.title}", review_blocks(article, label=label))
+        text = f"New bulletin article to approve: {escape(article.title)}"
+        return _body(text, review_blocks(article, label=label))
 
     def preview(self, preview: Preview) -> dict:
         text = f"The {month_label(preview.bulletin.month)} bulletin is ready for your approval."
@@ -391,15 +395,15 @@ class SlackBulletinRenderer:
         return _body(delivered_text(bulletin))
 
     def failed(self, bulletin: Bulletin) -> dict:
-        text = f"The {month_label(bulletin.month)} bulletin stopped at {bulletin.failed_step}."
+        text = f"The {month_label(bulletin.month)} bulletin stopped at {escape(bulletin.failed_step)}."
         return _body(text, failure_blocks(bulletin))
 
     def not_configured(self, reason: str) -> dict:
-        return _body(f":warning: {reason}")
+        return _body(f":warning: {escape(reason)}")
 
     def feed_skipped(self, error: str) -> dict:
         return _body(
-            f":warning: The web-page feed was skipped today: {error}. "
+            f":warning: The web-page feed was skipped today: {escape(error)}. "
             "Articles can still be sent with `/linkedup article`."
         )
 

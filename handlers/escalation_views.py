@@ -37,7 +37,9 @@ from handlers.blockkit import (
     OPTIONS_MAX,
     clip,
     escape,
+    mrkdwn,
     packed,
+    plain,
     quote,
     section_block,
 )
@@ -84,7 +86,9 @@ class SlackRenderer:
     def card_blocks(self, view: CardView) -> tuple[str, list[kit.Spec]]:
         title = f"{view.reference} · {view.title}"
         organisation = (
-            view.organisation if not view.organisation_withheld else "_withheld (safeguarding-sensitive)_"
+            escape(view.organisation)
+            if not view.organisation_withheld
+            else "_withheld (safeguarding-sensitive)_"
         )
         fields = [
             f"*Board*\n{escape(view.board)}",
@@ -93,7 +97,7 @@ class SlackRenderer:
             + (" :warning: overdue" if view.acknowledge_overdue else ""),
             f"*Respond by*\n{view.respond_by}"
             + (" :rotating_light: overdue" if view.respond_overdue else ""),
-            f"*From*\n{escape(organisation) if not view.organisation_withheld else organisation}",
+            f"*From*\n{organisation}",
             f"*Theme*\n{escape(view.theme) if view.theme else '—'}",
             f"*Urgency*\n{view.urgency}" + (" · :lock: safeguarding-sensitive" if view.sensitive else ""),
         ]
@@ -106,20 +110,21 @@ class SlackRenderer:
         )
         blocks.append(kit.context(f"Ladder: {ladder}"))
         if view.source_link:
-            blocks.append(kit.context(f"<{view.source_link}|Original message>"))
+            blocks.append(kit.context(kit.link(view.source_link, "Original message")))
         if view.history:
             blocks.append(
-                kit.context("*Before this board:*\n" + "\n".join(escape(line) for line in view.history))
+                kit.context("*Before this board:*\n" + "\n".join(mrkdwn(line) for line in view.history))
             )
         if view.acknowledged:
-            blocks.append(kit.context(f"Acknowledged by {view.acknowledged}"))
+            blocks.append(kit.context(f"Acknowledged by {mrkdwn(view.acknowledged)}"))
         if view.responded:
-            lines = [f"*Answer* ({OUTCOME_LABELS.get(view.outcome or '', view.outcome)}) — {view.responded}"]
+            outcome = escape(OUTCOME_LABELS.get(view.outcome or "", view.outcome))
+            lines = [f"*Answer* ({outcome}) — {mrkdwn(view.responded)}"]
             lines.append(quote(view.answer or ""))
             if view.decline_reason:
                 lines.append(f"*Why declined:* {escape(view.decline_reason)}")
             if view.follow_up:
-                lines.append(f"*Follow-up by:* {view.follow_up}")
+                lines.append(f"*Follow-up by:* {escape(view.follow_up)}")
             blocks.extend(packed(lines))
         if view.officer_alerted:
             blocks.append(
@@ -128,7 +133,7 @@ class SlackRenderer:
                 )
             )
         if view.moved_on:
-            blocks.append(kit.section(f":arrow_right: {escape(view.moved_on)}"))
+            blocks.append(kit.section(f":arrow_right: {mrkdwn(view.moved_on)}"))
         if view.actions:
             value = str(view.escalation_id)
             elements = []
@@ -136,14 +141,17 @@ class SlackRenderer:
                 action_id, label, style = CARD_BUTTONS[action]
                 elements.append(button(action_id, label, value, style))
             blocks.append(kit.actions(f"escalation:{view.escalation_id}", elements))
-        text = f"{view.reference}: {view.title} — {view.board} ({view.state})"
+        text = f"{view.reference}: {escape(view.title)} — {escape(view.board)} ({view.state})"
         return text, blocks
 
     def notice(self, view: Notice) -> dict:
         return kit.message(*self.notice_blocks(view))
 
     def notice_blocks(self, view: Notice) -> tuple[str, list[kit.Spec]]:
-        blocks: list[kit.Spec] = [kit.header(view.heading), *packed(list(view.lines))]
+        blocks: list[kit.Spec] = [
+            kit.header(plain(view.heading)),
+            *packed([mrkdwn(line) for line in view.lines]),
+        ]
         elements = []
         if view.kind in (NoticeKind.REMINDER, NoticeKind.ACKNOWLEDGE_OVERDUE) and view.escalation_id:
             elements.append(
@@ -159,7 +167,7 @@ class SlackRenderer:
             elements.append(button(EscalationAction.ROUTE, label, str(view.issue_id), "primary"))
         if elements:
             blocks.append(kit.actions(f"notice:{view.kind.value}", elements))
-        return view.heading, blocks
+        return mrkdwn(view.heading), blocks
 
     def digest(self, view: DigestView) -> dict:
         return kit.message(*self.digest_blocks(view))
@@ -167,7 +175,9 @@ class SlackRenderer:
     def digest_blocks(self, view: DigestView) -> tuple[str, list[kit.Spec]]:
         blocks: list[kit.Spec] = [
             kit.header(f"Before the {view.meeting}"),
-            kit.context(f"{escape(view.board)} meets {view.when}. Pending escalations for the board:"),
+            kit.context(
+                f"{escape(view.board)} meets {escape(view.when)}. Pending escalations for the board:"
+            ),
         ]
         if not view.items:
             blocks.append(kit.section("Nothing is pending for this board. :tada:"))
@@ -175,11 +185,11 @@ class SlackRenderer:
         for item in view.items:
             flag = " :rotating_light: *overdue*" if item.overdue else ""
             lines.append(
-                f"• *{item.reference}* {escape(item.title)} — {item.state}, "
-                f"respond by {item.respond_by}{flag}"
+                f"• *{escape(item.reference)}* {escape(item.title)} — {escape(item.state)}, "
+                f"respond by {escape(item.respond_by)}{flag}"
             )
         blocks.extend(packed(lines))
-        return f"Pending escalations before the {view.meeting}: {len(view.items)}", blocks
+        return f"Pending escalations before the {escape(view.meeting)}: {len(view.items)}", blocks
 
 
 RENDERER = SlackRenderer()
@@ -345,9 +355,10 @@ def history_message(found) -> dict:
         kit.section(
             f"*{escape(found.title)}*\nFrom {escape(found.organisation)} · status *{found.status}*"
             + (f" · with the {escape(found.board)}" if found.board else "")
+            + (f"\n*Where it stands:* {escape(found.standing)}" if found.standing else "")
         ),
     ]
-    lines = [f"• {describe(line.at)} — {escape(line.text)}" for line in found.lines] or ["No history yet."]
+    lines = [f"• {describe(line.at)} — {mrkdwn(line.text)}" for line in found.lines] or ["No history yet."]
     blocks.extend(packed(lines))
     return kit.message(f"History of {found.reference}", blocks)
 
@@ -378,7 +389,7 @@ def agenda_blocks(draft: agenda_domain.Agenda) -> list[kit.Spec]:
 
 
 def agenda_message(draft: agenda_domain.Agenda) -> dict:
-    return kit.message(agenda_domain.render_text(draft), agenda_blocks(draft))
+    return kit.message(escape(agenda_domain.render_text(draft)), agenda_blocks(draft))
 
 
 def triage_message(queue: list) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
+from handlers.blockkit import escape
 from handlers.ids import IntakeAction
 from handlers.join_form import applicant_message, request_blocks
 from intake.ports import MissingReturnReminder
@@ -19,10 +20,11 @@ from models.returns import period_label
 
 def reminder_text(reminder: MissingReturnReminder) -> str:
     services = reminder.services
-    listed = ", ".join(services[:10]) + (f" and {len(services) - 10} more" if len(services) > 10 else "")
+    listed = ", ".join(escape(s) for s in services[:10])
+    listed += f" and {len(services) - 10} more" if len(services) > 10 else ""
     plural = "s" if len(services) != 1 else ""
     return (
-        f"Hello — Linked-up has not yet received {reminder.organisation}'s waiting-list return for "
+        f"Hello — Linked-up has not yet received {escape(reminder.organisation)}'s waiting-list return for "
         f"{period_label(reminder.period)} ({len(services)} service{plural}: {listed}). "
         "Type `/linkedup waiting` (or use the button) to send it: it takes a minute, and it is how the "
         "boards hear about waiting lists."

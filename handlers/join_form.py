@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from handlers.blockkit import clip, escape, option
+from handlers.blockkit import clip, escape, mention, option
 from handlers.forms import encode_metadata
 from handlers.ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from intake.identifiers import SCHEMES
@@ -114,7 +114,7 @@ def request_summary(request: JoinRequest) -> str:
     if request.kind == RequestKind.JOIN:
         return (
             f"*Request to join an organisation* · `{request.reference}`\n"
-            f"<@{request.slack_user_id}> asks to join *{escape(organisation.name)}* "
+            f"{mention(request.slack_user_id)} asks to join *{escape(organisation.name)}* "
             f"({organisation.status.value})."
         )
     services = organisation.services
@@ -122,11 +122,11 @@ def request_summary(request: JoinRequest) -> str:
     more = f" …and {len(services) - 10} more" if len(services) > 10 else ""
     lines = [
         f"*New organisation to approve* · `{request.reference}`",
-        f"*{escape(organisation.name)}* · {organisation.org_identifier or 'no registration number'}",
+        f"*{escape(organisation.name)}* · {escape(organisation.org_identifier or 'no registration number')}",
         f"Contact: {escape(organisation.contact_email or '—')} · bulletin: "
         f"{'yes' if organisation.bulletin_consent else 'no'}",
         f"Services ({len(services)}): {listed or 'none yet'}{more}",
-        f"Applied by <@{request.slack_user_id}>",
+        f"Applied by {mention(request.slack_user_id)}",
     ]
     return clip("\n".join(lines), 3000)
 
@@ -140,9 +140,9 @@ def _service_text(service) -> str:
 
 def decision_line(request: JoinRequest) -> str:
     if request.status == RequestStatus.APPROVED:
-        return f":white_check_mark: Approved by <@{request.decided_by}>."
+        return f":white_check_mark: Approved by {mention(request.decided_by)}."
     if request.status == RequestStatus.DECLINED:
-        return f":x: Declined by <@{request.decided_by}>: “{escape(request.reason or '')}”"
+        return f":x: Declined by {mention(request.decided_by)}: “{escape(request.reason or '')}”"
     return ":hourglass_flowing_sand: Waiting for a decision."
 
 
@@ -165,7 +165,8 @@ def request_blocks(request: JoinRequest, *, origin: str = "message") -> list:
                     confirm=ConfirmObject(
                         title="Approve?",
                         text=clip(
-                            f"Approve {request.organisation.name}'s application {request.reference}?", 300
+                            f"Approve {escape(request.organisation.name)}'s application {request.reference}?",
+                            300,
                         ),
                         confirm="Approve",
                         deny="Not yet",

@@ -26,6 +26,7 @@ from escalations.views import CardView, DigestView, Notice
 from intake.ports import MissingReturnReminder
 from models.joining import JoinRequest
 from models.outbox import OutboxMessage, OutboxStatus
+from models.wording import as_text
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,11 @@ class PlainRenderer:
             f"respond by {view.respond_by}",
         ]
         if view.moved_on:
-            lines.append(view.moved_on)
+            lines.append(as_text(view.moved_on))
         return {"text": "\n".join(lines)}
 
     def notice(self, view: Notice) -> dict:
-        return {"text": "\n".join((view.heading, *view.lines))}
+        return {"text": "\n".join(as_text(part) for part in (view.heading, *view.lines))}
 
     def digest(self, view: DigestView) -> dict:
         return {"text": f"Pending escalations for the {view.board}"}

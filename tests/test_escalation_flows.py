@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from escalations import flows
 from escalations.answers import you_said_we_did
 from escalations.errors import MovedOn
+from handlers.blockkit import mrkdwn
 from handlers.escalation_views import RENDERER
 from models import Escalation, EscalationEvent, EscalationState, IssueStatus, OutboxMessage, Urgency
 from models.errors import NotAllowed, NotFound, ValidationError
@@ -508,7 +509,7 @@ def test_history_is_open_to_the_organisation_and_the_officer_only(db):
     db.commit()
     for viewer in (RAISER, COLLEAGUE, OFFICER):
         found = flows.history(db, reference=item.reference, viewer=viewer)
-        texts = [line.text for line in found.lines]
+        texts = [mrkdwn(line.text) for line in found.lines]
         assert texts[0].startswith("routed to the Early Help Strategic Board")
         assert texts[1] == "acknowledged by <@U0EHMEMBR1> for the Early Help Strategic Board"
     for viewer in (STRANGER, EH_MEMBER):

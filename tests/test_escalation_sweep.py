@@ -136,7 +136,8 @@ def test_the_whole_ladder_ending_with_the_officers_alert(db):
         "escalated",
     ]
     assert events(db, hwb.id) == ["received", "officer_alerted"]
-    history = [line.text for line in flows.history(db, reference=item.reference, viewer=OFFICER).lines]
+    found = flows.history(db, reference=item.reference, viewer=OFFICER)
+    history = [line.text.typed_text() for line in found.lines]
     assert any(
         "escalated from the Children's Trust Board to the Health and Wellbeing Board automatically" in t
         for t in history
