@@ -164,8 +164,16 @@ def submit_article(
     return SubmittedArticle(article, duplicate=False)
 
 
-def decide_article(session: Session, *, article_id: int, approve: bool, by: str) -> tuple[Article, bool]:
-    """Approve or reject an article; returns (article, changed). Only the officer decides."""
+REASON_MAX = 1000
+
+
+def decide_article(
+    session: Session, *, article_id: int, approve: bool, by: str, reason: str = ""
+) -> tuple[Article, bool]:
+    """Approve or reject an article; returns (article, changed). Only the officer decides.
+
+    A rejection carries the reason the submitter is told (the reject form asks for one).
+    """
     if not is_officer(session, by):
         raise NotAllowed("Only the development officer can approve or reject bulletin articles.")
     article = session.get(Article, article_id)
@@ -174,6 +182,11 @@ def decide_article(session: Session, *, article_id: int, approve: bool, by: str)
     wanted = ArticleStatus.APPROVED if approve else ArticleStatus.REJECTED
     if article.status == wanted:
         return article, False
+    reason = (reason or "").strip()
+    if not approve and not fields.visible(reason):
+        raise ValidationError({"reason": "Say why, so the person who sent it knows what to change."})
+    if len(reason) > REASON_MAX or "\x00" in reason:
+        raise ValidationError({"reason": f"Keep the reason under {REASON_MAX} characters, in plain text."})
     bulletin = session.scalar(select(Bulletin).where(Bulletin.month == article.month))
     if bulletin is not None and bulletin.state != BulletinState.DRAFT:
         raise NotAllowed(
@@ -190,7 +203,7 @@ def decide_article(session: Session, *, article_id: int, approve: bool, by: str)
         entity="article",
         entity_id=article.id,
         before={"status": before},
-        after={"status": wanted.value},
+        after={"status": wanted.value, "reason": reason} if reason else {"status": wanted.value},
     )
     return article, True
 

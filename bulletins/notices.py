@@ -5,6 +5,8 @@ message; the body comes from a `bulletins.ports.BulletinRenderer`. Each key name
 occasion (and the officer), so a retried job or request queues nothing twice:
 
 - `article:{id}:review:{officer}` — an article to approve or reject;
+- `article:{id}:{approved|rejected}:{decided at}` and `article:{id}:published` — to whoever sent the
+  article, when the officer decides it and when the bulletin that carries it is sent;
 - `bulletin:{month}:preview:v{compile version}:{officer}` — the compiled bulletin to approve;
 - `bulletin:{month}:{scheduled|sent}:{officer}`, `bulletin:{month}:failed:{attempt}:{officer}`,
   `bulletin:{month}:not-configured:{officer}` — how the send went;
@@ -17,12 +19,13 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bulletins.config import LONDON, bulletin_config, month_label
 from bulletins.performance import Performance
 from bulletins.ports import BulletinRenderer, Preview
-from models.bulletins import Article, Bulletin, BulletinState
+from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
 from models.membership import officer_ids
 from models.outbox import enqueue
 
@@ -44,6 +47,35 @@ def ask_for_review(session: Session, article: Article, *, render: BulletinRender
     tell_officers(session, f"article:{article.id}:review", render.article_review(article, label=label))
 
 
+def _tell_submitter(session: Session, article: Article, key: str, body: dict) -> None:
+    """A DM to the person who sent the article (feed items have nobody to tell)."""
+    if article.source == ArticleSource.FEED or not article.submitted_by:
+        return
+    enqueue(session, key=key, method="dm", payload={"user": article.submitted_by, **body})
+
+
+def report_decision(
+    session: Session, article: Article, *, reason: str = "", render: BulletinRenderer
+) -> None:
+    """Tell the submitter the officer approved or rejected their article (with the reason given)."""
+    if article.decided_by == article.submitted_by:  # the officer deciding their own article knows
+        return
+    outcome = "approved" if article.status == ArticleStatus.APPROVED else "rejected"
+    decided = f"{article.decided_at:%Y%m%dT%H%M%S%f}" if article.decided_at else "once"
+    body = render.article_outcome(article, outcome=outcome, reason=reason)
+    _tell_submitter(session, article, f"article:{article.id}:{outcome}:{decided}", body)
+
+
+def report_published(session: Session, bulletin: Bulletin, *, render: BulletinRenderer) -> None:
+    """Tell each submitter that the sent bulletin carried their article (once per article)."""
+    articles = session.scalars(
+        select(Article).where(Article.month == bulletin.month, Article.status == ArticleStatus.APPROVED)
+    )
+    for article in articles:
+        body = render.article_outcome(article, outcome="published")
+        _tell_submitter(session, article, f"article:{article.id}:published", body)
+
+
 def offer_preview(session: Session, preview: Preview, *, render: BulletinRenderer) -> None:
     """Send each officer the compiled bulletin to approve (once per compile)."""
     bulletin = preview.bulletin
@@ -57,6 +89,8 @@ def report_delivery(session: Session, bulletin: Bulletin, *, render: BulletinRen
         tell_officers(
             session, f"bulletin:{bulletin.month}:{bulletin.state.value}", render.delivered(bulletin)
         )
+        if bulletin.state == BulletinState.SENT:
+            report_published(session, bulletin, render=render)
     elif bulletin.failed_step:
         key = f"bulletin:{bulletin.month}:failed:{bulletin.attempts}"
         tell_officers(session, key, render.failed(bulletin))

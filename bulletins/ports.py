@@ -33,6 +33,10 @@ class BulletinRenderer(Protocol):
         """An article waiting for the officer's decision, with Approve and Reject."""
         ...
 
+    def article_outcome(self, article: Article, *, outcome: str, reason: str = "") -> dict:
+        """To whoever sent the article: it was "approved", "rejected" (with the reason) or "published"."""
+        ...
+
     def preview(self, preview: Preview) -> dict:
         """The compiled bulletin, with Approve and schedule and Send now."""
         ...

@@ -146,6 +146,54 @@ def decided_review(article: Article, *, label: str, approve: bool) -> tuple[str,
     return f"{word}: {escape(article.title)}", review_blocks(article, label=label, decided=decided)
 
 
+def reject_modal(article: Article, *, origin: dict) -> View:
+    """Asks the officer why an article is rejected: the person who sent it is told the reason."""
+    return View(
+        type="modal",
+        callback_id=BulletinView.REJECT_ARTICLE,
+        title="Reject article",
+        submit="Reject",
+        close="Cancel",
+        private_metadata=json.dumps({"article": article.id, **origin}),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=clip(
+                        f"*{escape(clip(article.title, 200))}* · {month_label(article.month)} bulletin",
+                        SECTION_MAX,
+                    )
+                )
+            ),
+            InputBlock(
+                block_id="reason",
+                label="Why is it not going in?",
+                hint="Sent to the person who submitted it, so they can change it or send another.",
+                element=PlainTextInputElement(
+                    action_id=BulletinAction.VALUE,
+                    multiline=True,
+                    max_length=article_domain.REASON_MAX,
+                    placeholder="e.g. The closing date is before the bulletin goes out.",
+                ),
+            ),
+        ],
+    )
+
+
+def outcome_text(article: Article, *, outcome: str, reason: str = "") -> str:
+    """The submitter's DM about their article: approved, rejected (why), or in the sent bulletin."""
+    title = f"“{escape(clip(article.title, 200))}”"
+    month = month_label(article.month)
+    if outcome == "approved":
+        return f":white_check_mark: Your article {title} was approved for the {month} bulletin."
+    if outcome == "rejected":
+        why = f" The officer's reason: {escape(clip(reason, 1000))}" if reason else ""
+        return (
+            f":x: Your article {title} will not go in the {month} bulletin.{why}\n"
+            "You can send a changed version with `/linkedup article`."
+        )
+    return f":newspaper: The {month} bulletin has been sent, with your article {title} in it."
+
+
 def article_queue_blocks(db: Session, *, limit: int = 5) -> list:
     """The officer's Home-tab queue: the oldest articles waiting for a decision, each with its buttons."""
     total = article_domain.pending_article_count(db)
@@ -386,6 +434,9 @@ class SlackBulletinRenderer:
     def article_review(self, article: Article, *, label: str) -> dict:
         text = f"New bulletin article to approve: {escape(article.title)}"
         return _body(text, review_blocks(article, label=label))
+
+    def article_outcome(self, article: Article, *, outcome: str, reason: str = "") -> dict:
+        return _body(outcome_text(article, outcome=outcome, reason=reason))
 
     def preview(self, preview: Preview) -> dict:
         text = f"The {month_label(preview.bulletin.month)} bulletin is ready for your approval."

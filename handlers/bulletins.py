@@ -19,13 +19,20 @@ from sqlalchemy.orm import Session
 from bulletins import articles as article_domain
 from bulletins import send as send_domain
 from bulletins.config import LONDON, bulletin_config, month_label
-from bulletins.notices import ask_for_review
-from handlers.bulletin_views import RENDERER, approved_blocks, article_modal, decided_review, schedule_modal
+from bulletins.notices import ask_for_review, report_decision
+from handlers.bulletin_views import (
+    RENDERER,
+    approved_blocks,
+    article_modal,
+    decided_review,
+    reject_modal,
+    schedule_modal,
+)
 from handlers.commands import subcommand
 from handlers.forms import refresh_home
 from handlers.home_view import home_view
 from handlers.ids import BulletinAction, BulletinView
-from models.bulletins import ArticleStatus, Bulletin, BulletinState
+from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
 from models.membership import find_member, is_officer
 from models.outbox import enqueue
@@ -103,21 +110,89 @@ def _origin(body: dict) -> tuple[str | None, str | None]:
 def decide_article_action(
     ack: Ack, body: dict, action: dict, context: BoltContext, client: WebClient, **_: object
 ) -> None:
+    """Approve: decided at once. Reject: a form asks why first (the submitter is told the reason)."""
     ack()
     db = context["db"]
     user = body["user"]["id"]
     approve = action["action_id"] == BulletinAction.APPROVE_ARTICLE
+    channel, ts = _origin(body)
+    if not approve:
+        home = (body.get("view") or {}).get("type") == "home"
+        origin = {"channel": channel, "ts": ts, "home": home}
+        _open_reject_form(db, client, body, action, user=user, origin=origin)
+        return
+    refusal_key = f"article-refused:{action.get('action_ts')}:{user}"
     try:
-        article, _changed = article_domain.decide_article(
-            db, article_id=int(action["value"]), approve=approve, by=user
+        article, changed = article_domain.decide_article(
+            db, article_id=int(action["value"]), approve=True, by=user
         )
-    except (NotAllowed, ValueError) as exc:
+    except (NotAllowed, NotFound, ValueError) as exc:
         db.rollback()
-        _dm(db, key=f"article-refused:{action.get('action_ts')}:{user}", user=user, text=f":no_entry: {exc}")
+        _dm(db, key=refusal_key, user=user, text=f":no_entry: {exc}")
         db.commit()
         return
-    channel, ts = _origin(body)
-    if (body.get("view") or {}).get("type") == "home":
+    home = (body.get("view") or {}).get("type") == "home"
+    _after_decision(db, client, user, article, changed=changed, reason="", origin=(channel, ts), home=home)
+
+
+def _open_reject_form(
+    db: Session, client: WebClient, body: dict, action: dict, *, user: str, origin: dict
+) -> None:
+    refusal_key = f"article-refused:{action.get('action_ts')}:{user}"
+    try:
+        if not is_officer(db, user):
+            raise NotAllowed("Only the development officer can approve or reject bulletin articles.")
+        article = db.get(Article, int(action["value"]))
+        if article is None:
+            raise NotFound("That article no longer exists.")
+    except (NotAllowed, NotFound, ValueError) as exc:
+        db.rollback()
+        _dm(db, key=refusal_key, user=user, text=f":no_entry: {exc}")
+        db.commit()
+        return
+    view = reject_modal(article, origin=origin)
+    db.rollback()  # read only: never leave a transaction open behind a listener
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def submit_reject_view(
+    ack: Ack, body: dict, view: dict, context: BoltContext, client: WebClient, **_: object
+) -> None:
+    db = context["db"]
+    user = body["user"]["id"]
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        article_id = int(meta["article"])
+    except (ValueError, KeyError, TypeError):
+        raise NotFound("This form no longer matches an article, so nothing was rejected.") from None
+    article, changed = article_domain.decide_article(
+        db, article_id=article_id, approve=False, by=user, reason=str(context["form"].get("reason") or "")
+    )
+    origin = (meta.get("channel"), meta.get("ts"))
+    reason = str(context["form"].get("reason") or "")
+    _after_decision(
+        db, client, user, article, changed=changed, reason=reason, origin=origin, home=bool(meta.get("home"))
+    )
+    ack()
+
+
+def _after_decision(
+    db: Session,
+    client: WebClient,
+    user: str,
+    article,
+    *,
+    changed: bool,
+    reason: str,
+    origin: tuple,
+    home: bool,
+) -> None:
+    """Tell the submitter (once per decision), then update the card (or the Home) the officer pressed on."""
+    approve = article.status == ArticleStatus.APPROVED
+    if changed:
+        report_decision(db, article, reason=reason, render=RENDERER)
+    channel, ts = origin
+    if home:
         db.commit()
         refresh_home(client, user, home_view(db, user))
         return
@@ -273,6 +348,7 @@ def retry(ack: Ack, body: dict, action: dict, context: BoltContext, **_: object)
 def register(app: App) -> None:
     app.view(BulletinView.ARTICLE)(submit_article_view)
     app.view(BulletinView.SCHEDULE)(submit_schedule)
+    app.view(BulletinView.REJECT_ARTICLE)(submit_reject_view)
     app.action(BulletinAction.APPROVE_ARTICLE)(decide_article_action)
     app.action(BulletinAction.REJECT_ARTICLE)(decide_article_action)
     app.action(BulletinAction.SCHEDULE)(open_schedule)

@@ -136,3 +136,4 @@ class BulletinAction(enum.StrEnum):
 class BulletinView(enum.StrEnum):
     ARTICLE = "bulletin_article"
     SCHEDULE = "bulletin_schedule"
+    REJECT_ARTICLE = "bulletin_article_reject_reason"

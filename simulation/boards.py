@@ -294,7 +294,9 @@ class IssueEvents:
             if article.created_at > self.now - timedelta(hours=18):
                 self.officer_has_work = True
                 continue
-            decide_article(session, article_id=article.id, approve=self.rng.random() < 0.9, by=self.officer)
+            approve = self.rng.random() < 0.9
+            reason = "" if approve else "Not for this month's readers: it is outside Wirral."
+            decide_article(session, article_id=article.id, approve=approve, by=self.officer, reason=reason)
             self.activity["articles decided"] += 1
         _, waiting = awaiting_reply(session, limit=20)
         for item in waiting:

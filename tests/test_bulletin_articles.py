@@ -68,7 +68,12 @@ def test_only_the_officer_decides(db):
     row = _submit(db).article
     with pytest.raises(NotAllowed):
         decide_article(db, article_id=row.id, approve=True, by="U0MEMBER01")
-    decided, changed = decide_article(db, article_id=row.id, approve=False, by="U0OFFICER1")
+    with pytest.raises(ValidationError) as refused:
+        decide_article(db, article_id=row.id, approve=False, by="U0OFFICER1")
+    assert "Say why" in refused.value.errors["reason"]
+    decided, changed = decide_article(
+        db, article_id=row.id, approve=False, by="U0OFFICER1", reason="Out of area"
+    )
     assert decided.status == ArticleStatus.REJECTED and changed
     assert decide_article(db, article_id=row.id, approve=False, by="U0OFFICER1")[1] is False
 
