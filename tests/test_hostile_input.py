@@ -27,6 +27,7 @@ import handlers.feedback
 import handlers.home
 import handlers.issues
 import handlers.joining
+import handlers.membership
 import handlers.returns  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
 from handlers.commands import SUBCOMMANDS
 from handlers.ids import (
