@@ -355,7 +355,6 @@ def history_message(found) -> dict:
         kit.section(
             f"*{escape(found.title)}*\nFrom {escape(found.organisation)} · status *{found.status}*"
             + (f" · with the {escape(found.board)}" if found.board else "")
-            + (f"\n*Where it stands:* {escape(found.standing)}" if found.standing else "")
         ),
     ]
     lines = [f"• {describe(line.at)} — {mrkdwn(line.text)}" for line in found.lines] or ["No history yet."]

@@ -363,6 +363,10 @@ PORT_CALLS = {
     (BulletinRenderer, "article_review"): lambda t: bulletin_views.RENDERER.article_review(
         _article(t), label=t
     ),
+    (BulletinRenderer, "article_outcome"): lambda t: [
+        bulletin_views.RENDERER.article_outcome(_article(t), outcome=outcome, reason=t)
+        for outcome in ("approved", "rejected", "published")
+    ],
     (BulletinRenderer, "preview"): lambda t: bulletin_views.RENDERER.preview(
         Preview(
             bulletin=_bulletin(t),
@@ -462,6 +466,10 @@ VIEW_CALLS = {
         for approve in (True, False)
         for text, blocks in [bulletin_views.decided_review(_article(t), label=t, approve=approve)]
     ],
+    bulletin_views.reject_modal: lambda t: bulletin_views.reject_modal(_article(t), origin={}).to_dict(),
+    bulletin_views.outcome_text: lambda t: {
+        "text": bulletin_views.outcome_text(_article(t), outcome="rejected", reason=t)
+    },
     bulletin_views.preview_blocks: lambda t: [
         b.to_dict()
         for b in bulletin_views.preview_blocks(
