@@ -23,7 +23,7 @@ from models import audit, fields
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
-from models.membership import find_member, is_officer
+from models.membership import is_officer, may_contribute
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,11 @@ def submit_article(
     month: str,
     config: BulletinConfig | None = None,
 ) -> SubmittedArticle:
-    """Store an article for the officer to approve; the same link twice in a month is one article."""
-    if find_member(session, submitted_by) is None:
+    """Store an article for the officer to approve; the same link twice in a month is one article.
+
+    Organisations' members, board members and officers may send one.
+    """
+    if not may_contribute(session, submitted_by):
         raise NotRegistered()
     config = config or bulletin_config(session)
     errors: dict[str, str] = {}

@@ -34,7 +34,7 @@ from handlers.home_view import home_view
 from handlers.ids import BulletinAction, BulletinView
 from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
-from models.membership import find_member, is_officer
+from models.membership import is_officer, may_contribute
 from models.outbox import enqueue
 
 
@@ -57,7 +57,7 @@ def _update(db: Session, *, key: str, channel: str, ts: str, text: str, blocks: 
 @subcommand("article", usage="article [link]", summary="send an article for the monthly bulletin")
 def open_article_form(ack: Ack, text: str, command: dict, context: BoltContext, client, **_: object) -> None:
     db = context["db"]
-    if find_member(db, command["user_id"]) is None:
+    if not may_contribute(db, command["user_id"]):
         raise NotRegistered()
     link = text.strip().strip("<>").split("|", 1)[0]
     view = article_modal(db, link=link)

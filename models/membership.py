@@ -1,11 +1,11 @@
-"""Who a Slack user is to the network: an organisation's member or the officer."""
+"""Who a Slack user is to the network: an organisation's member, a board's member or the officer."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from models.network import Member, MemberRole
+from models.network import BoardMember, Member, MemberRole
 
 
 def find_member(session: Session, slack_user_id: str) -> Member | None:
@@ -26,3 +26,14 @@ def officer_ids(session: Session) -> list[str]:
 def is_officer(session: Session, slack_user_id: str) -> bool:
     member = find_member(session, slack_user_id)
     return member is not None and member.role == MemberRole.OFFICER
+
+
+def sits_on_a_board(session: Session, slack_user_id: str) -> bool:
+    """Whether the user is named in a board's membership (chairs and representatives are too)."""
+    found = select(BoardMember.id).where(BoardMember.slack_user_id == slack_user_id).limit(1)
+    return session.scalar(found) is not None
+
+
+def may_contribute(session: Session, slack_user_id: str) -> bool:
+    """Whether the user may send the network things to publish: members, board members and officers."""
+    return find_member(session, slack_user_id) is not None or sits_on_a_board(session, slack_user_id)

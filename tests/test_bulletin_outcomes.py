@@ -1,5 +1,6 @@
 """The person who sent an article hears what became of it: approved, rejected with the officer's reason
-(the Reject button asks for one), and in the bulletin once it is sent — each once, however often pressed."""
+(the Reject button asks for one), and in the bulletin once it is sent — each once, however often pressed.
+Board members (not in any organisation) and officers may send articles too."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from models.bulletins import ArticleStatus
 from tests import factories
 from tests.bulletin_support import article, mailer_for, network, this_month
 from tests.slack_requests import block_actions_payload, view_submission_payload
+from tests.test_bulletin_slack import _article_values
 
 
 def _dms(db, user: str) -> list[dict]:
@@ -119,3 +121,22 @@ def test_the_sent_bulletin_tells_each_submitter_their_article_is_in(
     assert told == [
         f":newspaper: The {month} bulletin has been sent, with your article “Youth worker vacancy” in it."
     ]
+
+
+def test_a_board_member_and_the_officer_may_send_articles(slack, slack_api, db):
+    _setup(db)
+    factories.board(db, "wscb", "Wirral Safeguarding Children Board", members=("U0DEMOWSCB1",))
+    db.commit()
+    for user, link in (
+        ("U0DEMOWSCB1", "https://www.cvsw.org.uk/a"),
+        ("U0OFFICER1", "https://www.cvsw.org.uk/b"),
+    ):
+        assert slack.command("article", user_id=user).status_code == 200
+        payload = view_submission_payload(
+            user_id=user, callback_id=BulletinView.ARTICLE, values=_article_values(link=link)
+        )
+        assert slack.interact(payload).status_code == 200
+    assert len(slack_api.of("views.open")) == 2
+    assert sorted(db.scalars(select(Article.submitted_by))) == ["U0DEMOWSCB1", "U0OFFICER1"]
+    assert "Thanks" in _dms(db, "U0DEMOWSCB1")[0]["text"]
+    assert "/linkedup join" in slack.command("article", user_id="U0STRANGER").get_json()["text"]
