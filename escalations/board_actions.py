@@ -35,6 +35,7 @@ from escalations.flow_support import (
 )
 from escalations.history import card_history, quote
 from escalations.ladder import snapshot
+from escalations.lifecycle import by_whom, tell_raiser
 from escalations.messages import (
     SYSTEM,
     card_update_row,
@@ -79,23 +80,17 @@ def acknowledge(
     schedule_respond(escalation, now)
     set_issue_status(issue, IssueStatus.ACKNOWLEDGED, now=now)
     flush_or_moved_on(session, escalation)
-    notice = Notice(
-        kind=NoticeKind.ACKNOWLEDGED,
-        reference=issue.reference,
-        title=issue.title,
-        heading=f"The {escalation.board_name} has acknowledged {issue.reference}",
-        lines=(f"They aim to respond by {describe(escalation.respond_by)}.",),
-        escalation_id=escalation.id,
-    )
-    rows = [
-        card_update_row(session, escalation, render, now=now, history=card_history(session, escalation)),
-        dm_row(
-            f"escalation:{escalation.id}:acknowledged:{issue.raised_by}",
-            issue.raised_by,
-            render.notice(notice),
-        ),
-    ]
+    rows = [card_update_row(session, escalation, render, now=now, history=card_history(session, escalation))]
     keys = enqueue_rows(session, rows)
+    told = tell_raiser(
+        session,
+        issue,
+        f"The {escalation.board_name} acknowledged it ({by_whom(session, issue, actor)}) and aims to answer "
+        f"by {describe(escalation.respond_by)}.",
+        now=now,
+        render=render,
+    )
+    keys.append(told)
     event(
         session,
         issue=issue,
@@ -215,6 +210,7 @@ def respond(
         for user in organisation_recipients(session, issue)
     ]
     keys = enqueue_rows(session, rows)
+    tell_raiser(session, issue, None, now=now, render=render)  # a note still waiting says it is answered
     event(
         session,
         issue=issue,
@@ -396,5 +392,22 @@ def move_all(
             moved_on=moved,
         )
         rows.append(card)
-        moved_event.detail = {**moved_event.detail, "next_escalation": new.id, "messages": [card["key"]]}
+        told = tell_raiser(session, new.issue, _move_words(session, move, new), now=now, render=render)
+        moved_event.detail = {
+            **moved_event.detail,
+            "next_escalation": new.id,
+            "messages": [card["key"], told],
+        }
     return rows, news
+
+
+def _move_words(session: Session, move: Move, new: Escalation) -> str:
+    """The raiser's sentence for a move: from which board to which, who, why, and the new deadlines."""
+    issue = new.issue
+    how = by_whom(session, issue, move.actor)
+    boards = f"from the {move.escalation.board_name} to the {new.board_name} {how}"
+    if move.kind == "reassigned":
+        sentence = f"Re-assigned {boards}: “{move.reason}”."
+    else:
+        sentence = f"Escalated {boards}: {move.reason}."
+    return sentence + f" An answer is now due by {describe(new.respond_by)}."

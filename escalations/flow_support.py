@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from escalations.errors import MovedOn
+from escalations.lifecycle import tell_raiser
 from escalations.messages import event, history_lines, post_card
 from escalations.ports import Renderer
 from escalations.views import state_in_words
@@ -326,7 +327,7 @@ def announce(
         post = post_card(session, escalation, render, now=now, history=histories.get(escalation.id, ()))
         rows.append(post)
         previous = escalation.previous
-        event(
+        routed = event(
             session,
             issue=escalation.issue,
             escalation=escalation,
@@ -346,4 +347,13 @@ def announce(
                 "messages": [post["key"]],
             },
         )
+        if kind == "routed":
+            told = tell_raiser(
+                session,
+                escalation.issue,
+                f"Sent to the {escalation.board_name} ({reason}).",
+                now=now,
+                render=render,
+            )
+            routed.detail = {**routed.detail, "messages": [post["key"], told]}
     return rows

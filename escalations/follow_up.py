@@ -22,6 +22,7 @@ from escalations.flow_support import (
     set_issue_status,
 )
 from escalations.history import card_history, quote
+from escalations.lifecycle import tell_raiser, who_did
 from escalations.messages import (
     card_update_row,
     channel_row,
@@ -93,6 +94,16 @@ def not_satisfied(
         ),
     ]
     keys = enqueue_rows(session, rows)
+    keys.append(
+        tell_raiser(
+            session,
+            issue,
+            f"Reopened: {who_did(session, issue, actor)} told the {escalation.board_name} the answer "
+            f"does not settle it. A new answer is due by {describe(escalation.respond_by)}.",
+            now=now,
+            render=render,
+        )
+    )
     event(
         session,
         issue=issue,
@@ -129,6 +140,16 @@ def satisfied(
     keys = enqueue_rows(
         session,
         [card_update_row(session, escalation, render, now=now, history=card_history(session, escalation))],
+    )
+    issue = escalation.issue
+    keys.append(
+        tell_raiser(
+            session,
+            issue,
+            f"Closed: {who_did(session, issue, actor)} accepted the {escalation.board_name}'s answer.",
+            now=now,
+            render=render,
+        )
     )
     event(
         session,

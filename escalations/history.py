@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalations.flow_support import find_issue, live_escalation
+from escalations.lifecycle import standing_of
 from escalations.messages import (
     history_lines,
 )
@@ -20,6 +21,7 @@ from escalations.working_days import (
     LONDON,
     describe,
 )
+from models.base import utcnow
 from models.errors import NotFound
 from models.escalations import (
     Escalation,
@@ -44,6 +46,7 @@ class ItemHistory:
     organisation: str
     board: str | None
     lines: tuple[HistoryLine, ...]
+    standing: str = ""  # where it stands now, in words (escalations.lifecycle)
 
 
 def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
@@ -78,6 +81,7 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
         status=issue.status.value,
         organisation=issue.organisation.name,
         board=live.board_name if live else None,
+        standing=standing_of(session, issue, now=utcnow()).sentence(),
         lines=tuple(HistoryLine(e.at, describe_event(e)) for e in events),
     )
 

@@ -39,6 +39,7 @@ class NoticeKind(enum.StrEnum):
     ANSWER = "answer"
     NOT_SATISFIED = "not_satisfied"
     FOLLOW_UP = "follow_up"
+    STATUS = "status"  # the raiser's note of a change (escalations.lifecycle)
 
 
 @dataclass(frozen=True)

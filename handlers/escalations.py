@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from escalations import agenda as agenda_domain
 from escalations import flows, meetings
 from escalations.errors import MovedOn
+from escalations.themes import correct_theme, theme_names
 from escalations.views import state_in_words
 from escalations.working_days import describe
 from handlers.commands import reply, subcommand
@@ -332,6 +333,32 @@ def route_command(ack: Ack, text: str, command: dict, context: BoltContext, **_:
         raise NotAllowed(" ".join(error.errors.values())) from None
     db.commit()
     reply(ack, f":white_check_mark: {decision.reference} is now with the {decision.board_name}.")
+
+
+@subcommand(
+    "theme",
+    usage="theme LU-YYYY-NNNN <theme>",
+    summary="correct an item's theme; it moves to the board owning the new one (officer, or its board)",
+)
+def theme_command(ack: Ack, text: str, command: dict, context: BoltContext, **_: object) -> None:
+    parts = text.split(maxsplit=1)
+    db = context["db"]
+    if len(parts) < 2:
+        reply(ack, f"Type `/linkedup theme LU-2026-0042 <theme>`. Themes: {', '.join(theme_names(db))}.")
+        return
+    try:
+        corrected = correct_theme(
+            db, reference=parts[0], theme=parts[1], actor=command["user_id"], now=utcnow(), render=RENDERER
+        )
+    except ValidationError as error:
+        raise NotAllowed(" ".join(error.errors.values())) from None
+    db.commit()
+    where = (
+        f" It moved to the {corrected.moved_to}, which owns that theme."
+        if corrected.moved_to
+        else (f" It stays with the {corrected.board}." if corrected.board else "")
+    )
+    reply(ack, f":white_check_mark: {corrected.reference} now has the theme {corrected.new_theme}.{where}")
 
 
 @subcommand("triage", usage="triage", summary="items no board has yet, with a Route button (officer)")

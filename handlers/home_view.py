@@ -127,9 +127,11 @@ def issue_lines(page: IssuePage, now: datetime) -> list[str]:
     for issue in page.issues:
         theme = escape(issue.theme.name) if issue.theme else "no theme yet"
         lock = " · :lock: sensitive" if issue.sensitive else ""
+        standing = page.standings.get(issue.id)
+        where = f"\n      {escape(standing.sentence())}" if standing is not None else ""
         lines.append(
             f"`{issue.reference}` {escape(clip(issue.title, 90))} — *{issue.status.value}* · {theme} · "
-            f"{age_of(issue.created_at, now)}{lock}"
+            f"{age_of(issue.created_at, now)}{lock}{where}"
         )
     return lines
 

@@ -1,5 +1,9 @@
 """What an organisation sees of its own items (status command, App Home), page by page.
 
+Each open item comes with where it stands (`escalations.lifecycle.Standing`): the board it is with,
+what it waits for and by when, so `/linkedup status` and the Home tab say the same as the raiser's
+notes.
+
 Pages keep a large organisation (hundreds of open issues, dozens of services) within Slack's
 limits. A safeguarding-sensitive issue is shown only to the person who raised it, as on the
 dashboard: a concern is shared on a need-to-know basis, even inside an organisation.
@@ -9,12 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from escalations.lifecycle import Standing, standings
 from intake.returns import latest_returns
+from models.base import utcnow
 from models.issues import Issue, IssueStatus
 from models.network import Service
 from models.returns import WaitingListReturn
@@ -34,6 +40,7 @@ class Page:
 class IssuePage:
     issues: list[Issue]
     page: Page
+    standings: dict[int, Standing]  # by issue id
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,13 @@ def _page(total: int, number: int, per_page: int) -> Page:
 
 
 def open_issues(
-    session: Session, *, organisation_id: int, viewer: str, page: int = 1, per_page: int = 20
+    session: Session,
+    *,
+    organisation_id: int,
+    viewer: str,
+    page: int = 1,
+    per_page: int = 20,
+    now: datetime | None = None,
 ) -> IssuePage:
     """The organisation's issues still in progress, newest first."""
     where = (
@@ -74,7 +87,7 @@ def open_issues(
         .offset((current.number - 1) * per_page)
         .limit(per_page)
     ).all()
-    return IssuePage(list(rows), current)
+    return IssuePage(list(rows), current, standings(session, list(rows), now=now or utcnow()))
 
 
 def service_returns(

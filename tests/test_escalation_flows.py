@@ -173,8 +173,8 @@ def test_acknowledge_then_a_stale_second_press_changes_nothing(db):
     db.refresh(item)
     assert item.status == IssueStatus.ACKNOWLEDGED
     assert escalation.state == EscalationState.ACKNOWLEDGED
-    dm = outbox(db, f"escalation:{escalation.id}:acknowledged:{RAISER}")
-    assert dm.payload["user"] == RAISER
+    dm = outbox(db, f"issue:{item.id}:status:1")  # routed and acknowledged at once: one note
+    assert dm.payload["user"] == RAISER and "acknowledged it" in dm.payload["text"]
     update = outbox(db, f"escalation:{escalation.id}:card:v{escalation.version}")
     assert update.method == "chat.update"
     assert update.payload["ts_from"] == f"escalation:{escalation.id}:card"

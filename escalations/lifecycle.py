@@ -1,0 +1,232 @@
+"""What the person who raised an issue is owed: a note at every change, and where it stands now.
+
+The partnership promises the sector hears what happened to what it raised. Each change of an
+issue's state — routed, acknowledged, re-assigned, escalated, reopened, closed, its theme corrected —
+tells the raiser in one direct message saying what changed and where the item stands: the board it is
+with, what it is waiting for and by when (working days and a date). The answer itself is its own
+message (it carries the Satisfied / Not satisfied buttons) and also says where the item stands.
+
+Changes close together are told together: the note waits `HOLD` after the first change for more,
+and a change made while it waits is added to it (the row updated in place, its standing refreshed),
+so a re-assignment followed by an escalation half a minute later is one message. Nobody can turn
+these off: they are what the raiser is owed, not a board's preference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from escalations.people import AUTOMATIC, name, names_of
+from escalations.ports import Renderer
+from escalations.views import Notice, NoticeKind
+from escalations.working_days import describe, is_working_day, london
+from models.escalations import LIVE_STATES, Escalation, EscalationEvent, EscalationState
+from models.issues import Issue, IssueStatus
+from models.outbox import OutboxMessage, OutboxStatus
+
+HOLD = timedelta(minutes=1)
+KEY_PREFIX = "issue:{issue_id}:status:"
+METADATA_EVENT = "linkedup_issue_status"
+MAX_CHANGES = 12  # a note lists at most this many changes (the history has them all)
+HEADING_MAX = 140  # a Block Kit header holds 150 characters
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an issue stands, in words: whose it is, what it waits for, and by when."""
+
+    reference: str
+    title: str
+    status: str
+    board: str | None
+    waiting_for: str
+    due: datetime | None = None
+    due_words: str | None = None
+
+    def sentence(self) -> str:
+        where = f"With the {self.board}" if self.board else "With no board"
+        if self.status in ("closed", "withdrawn", "duplicate", "redirected"):
+            return f"{self.status.capitalize()}: {self.waiting_for}."
+        text = f"{where}, waiting for {self.waiting_for}"
+        return text + (f", due {self.due_words}." if self.due_words else ".")
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (negative when `end` is earlier)."""
+    if end == start:
+        return 0
+    step = 1 if end > start else -1
+    count, day = 0, start
+    while day != end:
+        day += timedelta(days=step)
+        if is_working_day(day if step > 0 else day + timedelta(days=1)):
+            count += step
+    return count
+
+
+def due_in_words(due: datetime, now: datetime) -> str:
+    """ "in 3 working days (Thu 10 Dec 2026, 18:00)", "today (…)" or "2 working days ago (…)"."""
+    days = working_days_between(london(now).date(), london(due).date())
+    when = describe(due)
+    if due <= now:
+        if days >= 0:
+            return f"by {when} — overdue"
+        return f"by {when} — overdue by {-days} working day{'s' if days != -1 else ''}"
+    if days == 0:
+        return f"today ({when})"
+    if days == 1:
+        return f"in 1 working day ({when})"
+    return f"in {days} working days ({when})"
+
+
+def standing(issue: Issue, live: Escalation | None, *, now: datetime, triaged: bool = False) -> Standing:
+    """Where `issue` stands, given its live escalation (None when no board has it)."""
+    base = {"reference": issue.reference, "title": issue.title, "status": issue.status.value}
+    if issue.status == IssueStatus.CLOSED:
+        return Standing(**base, board=None, waiting_for="the organisation accepted the answer")
+    if issue.status in (IssueStatus.WITHDRAWN, IssueStatus.DUPLICATE, IssueStatus.REDIRECTED):
+        return Standing(**base, board=None, waiting_for="nothing more is expected")
+    if live is None:
+        if issue.status == IssueStatus.ANSWERED:
+            return Standing(**base, board=None, waiting_for="the organisation to say whether it settles it")
+        if triaged:
+            return Standing(**base, board=None, waiting_for="the Linked-up officer to choose its board")
+        return Standing(**base, board=None, waiting_for="the organisation's registration to be approved")
+    board = live.board_name
+    if live.state == EscalationState.OPEN:
+        due = live.acknowledge_by
+        return Standing(
+            **base,
+            board=board,
+            waiting_for="the board to acknowledge it",
+            due=due,
+            due_words=due_in_words(due, now),
+        )
+    if live.state == EscalationState.ACKNOWLEDGED:
+        due = live.respond_by
+        return Standing(
+            **base, board=board, waiting_for="the board's answer", due=due, due_words=due_in_words(due, now)
+        )
+    follow = ""
+    if live.follow_up_date:
+        follow = f"; the board will follow up by {live.follow_up_date:%a %-d %b %Y}"
+    return Standing(
+        **base, board=board, waiting_for=f"the organisation to say whether the answer settles it{follow}"
+    )
+
+
+def standings(session: Session, issues: list[Issue], *, now: datetime) -> dict[int, Standing]:
+    """Each issue's standing by id, with two queries for the lot (for lists: status, Home, dashboard)."""
+    ids = [issue.id for issue in issues]
+    if not ids:
+        return {}
+    lives = {
+        row.issue_id: row
+        for row in session.scalars(
+            select(Escalation).where(Escalation.issue_id.in_(ids), Escalation.state.in_(LIVE_STATES))
+        )
+    }
+    triaged = set(
+        session.scalars(
+            select(EscalationEvent.issue_id).where(
+                EscalationEvent.issue_id.in_([i for i in ids if i not in lives]),
+                EscalationEvent.kind == "triaged",
+            )
+        )
+    )
+    return {
+        issue.id: standing(issue, lives.get(issue.id), now=now, triaged=issue.id in triaged)
+        for issue in issues
+    }
+
+
+def standing_of(session: Session, issue: Issue, *, now: datetime) -> Standing:
+    return standings(session, [issue], now=now)[issue.id]
+
+
+def who_did(session: Session, issue: Issue, actor: str) -> str:
+    """The person who made a change, as the raiser reads it ("you" when it was them)."""
+    if actor == issue.raised_by:
+        return "you"
+    return name(names_of(session, [actor]), actor)
+
+
+def by_whom(session: Session, issue: Issue, actor: str) -> str:
+    """ "automatically" for the sweep's moves, "by <name>" for a person's."""
+    who = who_did(session, issue, actor)
+    return "automatically" if who == AUTOMATIC else f"by {who}"
+
+
+def tell_raiser(
+    session: Session, issue: Issue, change: str | None, *, now: datetime, render: Renderer
+) -> str | None:
+    """Tell the raiser of `issue` about `change` (a sentence), with where the item now stands.
+
+    A note still waiting to go (queued less than `HOLD` ago, not yet attempted) takes the change
+    and the fresh standing in place; otherwise a new note is queued, held for `HOLD`. With
+    `change=None` only a waiting note is refreshed (the answer, sent on its own, calls this so a
+    note about an earlier change does not go out saying the item still waits). Returns the key.
+    """
+    session.flush()
+    prefix = KEY_PREFIX.format(issue_id=issue.id)
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.key.like(prefix + "%"),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.next_attempt_at > now,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if waiting is None and change is None:
+        return None
+    changes = list(_changes_of(waiting.payload) if waiting is not None else [])
+    if change:
+        changes.append(change)
+    now_standing = standing_of(session, issue, now=now)
+    body = render.notice(status_notice(issue, now_standing, changes))
+    # The changes told so far travel in Slack's message metadata, so a waiting note can take more.
+    told = {"reference": issue.reference, "changes": changes}
+    metadata = {"event_type": METADATA_EVENT, "event_payload": told}
+    payload = {"user": issue.raised_by, **body, "metadata": metadata}
+    if waiting is not None:
+        waiting.payload = payload
+        return waiting.key
+    sent_before = session.scalar(select(func.count()).where(OutboxMessage.key.like(prefix + "%"))) or 0
+    row = OutboxMessage(
+        key=f"{prefix}{sent_before + 1}", method="dm", payload=payload, next_attempt_at=now + HOLD
+    )
+    session.add(row)
+    session.flush()
+    return row.key
+
+
+def _changes_of(payload: dict) -> list[str]:
+    return list(((payload.get("metadata") or {}).get("event_payload") or {}).get("changes") or [])
+
+
+def status_notice(issue: Issue, now_standing: Standing, changes: list[str]) -> Notice:
+    """The raiser's note: what changed (oldest first) and where the item stands now."""
+    shown = changes[-MAX_CHANGES:]
+    latest = shown[-1] if shown else now_standing.sentence()
+    heading = f"{issue.reference}: {latest[0].lower()}{latest[1:]}".rstrip(".")
+    if len(heading) > HEADING_MAX:
+        heading = heading[: HEADING_MAX - 1].rsplit(" ", 1)[0] + "…"
+    lines = [f"“{issue.title}”"]
+    lines += [f"• {change}" for change in shown]
+    lines.append(f"*Where it stands:* {now_standing.sentence()}")
+    lines.append(f"Its whole history: `/linkedup history {issue.reference}`")
+    return Notice(
+        kind=NoticeKind.STATUS,
+        reference=issue.reference,
+        title=issue.title,
+        heading=heading,
+        lines=tuple(lines),
+        issue_id=issue.id,
+    )

@@ -1,0 +1,45 @@
+"""People's names for what people read: histories, status notes and the dashboard.
+
+A Slack mention (`<@U…>`) only reads as a name inside Slack, and not once escaped; on a web page or
+in a history it is a code. The network file and the join form give each member a display name
+(`Member.display_name`), kept in the database, so names are looked up there: once per page or
+message for all the people it mentions, never from Slack while someone waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.network import Member, MemberRole
+
+SYSTEM_ACTORS = frozenset({"", "system"})
+AUTOMATIC = "Linked-up (automatic)"
+
+
+def names_of(session: Session, slack_user_ids: Iterable[str | None]) -> dict[str, str]:
+    """Each known person's name by Slack id (one query); unknown ids are left out."""
+    wanted = {value for value in slack_user_ids if value and value not in SYSTEM_ACTORS}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Member.slack_user_id, Member.display_name, Member.role).where(
+            Member.slack_user_id.in_(sorted(wanted))
+        )
+    ).all()
+    names = {}
+    for slack_user_id, display_name, role in rows:
+        if display_name and display_name.strip():
+            names[slack_user_id] = display_name.strip()
+        elif role == MemberRole.OFFICER:
+            names[slack_user_id] = "the Linked-up officer"
+    return names
+
+
+def name(names: dict[str, str], slack_user_id: str | None) -> str:
+    """A person as words: their name, the bot for automatic steps, or "someone" if nobody knows them."""
+    if not slack_user_id or slack_user_id in SYSTEM_ACTORS:
+        return AUTOMATIC
+    return names.get(slack_user_id) or "a Slack user not in the network file"
