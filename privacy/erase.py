@@ -56,6 +56,7 @@ MIN_SCRUB_LENGTH = 4
 # deadlines, ladders, outbox keys). Events written by the system carry no one's words.
 FREE_TEXT_KEYS = frozenset({"note", "answer", "reason", "decline_reason"})
 SYSTEM_ACTOR = "system"
+PROBES_PER_QUERY = 40
 # Rows that exist only for one person (a sign-in link, a browser's session, a contact address): they
 # go when the person's Slack id or address does.
 ROWS_OF_A_PERSON = {"sign_in_links": "slack_user_id", "dashboard_sessions": "slack_user_id"}
@@ -275,19 +276,32 @@ def rows_holding_copies(session: Session, values: list[str]) -> Iterable[tuple[B
     piece makes the whole table searched."""
     if not values:
         return
-    probes = {probe(v) for v in values}
+    probes = sorted({probe(v) or "" for v in values})
     models = _models()
     for name, column_names in sorted(columns_with(SCRUB, DETAIL).items()):
         model = models[name]
         table = model.__table__
         attributes = [_attribute_of(model, c) for c in column_names]
-        columns = [table.c[c] for c in column_names]
-        query = select(model).order_by(table.c.id)
-        if None not in probes:
-            texts = [cast(c, String) if isinstance(c.type, JSON) else c for c in columns]
-            query = query.where(or_(*(t.contains(p, autoescape=True) for t in texts for p in sorted(probes))))
-        for row in session.scalars(query.execution_options(yield_per=500)):
-            yield row, attributes
+        texts = [
+            cast(table.c[c], String) if isinstance(table.c[c].type, JSON) else table.c[c]
+            for c in column_names
+        ]
+        if "" in probes:
+            conditions = [None]
+        else:  # a few probes per statement: SQLite refuses an expression deeper than 1,000
+            conditions = [
+                or_(
+                    *(t.contains(p, autoescape=True) for t in texts for p in probes[i : i + PROBES_PER_QUERY])
+                )
+                for i in range(0, len(probes), PROBES_PER_QUERY)
+            ]
+        seen: set[int] = set()
+        for condition in conditions:
+            query = select(model).order_by(table.c.id)
+            for row in session.scalars(query if condition is None else query.where(condition)):
+                if row.id not in seen:
+                    seen.add(row.id)
+                    yield row, attributes
 
 
 def copies_of(session: Session, values: list[str]) -> list[tuple[Base, dict[str, Any]]]:

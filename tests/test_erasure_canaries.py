@@ -30,6 +30,7 @@ from intake.feedback import reply_to_feedback
 from models import Article, Escalation, Feedback, Issue, Organisation, Theme
 from models.base import Base, utcnow
 from privacy.columns import COLUMN_RULES, KEEP, rule_of
+from privacy.scrub import prepare, scrub
 from tests import factories
 from tests.intake_support import action, buttons, dms_to, opened_view, submit
 from tests.reliability_support import EH_MEMBER, OFFICER, OTHER_MEMBER, RAISER, WSCB_MEMBER, build_world
@@ -64,6 +65,33 @@ def test_every_text_column_has_an_erasure_rule():
         for column, rule in columns.items():
             if isinstance(rule, tuple):
                 assert rule[0] == KEEP and rule[1].strip(), f"{table}.{column}: say why it is not personal"
+
+
+@pytest.mark.parametrize(
+    ("stored", "left"),
+    [
+        ("> The Saturday drop-in &amp; the &lt;Tuesday&gt; group\n> lose their room in March.", "> [erased]"),
+        ("*Issue*: The Saturday drop-in &amp; the &lt;Tues…", "*Issue*: [erased]"),
+        ("*Issue*: The Saturday drop-in &amp; the &l…", "*Issue*: [erased]"),
+        (
+            "<p>The Saturday drop-in &amp; the &lt;Tuesday&gt; group lose their room in March.</p>",
+            "<p>[erased]</p>",
+        ),
+        (
+            "Re: The Saturday drop-in & the <Tuesday> group\r\n   lose their room in March. Thanks",
+            "Re: [erased] Thanks",
+        ),
+        # The same opening words going on to say something else are not a copy.
+        (
+            "The Saturday drop-in & the <Tuesday> choir sings on",
+            "The Saturday drop-in & the <Tuesday> choir sings on",
+        ),
+    ],
+)
+def test_a_copy_is_found_quoted_clipped_escaped_or_rewrapped(stored, left):
+    values = prepare({"The Saturday drop-in & the <Tuesday> group\nlose their room in March."}, min_length=4)
+    assert scrub(stored, values) == left
+    assert scrub({"blocks": [{"text": stored}]}, values) == {"blocks": [{"text": left}]}
 
 
 def _long(word: str, lines: int = 30) -> str:
