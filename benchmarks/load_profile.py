@@ -8,9 +8,10 @@ Builds the same database as `load.py` (migrated, network loaded, benchmark membe
 same fake Slack Web API, creates our app with `bot.app.create_app` and sends `--count` signed
 requests of the mix through Flask's test client (WSGI, no sockets, one thread), so what is measured
 is our request path alone: Bolt, the middleware, the listener, SQLAlchemy and the database. Prints
-the time and the SQL statements per request by kind, then the profile (cProfile's top functions by
-own and cumulative time, or pyinstrument's call tree when installed and asked for); `--show-sql`
-lists the statements of one request of a kind.
+the wall time, this process's CPU time (what a busy machine does not inflate) and the SQL statements
+per request by kind, then the profile (cProfile's own time by library and top functions by own and
+cumulative time, or pyinstrument's call tree when installed and asked for); `--show-sql` lists the
+statements of one request of a kind.
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         shown_sql: list[str] | None = None
         profiler = _start(args.profiler)
         by_kind: dict[str, list[float]] = defaultdict(list)
+        cpu_by_kind: dict[str, list[float]] = defaultdict(list)  # this process's CPU, all its threads
         errors: Counter = Counter()
         for request in timed:
             # re-sign just before sending: a long profile must not outlive the 5-minute window
@@ -124,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
                 secret=load.SIGNING_SECRET,
             )
             statements.clear()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.post("/slack/events", data=request.body, headers=headers)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
             kind = kinds[request.kind]
             by_kind[kind.name].append(elapsed * 1000)
+            cpu_by_kind[kind.name].append(cpu * 1000)
             per_kind_statements[kind.name].append(len(statements))
             if kind.name == args.show_sql and shown_sql is None:
                 shown_sql = list(statements)
@@ -141,13 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errors: {sum(errors.values())}")
         for text, count in errors.most_common(5):
             print(f"  {count} × {text}")
-        print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}{'SQL/req':>10}")
+        print(f"{'kind':<24}{'n':>6}{'mean ms':>10}{'p50 ms':>10}{'p95 ms':>10}{'CPU ms':>10}{'SQL/req':>10}")
         for name, values in by_kind.items():
             values.sort()
             p50, p95 = values[len(values) // 2], values[min(len(values) - 1, int(len(values) * 0.95))]
             mean = sum(values) / len(values)
             sql = sum(per_kind_statements[name]) / len(per_kind_statements[name])
-            print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}{sql:>10.1f}")
+            cpu = sum(cpu_by_kind[name]) / len(cpu_by_kind[name])
+            print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}{cpu:>10.2f}{sql:>10.1f}")
         if shown_sql is not None:
             print(f"\nSQL of one {args.show_sql} request ({len(shown_sql)} statements):")
             for number, sql in enumerate(shown_sql, 1):
@@ -181,7 +185,11 @@ def _stop(kind: str, profiler, top: int, show_all: bool = False) -> str:
     if kind == "cprofile":
         profiler.disable()
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out).strip_dirs()
+        stats = pstats.Stats(profiler, stream=out)
+        out.write("\n--- own time by library ---\n")
+        for library, seconds in _by_library(stats):
+            out.write(f"{seconds:>9.3f} s  {library}\n")
+        stats.strip_dirs()
         out.write("\n--- by own time ---\n")
         stats.sort_stats("tottime").print_stats(top)
         out.write("\n--- by cumulative time ---\n")
@@ -191,6 +199,23 @@ def _stop(kind: str, profiler, top: int, show_all: bool = False) -> str:
         profiler.stop()
         return profiler.output_text(unicode=True, color=False, show_all=show_all)
     return ""
+
+
+def _by_library(stats: pstats.Stats) -> list[tuple[str, float]]:
+    """Own time summed by where the code lives: a site-packages distribution, the standard library,
+    our own top-level package, or a builtin (C functions such as the database driver's `execute`)."""
+    totals: Counter = Counter()
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
+        if filename == "~":
+            library = f"builtin {name.split(' of ')[-1].strip('<>')[:40]}"
+        elif "site-packages/" in filename:
+            library = filename.split("site-packages/")[1].split("/")[0]
+        elif filename.startswith(str(ROOT)):
+            library = "ours: " + Path(filename).relative_to(ROOT).parts[0]
+        else:
+            library = "stdlib: " + Path(filename).stem
+        totals[library] += tottime
+    return totals.most_common(25)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, event, text, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.db import compiled_once
 from models.records import ReferenceCounter
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,15 @@ _ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 @functools.cache
 def _bump(dialect: str):
-    """The counter's upsert, built once per dialect (values bound at execution)."""
+    """The counter's upsert, compiled once per dialect (values bound at execution; see `compiled_once`)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ReferenceCounter.__table__
-    return (
+    return compiled_once(
         insert(table)
         .values(prefix=bindparam("prefix"), year=bindparam("year"), last=1)
         .on_conflict_do_update(index_elements=[table.c.prefix, table.c.year], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
+        .returning(table.c.last),
+        dialect,
     )
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, TextClause, bindparam, create_engine, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from models.sqlite_writer import GatedConnection, gated_connection_factory, is_write
 
@@ -112,3 +116,36 @@ def take_write_lock(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE reference_counters SET last = last WHERE 1 = 0"))
+
+
+@functools.cache
+def _named_dialect(name: str) -> Dialect:
+    """A driver-neutral dialect writing `:name` parameters (no casts), the form `text()` reads."""
+    dialect = postgresql.base.PGDialect if name == "postgresql" else sqlite.base.SQLiteDialect
+    return dialect(paramstyle="named")
+
+
+def compiled_once(statement: Insert, dialect: str) -> TextClause:
+    """A fixed `INSERT … ON CONFLICT …` of one dialect, compiled once, as a statement SQLAlchemy caches.
+
+    SQLAlchemy cannot cache the dialects' ON CONFLICT inserts (their cache key would not cover the
+    clause, so they opt out: "[no key]" in the SQL log) and compiles them again on every execution,
+    about 0.2 ms of CPU — as much as running the rest of the statement. The hot ones (a Slack delivery
+    claimed, a reference counter bumped) run once or more per request. A statement built once with
+    bound parameters compiles to the same SQL every time, so it is compiled here once and run as
+    `text()` (cached by its string) with the same parameter types and returned columns.
+
+    Values the statement leaves to a column's Python-side default would not be filled in by `text()`:
+    such a statement is refused, so every value is given explicitly.
+    """
+    compiled = statement.compile(dialect=_named_dialect(dialect))
+    if compiled.insert_prefetch:
+        columns = ", ".join(column.name for column in compiled.insert_prefetch)
+        raise ValueError(f"give {columns} explicitly: text() does not run column defaults")
+    binds = [
+        bindparam(name, bind.value, type_=bind.type, required=bind.required)
+        for bind, name in compiled.bind_names.items()
+    ]
+    clause = text(compiled.string).bindparams(*binds)
+    returning = compiled.effective_returning or ()
+    return clause.columns(*returning) if returning else clause

@@ -9,6 +9,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from models.base import utcnow
+from models.db import compiled_once
 from models.records import SlackDelivery
 
 # Built once: every Slack request runs one of these, and building a statement costs about as much
@@ -18,13 +20,21 @@ _FIND = select(SlackDelivery).where(SlackDelivery.key == bindparam("key"))
 
 @functools.cache
 def _claim_statement(dialect: str):
+    """The claim, compiled once per dialect: SQLAlchemy would compile an ON CONFLICT insert on every
+    request (`models.db.compiled_once`)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = SlackDelivery.__table__
-    return (
+    return compiled_once(
         insert(table)
-        .values(key=bindparam("key"), kind=bindparam("kind"), result=bindparam("result"))
+        .values(
+            key=bindparam("key"),
+            kind=bindparam("kind"),
+            result=bindparam("result"),
+            received_at=bindparam("received_at"),
+        )
         .on_conflict_do_nothing(index_elements=[table.c.key])
-        .returning(table.c.id)
+        .returning(table.c.id),
+        dialect,
     )
 
 
@@ -43,7 +53,8 @@ def claim_delivery(session: Session, *, key: str, kind: str, result: str | None)
     violation, without the savepoint.
     """
     statement = _claim_statement(session.get_bind().dialect.name)
-    return session.execute(statement, {"key": key, "kind": kind, "result": result}).first() is not None
+    values = {"key": key, "kind": kind, "result": result, "received_at": utcnow()}
+    return session.execute(statement, values).first() is not None
 
 
 def act_once(session: Session, *, key: str, kind: str, act: Callable[[], None]) -> bool:
