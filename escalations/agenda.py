@@ -2,8 +2,9 @@
 
 Items raised since the last Linked-up meeting, grouped by theme, with how many organisations
 raised them, where they stand and how many are overdue. A theme raised by three or more
-organisations in the last 90 days is flagged as systemic, with its references. Sensitive items
-are counted but never listed: the agenda goes to a whole-network meeting.
+organisations in the last 90 days is flagged as systemic, with its references. Each listed item
+carries its title, and an overdue one the reason it is still waiting (the meeting asks "why?").
+Sensitive items are counted but never listed: the agenda goes to a whole-network meeting.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from escalations.lifecycle import overdue_reason
 from escalations.working_days import describe
 from models.escalations import AWAITING_BOARD, Escalation
 from models.issues import Issue
@@ -27,14 +29,31 @@ NO_THEME = "No theme yet (with the officer)"
 
 
 @dataclass(frozen=True)
+class AgendaItem:
+    """One listed item: its reference and title, and why it is overdue (None if it is not)."""
+
+    reference: str
+    title: str
+    overdue_reason: str | None = None
+
+    def words(self) -> str:
+        text = f"{self.reference} “{self.title}”"
+        return text + (f" — overdue: {self.overdue_reason}" if self.overdue_reason else "")
+
+
+@dataclass(frozen=True)
 class ThemeLine:
     theme: str
     items: int
     organisations: int
     states: tuple[tuple[str, int], ...]
     overdue: int
-    references: tuple[str, ...]
+    listed: tuple[AgendaItem, ...]
     sensitive: int
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        return tuple(item.reference for item in self.listed)
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,7 @@ class Agenda:
 @dataclass(frozen=True)
 class _Row:
     reference: str
+    title: str
     organisation_id: int
     theme: str
     status: str
@@ -91,6 +111,7 @@ def draft_agenda(session: Session, *, now: datetime, since: datetime | None = No
     query = (
         select(
             Issue.reference,
+            Issue.title,
             Issue.organisation_id,
             Theme.name,
             Issue.status,
@@ -103,10 +124,11 @@ def draft_agenda(session: Session, *, now: datetime, since: datetime | None = No
         .order_by(Issue.created_at, Issue.id)
     )
     rows = [
-        _Row(ref, org, theme or NO_THEME, status.value, bool(sensitive), created, bool(late))
-        for ref, org, theme, status, sensitive, created, late in session.execute(query)
+        _Row(ref, title, org, theme or NO_THEME, status.value, bool(sensitive), created, bool(late))
+        for ref, title, org, theme, status, sensitive, created, late in session.execute(query)
     ]
     recent = [r for r in rows if r.created_at >= since]
+    reasons = _overdue_reasons(session, [r.reference for r in recent if r.overdue and not r.sensitive], now)
     by_theme: dict[str, list[_Row]] = defaultdict(list)
     for row in recent:
         by_theme[row.theme].append(row)
@@ -120,7 +142,11 @@ def draft_agenda(session: Session, *, now: datetime, since: datetime | None = No
                 organisations=len({r.organisation_id for r in items}),
                 states=tuple(sorted(states.items())),
                 overdue=sum(r.overdue for r in items),
-                references=tuple(r.reference for r in items if not r.sensitive),
+                listed=tuple(
+                    AgendaItem(r.reference, r.title, reasons.get(r.reference))
+                    for r in items
+                    if not r.sensitive
+                ),
                 sensitive=sum(r.sensitive for r in items),
             )
         )
@@ -157,6 +183,18 @@ def draft_agenda(session: Session, *, now: datetime, since: datetime | None = No
     )
 
 
+def _overdue_reasons(session: Session, references: list[str], now: datetime) -> dict[str, str]:
+    """Why each of these overdue items still waits, by reference."""
+    if not references:
+        return {}
+    rows = session.execute(
+        select(Issue.reference, Escalation)
+        .join(Escalation, Escalation.issue_id == Issue.id)
+        .where(Issue.reference.in_(references), Escalation.state.in_(AWAITING_BOARD))
+    ).all()
+    return {reference: overdue_reason(escalation, now=now) for reference, escalation in rows}
+
+
 def state_summary(line: ThemeLine) -> str:
     return ", ".join(f"{count} {state}" for state, count in line.states)
 
@@ -169,9 +207,6 @@ def theme_summary(line: ThemeLine) -> str:
     )
     if line.overdue:
         text += f"; {line.overdue} overdue"
-    refs = ", ".join(line.references)
-    if refs:
-        text += f" — {refs}"
     if line.sensitive:
         text += f" (+{line.sensitive} safeguarding-sensitive, not listed)"
     return text
@@ -196,6 +231,7 @@ def render_text(agenda: Agenda) -> str:
         lines.append("No issues were raised in this period.")
     for line in agenda.themes:
         lines.append(f"* {line.theme}: {theme_summary(line)}")
+        lines += [f"    - {item.words()}" for item in line.listed]
     lines.append("")
     if agenda.systemic:
         lines.append("Systemic issues (3+ organisations in 90 days):")

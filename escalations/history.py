@@ -104,6 +104,7 @@ EVENT_WORDS = {
     "officer_alerted": "overdue at the top of the ladder (the {from_board}): officer alerted",
     "follow_up_due": "follow-up date reached; {to} reminded",
     "digest_sent": "listed in the pre-meeting digest for the {from_board}",
+    "theme_changed": "theme corrected from “{from_theme}” to “{to_theme}” by {who}",
 }
 
 
@@ -126,6 +127,8 @@ def describe_event(row: EscalationEvent) -> Wording:
         until=_when(detail.get("until")),
         from_board=row.from_board,
         to_board=row.to_board,
+        from_theme=detail.get("from_theme") or "no theme",
+        to_theme=detail.get("to_theme"),
         how=said("automatically") if detail.get("automatic") else said("by {who}", who=who),
     )
 

@@ -230,3 +230,24 @@ def status_notice(issue: Issue, now_standing: Standing, changes: list[str]) -> N
         lines=tuple(lines),
         issue_id=issue.id,
     )
+
+
+def overdue_reason(escalation: Escalation, *, now: datetime) -> str:
+    """Why an escalation past a deadline is still where it is, in a sentence (every overdue item has one)."""
+    board = escalation.board_name
+    if escalation.state == EscalationState.OPEN and escalation.acknowledge_by < now < escalation.respond_by:
+        sent = escalation.reminders_sent
+        return (
+            f"the {board} has not acknowledged it (due {due_in_words(escalation.acknowledge_by, now)}); "
+            f"{sent} reminder{'s' if sent != 1 else ''} sent"
+        )
+    late = f"no answer from the {board} (due {due_in_words(escalation.respond_by, now)})"
+    if not escalation.at_top:
+        parent = escalation.rungs[escalation.rung + 1].name
+        return f"{late}; the next sweep moves it up to the {parent}"
+    if escalation.officer_alerted_at is not None:
+        return (
+            f"{late}; the {board} is the top of its ladder, so nothing moves it on: the officer was told "
+            f"on {describe(escalation.officer_alerted_at)} and can re-route it or chase the board"
+        )
+    return f"{late}; the {board} is the top of its ladder: the next sweep tells the officer"

@@ -355,6 +355,7 @@ def history_message(found) -> dict:
         kit.section(
             f"*{escape(found.title)}*\nFrom {escape(found.organisation)} · status *{found.status}*"
             + (f" · with the {escape(found.board)}" if found.board else "")
+            + (f"\n*Where it stands:* {escape(found.standing)}" if found.standing else "")
         ),
     ]
     lines = [f"• {describe(line.at)} — {mrkdwn(line.text)}" for line in found.lines] or ["No history yet."]
@@ -370,7 +371,13 @@ def agenda_blocks(draft: agenda_domain.Agenda) -> list[kit.Spec]:
     blocks.append(kit.context(facts))
     if draft.themes:
         blocks.extend(
-            packed([f"*{escape(t.theme)}*: {escape(agenda_domain.theme_summary(t))}" for t in draft.themes])
+            packed(
+                [
+                    f"*{escape(t.theme)}*: {escape(agenda_domain.theme_summary(t))}"
+                    + "".join(f"\n• {escape(item.words())}" for item in t.listed)
+                    for t in draft.themes
+                ]
+            )
         )
     else:
         blocks.append(kit.section("No issues were raised in this period."))

@@ -3,6 +3,7 @@ jobs and the CLI, and Block Kit limits for everything the escalation domain rend
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -80,8 +81,16 @@ def test_agenda_groups_items_since_the_last_meeting_and_flags_systemic_themes(db
     assert "Funding: 3 items from 2 organisations" in printed
     assert "(+1 safeguarding-sensitive, not listed)" in printed
     assert "Systemic issues (3+ organisations in 90 days):" in printed
+    # Titles, and why the overdue one still waits (it sits at the Early Help board past both deadlines).
+    assert f"{a.reference} “Core costs”" in printed and f"{b.reference} “Rent rise”" in printed
+    (late,) = [item for item in themes["Early help"].listed if item.overdue_reason]
+    assert late.reference == c.reference
+    assert "no answer from the Early Help Strategic Board" in late.overdue_reason
+    assert "the next sweep moves it up to the Children's Trust Board" in late.overdue_reason
+    assert f"{c.reference} “{c.title}” — overdue: no answer from" in printed
     blocks = render_blocks(agenda_blocks(draft))
     assert len(blocks) <= 50
+    assert "“Core costs”" in json.dumps(blocks, ensure_ascii=False)
 
 
 def test_agenda_with_no_meetings_covers_the_last_two_months(db):

@@ -298,5 +298,9 @@ def test_a_corrected_theme_reroutes_the_item_and_tells_the_raiser_once(slack, sl
     kinds = list(db.scalars(select(EscalationEvent.kind).where(EscalationEvent.issue_id == item.id)))
     assert kinds[-3:] == ["theme_changed", "reassigned", "received"]
 
+    history = slack.command(f"history {item.reference}", user_id=RAISER).get_json()
+    assert "theme corrected from “Early help” to “Funding” by <@U0EHMEMBR1>" in json.dumps(
+        history["blocks"], ensure_ascii=False
+    )
     again = slack.command(f"theme {item.reference} funding", user_id=OFFICER).get_json()
     assert "already has the theme Funding" in again["text"]
