@@ -160,15 +160,16 @@ def test_demo_alone_posts_an_issue_card_in_the_board_channel(slack_demo, slack_a
     receipt = view_text(receipt_of(submit(slack, view, user_id="U0DEMOORG01", values={})))
     reference = re.search(r"LU-\d{4}-\d{4,}", receipt).group(0)
 
-    def card():
+    def card():  # the escalation card: the reference and the board's Acknowledge button
         return [
             call
             for call in slack_api.of("chat.postMessage")
-            if call.args.get("channel") == "#linkedup-early-help" and reference in json.dumps(call.args)
+            if reference in json.dumps(call.args) and "escalation_acknowledge" in json.dumps(call.args)
         ]
 
-    posted = _eventually(card, f"the card for {reference} in #linkedup-early-help")
+    posted = _eventually(card, f"the card for {reference}")
     assert len(posted) == 1
+    assert posted[0].args["channel"].startswith("#linkedup-"), "a board's channel in the demo network"
     process.terminate()
     output = process.communicate(timeout=15)[0]
     assert "Slack: enabled" in output
