@@ -102,19 +102,31 @@ def bulletin_figures(
     config = config or bulletin_config(session)
     bulletins = reported_bulletins(session, limit=months)
     rows = []
-    clicks: dict[str, int] = defaultdict(int)
-    opens: dict[str, int] = defaultdict(int)
-    meta: dict[str, tuple[str, str]] = {}
+    # Links are ranked by the article they point to, as a reader knows it — its title in its category:
+    # every tracked URL of it, and the same notice posted again in later bulletins, count towards one
+    # row, linked to its newest posting. A link with no article stays a row of its own.
+    clicks: dict[tuple, int] = defaultdict(int)
+    opens: dict[tuple, int] = defaultdict(int)
+    meta: dict[tuple, tuple[str, str, str]] = {}
     for bulletin in bulletins:
         report = latest_report(bulletin)
         if report is None:
             continue
         rows.append(_row(bulletin, report, config.benchmark_open_rate))
+        counted: set[tuple] = set()
         for link in report.links:
-            clicks[link.url] += link.unique_clicks
-            opens[link.url] += report.unique_opens
-            title = link.article.title if link.article is not None else link.url
-            meta.setdefault(link.url, (title, config.label(link.category) if link.category else "—"))
+            article = link.article
+            category = config.label(link.category) if link.category else "—"
+            if article is not None:
+                key = ("article", " ".join(article.title.split()).casefold(), category)
+            else:
+                key = ("url", link.url, category)
+            clicks[key] += link.unique_clicks
+            if key not in counted:  # a bulletin's opens once per article, however many links to it
+                opens[key] += report.unique_opens
+                counted.add(key)
+            url = (article.link or link.url) if article is not None else link.url
+            meta.setdefault(key, (url, article.title if article is not None else link.url, category))
     rows.sort(key=lambda row: row.month)
     categories = category_clicks_per_open(session, limit=months)
     ranked_categories = sorted(
@@ -123,10 +135,8 @@ def bulletin_figures(
     )
     links = sorted(
         (
-            RankedLink(
-                url, meta[url][0], meta[url][1], clicks[url], clicks[url] / opens[url] if opens[url] else 0.0
-            )
-            for url in clicks
+            RankedLink(*meta[key], clicks[key], clicks[key] / opens[key] if opens[key] else 0.0)
+            for key in clicks
         ),
         key=lambda link: (-link.unique_clicks, link.title),
     )[:top]

@@ -24,6 +24,7 @@ from models.records import AuditLog
 from reporting.access import Viewer
 from reporting.paging import Page, paginate
 from reporting.periods import Period, parse_period
+from reporting.readable import event_words, members_of, people_names
 from reporting.scope import held_by, visible
 
 # The issues list counts its matches exactly up to here, then says "more than 10,000".
@@ -256,6 +257,14 @@ def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHist
         for event in session.scalars(select(EscalationEvent).where(EscalationEvent.issue_id == issue.id))
     ]
     entries.sort(key=lambda entry: entry.at)
+    # Names and words, not Slack ids and event keys; a withheld organisation's people are withheld too.
+    actors = {entry.actor for entry in entries}
+    names = people_names(session, actors)
+    if not shown:
+        names |= dict.fromkeys(members_of(session, issue.organisation_id, actors), WITHHELD)
+    entries = [
+        HistoryEntry(e.at, names.get(e.actor, e.actor), event_words(e.action), e.detail) for e in entries
+    ]
     if not shown:
         name = issue.organisation.name
         entries = [HistoryEntry(e.at, e.actor, e.action, e.detail.replace(name, WITHHELD)) for e in entries]

@@ -124,7 +124,7 @@ def test_a_safeguarding_board_that_chose_to_see_organisations_sees_them(app, db,
 def test_item_history_shows_the_escalation_and_its_events(app, db, world):
     html = text_of(sign_in(app, db, OFFICER).get(f"/dashboard/issues/{REFS['LU-A1']}"))
     assert "Children&#39;s Joint Commissioning Group" in html
-    assert "routed" in html
+    assert "Routed to the board" in html
     assert "late" in html  # acknowledged after its acknowledge-by deadline
 
 
@@ -413,7 +413,7 @@ def test_bulletins_page_shows_open_rate_interval_benchmark_and_rankings(app, db,
         assert "https://b.example/course" in html
         assert html.index("https://a.example/jobs") > html.index("Top links")
     overview = text_of(sign_in(app, db, OFFICER).get("/dashboard/"))
-    assert "The 2026-08 bulletin was opened by" in overview
+    assert "The August 2026 bulletin was opened by" in overview
     last = overview.split("Last bulletin", 1)[1]
     # Judged on 22.0% without machine opens: its interval over 232 people straddles 20.3%.
     assert "in line" in last and "above" not in last and "30.2%" in last

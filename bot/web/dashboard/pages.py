@@ -15,6 +15,7 @@ from bot import charts
 from bot.web.dashboard import bp
 from bot.web.dashboard.web import db, now, signed_in
 from bot.web.hardening import DOCUMENT_POLICY
+from bulletins.config import month_label
 from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting import waiting
@@ -60,6 +61,12 @@ def paging(default_per_page: int = 25) -> tuple[int, int]:
 @bp.app_template_global()
 def organisation_label(viewer: Viewer, issue) -> str:
     return issue.organisation.name if organisation_shown(viewer, issue) else WITHHELD
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: str) -> str:
+    """`2026-11` → `November 2026`: a month as a person reads it, not its key."""
+    return month_label(month)
 
 
 @bp.app_template_filter("duration")
