@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from escalations.lifecycle import overdue_reason
 from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationState
 from models.issues import OPEN_STATUSES, Issue, IssueStatus
 from models.network import Board, Theme
@@ -98,6 +99,7 @@ class OverdueEscalation:
     what: str  # "acknowledgement" or "response"
     due: datetime
     organisation_shown: bool
+    reason: str = ""  # why it still waits, in a sentence (escalations.lifecycle.overdue_reason)
 
 
 def overdue_escalations(
@@ -119,6 +121,7 @@ def overdue_escalations(
             what, when = "acknowledgement", row.acknowledge_by
         else:
             what, when = "response", row.respond_by
-        items.append(OverdueEscalation(row, what, when, organisation_shown(viewer, row.issue)))
+        shown = organisation_shown(viewer, row.issue)
+        items.append(OverdueEscalation(row, what, when, shown, overdue_reason(row, now=now)))
     items.sort(key=lambda item: item.due)
     return total, items

@@ -9,6 +9,7 @@ with now and its due date, and the status command says the same.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -23,6 +24,8 @@ from handlers.escalation_views import RENDERER
 from handlers.ids import EscalationAction, EscalationCallback
 from models import Escalation, EscalationEvent, OutboxMessage, OutboxStatus
 from models.base import utcnow
+from tests.dashboard_support import OFFICER as DASHBOARD_OFFICER
+from tests.dashboard_support import build_world, sign_in
 from tests.escalation_fixtures import (
     CTB_CHANNEL,
     EH_CHANNEL,
@@ -37,6 +40,7 @@ from tests.escalation_fixtures import (
     network,
 )
 from tests.slack_requests import block_actions_payload, view_submission_payload
+from tests.test_dashboard_pages import text_of
 
 RAISER_DM = "D" + RAISER[1:]
 
@@ -304,3 +308,12 @@ def test_a_corrected_theme_reroutes_the_item_and_tells_the_raiser_once(slack, sl
     )
     again = slack.command(f"theme {item.reference} funding", user_id=OFFICER).get_json()
     assert "already has the theme Funding" in again["text"]
+
+
+def test_every_overdue_item_on_the_dashboard_says_why_it_still_waits(app, db):
+    build_world(db)
+    overview = text_of(sign_in(app, db, DASHBOARD_OFFICER).get("/dashboard/"))
+    assert "Why it still waits" in overview
+    rows = re.findall(r'<span class="tag overdue">.*?</span></td>\s*<td>(.*?)</td>', overview, re.S)
+    assert len(rows) >= 2
+    assert all("has not acknowledged it" in row or "no answer from the" in row for row in rows), rows
