@@ -103,13 +103,6 @@ class DigestView:
     items: tuple[DigestItem, ...] = field(default_factory=tuple)
 
 
-def person(slack_user_id: str | None) -> str:
-    """A Slack mention, or "the sweep" for things the bot did on its own."""
-    if not slack_user_id or slack_user_id == "system":
-        return "Linked-up (automatic)"
-    return f"<@{slack_user_id}>"
-
-
 def withhold_organisation(escalation: Escalation) -> bool:
     rung = escalation.current_rung
     return bool(escalation.issue.sensitive and rung.withhold_organisation)
@@ -191,25 +184,29 @@ def card_view(
     )
 
 
-def state_in_words(escalation: Escalation) -> str:
-    """What a stale button is answered with: where the item stands now."""
+def state_in_words(escalation: Escalation) -> Wording:
+    """What a stale button is answered with: where the item stands now (the people as mentions)."""
     state = escalation.state
-    board = escalation.board_name
+    values = {"ref": escalation.issue.reference, "board": escalation.board_name}
     if state == EscalationState.OPEN:
-        return f"{escalation.issue.reference} is waiting for {board} to acknowledge it."
+        return said("{ref} is waiting for {board} to acknowledge it.", **values)
     if state == EscalationState.ACKNOWLEDGED:
-        return (
-            f"{escalation.issue.reference} was acknowledged by {person(escalation.acknowledged_by)} "
-            f"and awaits {board}'s response (due {describe(escalation.respond_by)})."
+        return said(
+            "{ref} was acknowledged by {who} and awaits {board}'s response (due {due}).",
+            who=Mention(escalation.acknowledged_by),
+            due=describe(escalation.respond_by),
+            **values,
         )
     if state == EscalationState.RESPONDED:
-        when = describe(escalation.responded_at) if escalation.responded_at else "earlier"
-        return (
-            f"{escalation.issue.reference} was already answered by {person(escalation.responded_by)} "
-            f"on {when} ({escalation.outcome.value if escalation.outcome else 'answered'})."
+        return said(
+            "{ref} was already answered by {who} on {when} ({outcome}).",
+            who=Mention(escalation.responded_by),
+            when=describe(escalation.responded_at) if escalation.responded_at else "earlier",
+            outcome=escalation.outcome.value if escalation.outcome else "answered",
+            **values,
         )
     if state == EscalationState.ESCALATED:
-        return f"{escalation.issue.reference} has moved up the ladder from {board}; it is no longer theirs."
+        return said("{ref} has moved up the ladder from {board}; it is no longer theirs.", **values)
     if state == EscalationState.REASSIGNED:
-        return f"{escalation.issue.reference} was re-assigned away from {board}."
-    return f"{escalation.issue.reference} is closed."
+        return said("{ref} was re-assigned away from {board}.", **values)
+    return said("{ref} is closed.", **values)

@@ -21,8 +21,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from handlers.blockkit import mrkdwn
 from handlers.forms import notice_view
 from models.errors import DomainError, NotRegistered, ValidationError
+from models.wording import Wording
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,8 @@ def describe(error: Exception, request: BoltRequest, client: WebClient | None = 
     if kind == "view_submission":
         block = first_input_block(request)
         if block:
-            return _modal_errors({block: text[:2000]})
+            plain = str(error) if isinstance(error, DomainError) else text  # a form's errors are plain text
+            return _modal_errors({block: plain[:2000]})
     if kind in NO_REPLY and client is not None:
         tell(client, request, error, text)
         return BoltResponse(status=200, body="")
@@ -99,7 +102,8 @@ def describe(error: Exception, request: BoltRequest, client: WebClient | None = 
 def explain(error: Exception, request: BoltRequest) -> str:
     """What the person is told about `error` (logging what the operator needs, with a reference)."""
     if isinstance(error, DomainError):
-        text = str(error)
+        # Refusals name organisations, boards and titles people typed: through the one escaping door.
+        text = mrkdwn(error.args[0] if error.args and isinstance(error.args[0], Wording) else str(error))
     elif isinstance(error, OperationalError | DBAPIError):
         ref = uuid.uuid4().hex[:8]
         log.error("database unavailable (ref %s, payload %s)", ref, request_id(request))

@@ -39,6 +39,7 @@ from models.fields import record_id
 from models.membership import is_officer
 from models.network import Board
 from models.outbox import enqueue
+from models.wording import Mention, said
 
 FIELD = IntakeAction.FIELD
 RATINGS = {"1": "1 — poor", "2": "2", "3": "3 — OK", "4": "4", "5": "5 — excellent"}
@@ -193,7 +194,13 @@ def ask_reply(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> 
         if feedback is None:
             raise NotFound("That feedback no longer exists.")
         if feedback.replied_at is not None:
-            raise NotAllowed(f"{feedback.reference} was already answered by <@{feedback.replied_by}>.")
+            raise NotAllowed(
+                said(
+                    "{ref} was already answered by {who}.",
+                    ref=feedback.reference,
+                    who=Mention(feedback.replied_by),
+                )
+            )
         open_modal(client, db, body["trigger_id"], reply_modal(feedback))
 
     opener()

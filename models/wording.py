@@ -69,6 +69,9 @@ class Wording:
         more = other.parts if isinstance(other, Wording) else (other,)
         return Wording(self.parts + more)
 
+    def __str__(self) -> str:
+        return self.typed_text()
+
     def typed_text(self) -> str:
         """The sentence as plain characters (typed parts as written): for logs, tests and plain_text."""
         out = []

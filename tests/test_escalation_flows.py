@@ -179,7 +179,7 @@ def test_acknowledge_then_a_stale_second_press_changes_nothing(db):
     assert update.method == "chat.update"
     assert update.payload["ts_from"] == f"escalation:{escalation.id}:card"
     before = keys(db)
-    with pytest.raises(MovedOn, match="was acknowledged by <@U0EHMEMBR1>"):
+    with pytest.raises(MovedOn, match="was acknowledged by @U0EHMEMBR1"):  # a mention in Slack
         flows.acknowledge(db, escalation_id=escalation.id, actor=EH_MEMBER_2, now=NOW, render=RENDERER)
     db.rollback()
     assert keys(db) == before

@@ -40,8 +40,10 @@ from escalations.views import CardAction, CardView, DigestItem, DigestView, Noti
 from handlers import blockkit as kit
 from handlers import bulletin_views, escalation_views, intake_views
 from handlers.escalation_views import RENDERER, history_message
+from handlers.ids import EscalationAction
 from intake.ports import IntakeRenderer, MissingReturnReminder
 from models import OutboxMessage
+from models.base import utcnow
 from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.network import Organisation, OrganisationStatus, Service
@@ -64,6 +66,8 @@ from tests.escalation_fixtures import (
     issue,
     network,
 )
+from tests.reliability_support import STRANGER, build_world
+from tests.slack_requests import block_actions_payload
 
 # Everything the issue names as dangerous, in one string a member could type.
 HOSTILE = (
@@ -562,3 +566,31 @@ def test_views_read_from_the_database(db):
     assert_safe(escalation_views.board_select(options).to_dict(), "in the board options")
     assert_safe(bulletin_views.article_modal(db, link=HOSTILE).to_dict(), "in the article form's echoed link")
     assert_safe([b.to_dict() for b in bulletin_views.article_queue_blocks(db)], "in the article queue")
+
+
+# --- refusals: they name organisations and boards people typed, and the people who acted -------------
+
+
+def test_refusals_escape_what_was_typed_and_keep_real_mentions(slack, slack_api, db):
+    world = build_world(db)
+    db.get(Organisation, world.organisation_id).name = "Seacombe <!channel> Carers"
+    db.commit()
+    escalation_id = str(world.routine_escalation_id)
+    # Someone outside the organisation presses Satisfied: refused, naming the organisation.
+    slack.interact(
+        block_actions_payload(user_id=STRANGER, action_id=EscalationAction.SATISFIED, value=escalation_id)
+    )
+    # The board acknowledges; a second press of Acknowledge is told who did it.
+    flows.acknowledge(
+        db, escalation_id=world.routine_escalation_id, actor=EH_MEMBER, now=utcnow(), render=RENDERER
+    )
+    db.commit()
+    slack.interact(
+        block_actions_payload(user_id=EH_CHAIR, action_id=EscalationAction.ACKNOWLEDGE, value=escalation_id)
+    )
+    told = [{"text": c["text"]} for c in slack_api.of("chat.postEphemeral")]
+    told += [c["view"] for c in slack_api.of("views.open")]
+    assert told
+    assert_safe(told, "in a refusal")
+    said_ = json.dumps(told)
+    assert "&lt;!channel&gt;" in said_ and f"<@{EH_MEMBER}>" in said_
