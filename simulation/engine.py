@@ -35,6 +35,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bulletins.config import bulletin_config, month_of
+from escalations.meetings import add_meeting
 from escalations.ports import Renderer
 from escalations.working_days import add_working_days, at_london, in_working_hours, is_working_day
 from intake.return_reminders import reminder_day
@@ -47,6 +48,7 @@ from models.issues import Issue
 from models.membership import officer_ids
 from models.network import (
     Board,
+    Meeting,
     Member,
     MemberRole,
     Network,
@@ -193,6 +195,7 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
             ]
             self.compile_day = config.compile_day
             self._date_founding_members(session)
+            self._schedule_past_meetings(session)
             for organisation in session.scalars(
                 select(Organisation)
                 .where(Organisation.status != OrganisationStatus.DECLINED)
@@ -223,6 +226,31 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
         for model in (Organisation, Service, Member):
             for row in session.scalars(select(model).where(model.created_at > founded)):
                 row.created_at = row.updated_at = founded
+
+    def _schedule_past_meetings(self, session: Session) -> None:
+        """The boards met in the simulated period as they do in the network file's calendar (its dates
+        moved back by whole years into the period), each put on the calendar by the officer at the
+        start, as `/linkedup meeting add` does; so the report's representation section has meetings."""
+        calendar = session.execute(
+            select(Board.slug, Meeting.starts_at, Meeting.location)
+            .join(Board, Board.id == Meeting.board_id)
+            .order_by(Meeting.starts_at, Meeting.id)
+        ).all()
+        for slug, starts_at, location in calendar:
+            local = starts_at.astimezone(LONDON)
+            for years_back in range(1, 4):
+                try:
+                    moved = local.replace(year=local.year - years_back)
+                except ValueError:  # 29 February
+                    continue
+                if not self.start <= moved < self.end:
+                    continue
+                text = f"{slug} {moved:%Y-%m-%d %H:%M} {location or ''}".strip()
+                try:
+                    with session.begin_nested():
+                        add_meeting(session, actor=self.officer, text=text, now=self.now)
+                except DomainError:
+                    self.refused["meeting"] += 1
 
     def _track(self, organisation: Organisation, members: list[str], themes: tuple[str, ...]) -> None:
         self.organisations[organisation.id] = OrganisationState(

@@ -131,6 +131,9 @@ def test_simulated_history_reads_as_at_the_time(history):
     members = [dict(r.key_figures.rows)["Member organisations at the end of the quarter"] for r in (q1, q2)]
     joined = dict(q2.key_figures.rows)["Organisations that joined in the quarter"]
     assert members[0] >= 7 and members[1] == members[0] + joined
+    # The boards met in the history (the calendar's meetings, a year earlier): the report counts them.
+    held = {row[0]: row[2] for row in q1.tables["boards_represented"].rows}
+    assert held["Children's Trust Board"] >= 1 and sum(held.values()) >= 3
 
 
 def _number(text: str) -> float:
