@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,3 +140,28 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_the_key_figures_csv_gives_rates_as_numbers_with_their_unit(db, tmp_path):
+    """Issue 13: the Value column mixed numbers with text such as "30.2%"."""
+    from datetime import UTC, datetime
+
+    from bot.report import write_report
+    from reporting.board_report.report import build_board_report, parse_quarter
+    from reporting.periods import LONDON
+    from tests.test_dashboard_pages import _bulletin
+
+    _bulletin(db, "2026-08", delivered=232, opens=70, proxy=None, clicks=[])
+    db.commit()
+    report = build_board_report(db, parse_quarter("2026Q3"), now=datetime(2026, 10, 2, tzinfo=UTC))
+    write_report(report, tmp_path, tz=LONDON, pdf=False)
+    text = (tmp_path / "key_figures.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        if row["Value"]:
+            float(row["Value"])  # every value is a number
+        assert row["Unit"] in {"count", "%", ""}
+    rate = next(row for row in rows if row["Figure"].startswith("Bulletin open rate including"))
+    assert (float(rate["Value"]), rate["Unit"]) == (pytest.approx(100 * 70 / 232, abs=0.01), "%")
+    html = (tmp_path / f"board-report-{report.period.label.replace(' ', '')}.html").read_text()
+    assert "30.2%" in html  # the page still reads as before

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bulletins.performance import against
 from reporting.board_report.bulletins import PeriodBulletins
 from reporting.board_report.issues import PeriodIssues
-from reporting.board_report.tables import Column, Table
+from reporting.board_report.tables import Column, Measure, Table
 from reporting.figures import member_organisations, organisations_joined
 from reporting.periods import Period
 
@@ -20,6 +20,9 @@ def key_figures(session: Session, period: Period, issues: PeriodIssues, bulletin
     pooled = bulletins.pooled
     noun = period.noun
     benchmark = f"{bulletins.benchmark * 100:.1f}%"
+    verdict = ""
+    if pooled.rate is not None:
+        verdict = f"{against(pooled.versus(bulletins.benchmark))} the benchmark"
     return Table(
         "key_figures",
         "Key figures",
@@ -31,17 +34,18 @@ def key_figures(session: Session, period: Period, issues: PeriodIssues, bulletin
             ["…of which safeguarding-sensitive", issues.sensitive],
             ["Answers given back to organisations", issues.answered],
             ["Bulletins sent", len(bulletins.rows)],
+            # Rates as Measures: the page shows "30.2%, …"; the CSV a number with its unit.
             [
                 f"Bulletin open rate, machine opens left out (benchmark {benchmark})",
-                f"{pooled.rate * 100:.1f}%, {against(pooled.versus(bulletins.benchmark))} the benchmark"
+                Measure(pooled.rate, "percent", verdict)
                 if pooled.rate is not None
-                else "no bulletin reported",
+                else Measure(None, "percent", "no bulletin reported"),
             ],
             [
                 "Bulletin open rate including machine opens",
-                f"{pooled.rate_with_machine_opens * 100:.1f}%"
+                Measure(pooled.rate_with_machine_opens, "percent")
                 if pooled.rate_with_machine_opens is not None
-                else "no bulletin reported",
+                else Measure(None, "percent", "no bulletin reported"),
             ],
         ],
     )
