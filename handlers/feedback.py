@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.blockkit import clip, escape, option
+from handlers.blockkit import clip, escape, mention, option
 from handlers.commands import subcommand
 from handlers.errors import refuse_in_modal
 from handlers.forms import (
@@ -168,7 +168,7 @@ def reply_modal(feedback: Feedback) -> View:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"`{feedback.reference}` · {feedback.rating}/5 about {escape(feedback.about_text)} "
-                    f"from <@{feedback.slack_user_id}>\n{said}"
+                    f"from {mention(feedback.slack_user_id)}\n{said}"
                 )
             ),
             InputBlock(

@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.blockkit import MESSAGE_BLOCKS_MAX, age_of, clip, escape, pack_lines
+from handlers.blockkit import MESSAGE_BLOCKS_MAX, age_of, clip, escape, mention, pack_lines
 from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
@@ -216,7 +216,7 @@ def triage_blocks(db: Session) -> list:
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"`{feedback.reference}` {feedback.rating}/5 about {escape(feedback.about_text)} "
-                    f"from <@{feedback.slack_user_id}>{comment}"
+                    f"from {mention(feedback.slack_user_id)}{comment}"
                 ),
                 accessory=ButtonElement(
                     text="Reply…", action_id=IntakeAction.REPLY_TO_FEEDBACK, value=str(feedback.id)
@@ -243,7 +243,7 @@ def status_message(db: Session, user: str, organisation: Organisation) -> tuple[
     issues = open_issues(db, organisation_id=organisation.id, viewer=user, per_page=STATUS_ISSUES)
     period = last_complete_month(london_today())
     services = service_returns(db, organisation_id=organisation.id, period=period, per_page=STATUS_SERVICES)
-    text = f"{organisation.name}: {issues.page.total} open issues"
+    text = f"{escape(organisation.name)}: {issues.page.total} open issues"
     blocks: list = [
         SectionBlock(
             text=MarkdownTextObject(
