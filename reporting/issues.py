@@ -8,6 +8,7 @@ board's sensitive items would leak as surely as the items themselves).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,16 +16,18 @@ from datetime import datetime
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from escalations.history import describe_event
 from models import fields
 from models.errors import NotFound, ValidationError
 from models.escalations import Escalation, EscalationEvent
 from models.issues import OPEN_STATUSES, Issue, IssueStatus
 from models.network import Board, Organisation, Theme
 from models.records import AuditLog
+from models.wording import ChannelRef, Link, Mention, Wording
 from reporting.access import Viewer
 from reporting.paging import Page, paginate
 from reporting.periods import Period, parse_period
-from reporting.readable import event_words, members_of, people_names
+from reporting.readable import BOT, event_words, members_of, people_names
 from reporting.scope import held_by, visible
 
 # The issues list counts its matches exactly up to here, then says "more than 10,000".
@@ -182,6 +185,7 @@ class HistoryEntry:
     actor: str
     action: str
     detail: str
+    sentence: str = ""  # what happened as one sentence, when the record says enough to write one
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,24 @@ def _describe_event(event: EscalationEvent) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _in_words(wording: Wording, names: dict[str, str]) -> str:
+    """A history sentence for a web page: people by name (not Slack ids), channels as the board's."""
+    out = []
+    for part in wording.parts:
+        if isinstance(part, Mention):
+            out.append(names.get(part.user, BOT) if part.user and part.user != "system" else BOT)
+        elif isinstance(part, ChannelRef):
+            out.append("the board's channel")
+        elif isinstance(part, Link):
+            out.append(part.label)
+        elif isinstance(part, str):
+            out.append(part)
+        else:
+            out.append(part.text)
+    text = re.sub(r"\s*\(\)|\s*“”", "", "".join(out)).strip().rstrip(":").strip()  # a reason not recorded
+    return text[:1].upper() + text[1:]
+
+
 def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHistory:
     """One issue, each board's turn with it and its whole history (audit log and escalation events),
     or NotFound if it does not exist or is not the viewer's to see."""
@@ -252,22 +274,46 @@ def issue_history(session: Session, viewer: Viewer, reference: str) -> IssueHist
             select(AuditLog).where(AuditLog.entity == "issue", AuditLog.entity_id == issue.reference)
         )
     ]
+    events = list(session.scalars(select(EscalationEvent).where(EscalationEvent.issue_id == issue.id)))
+    sentences = {id(event): describe_event(event) for event in events}
     entries += [
-        HistoryEntry(at=event.at, actor=event.actor, action=event.kind, detail=_describe_event(event))
-        for event in session.scalars(select(EscalationEvent).where(EscalationEvent.issue_id == issue.id))
+        HistoryEntry(
+            at=event.at,
+            actor=event.actor,
+            action=event.kind,
+            detail=_describe_event(event),
+            sentence=sentences[id(event)],
+        )
+        for event in events
     ]
     entries.sort(key=lambda entry: entry.at)
     # Names and words, not Slack ids and event keys; a withheld organisation's people are withheld too.
     actors = {entry.actor for entry in entries}
+    actors |= {
+        part.user for wording in sentences.values() for part in wording.parts if isinstance(part, Mention)
+    }
+    actors.discard(None)
     names = people_names(session, actors)
     if not shown:
         names |= dict.fromkeys(members_of(session, issue.organisation_id, actors), WITHHELD)
     entries = [
-        HistoryEntry(e.at, names.get(e.actor, e.actor), event_words(e.action), e.detail) for e in entries
+        HistoryEntry(
+            e.at,
+            names.get(e.actor, e.actor),
+            event_words(e.action),
+            e.detail,
+            _in_words(e.sentence, names) if e.sentence else "",
+        )
+        for e in entries
     ]
     if not shown:
         name = issue.organisation.name
-        entries = [HistoryEntry(e.at, e.actor, e.action, e.detail.replace(name, WITHHELD)) for e in entries]
+        entries = [
+            HistoryEntry(
+                e.at, e.actor, e.action, e.detail.replace(name, WITHHELD), e.sentence.replace(name, WITHHELD)
+            )
+            for e in entries
+        ]
     escalations = list(
         session.scalars(
             select(Escalation)

@@ -124,7 +124,7 @@ def test_a_safeguarding_board_that_chose_to_see_organisations_sees_them(app, db,
 def test_item_history_shows_the_escalation_and_its_events(app, db, world):
     html = text_of(sign_in(app, db, OFFICER).get(f"/dashboard/issues/{REFS['LU-A1']}"))
     assert "Children&#39;s Joint Commissioning Group" in html
-    assert "Routed to the board" in html
+    assert "Routed to the Children&#39;s Joint Commissioning Group</li>" in html  # a sentence, not a key
     assert "late" in html  # acknowledged after its acknowledge-by deadline
 
 

@@ -35,7 +35,7 @@ def test_history_names_people_and_events(app, db, world):
     assert not re.search(r"\bU0[A-Z0-9]{6,}\b", history), history  # no Slack ids
     assert not re.search(r"<strong>[a-z_]+(\.[a-z_]+)?</strong>", history), history  # no raw keys
     assert "<strong>Raised</strong> by Alex Member" in history
-    assert "<strong>Routed to the board</strong> by Linked-up bot" in history
+    assert "— Routed to the Children&#39;s Joint Commissioning Group</li>" in history  # a sentence
     assert "<strong>Updated</strong> by a former member" in history  # an id no longer in the network
 
 
