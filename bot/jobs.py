@@ -82,4 +82,11 @@ JOBS: list[JobSpec] = [
         trigger_args={"minutes": 30},
         description="pending escalations to each board's representative two working days before it meets",
     ),
+    JobSpec(
+        id="learn_names",
+        func="bot.people_jobs:learn_board_people_names",
+        trigger="interval",
+        trigger_args={"minutes": 30},
+        description="ask Slack once for the names of board people the network file lists by id",
+    ),
 ]

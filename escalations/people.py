@@ -1,9 +1,10 @@
-"""People's names for what people read: histories, status notes and the dashboard.
+"""People's names for what people read: status notes, histories and the dashboard.
 
-A Slack mention (`<@U…>`) only reads as a name inside Slack, and not once escaped; on a web page or
-in a history it is a code. The network file and the join form give each member a display name
-(`Member.display_name`), kept in the database, so names are looked up there: once per page or
-message for all the people it mentions, never from Slack while someone waits.
+A Slack mention (`<@U…>`) only reads as a name inside Slack; in a note's fallback text, an e-mail or a
+web page it is a code. Members who joined have a display name (`Member.display_name`); board people
+from the network file have the name Slack gave once (`models.people.SlackName`, kept by the
+`learn_names` job). Both are read from the database, once per message for everyone it mentions, never
+from Slack while someone waits.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.network import Member, MemberRole
+from models.people import cached_names
 
 SYSTEM_ACTORS = frozenset({"", "system"})
 AUTOMATIC = "Linked-up (automatic)"
@@ -29,11 +31,11 @@ def names_of(session: Session, slack_user_ids: Iterable[str | None]) -> dict[str
             Member.slack_user_id.in_(sorted(wanted))
         )
     ).all()
-    names = {}
+    names = cached_names(session, wanted)
     for slack_user_id, display_name, role in rows:
         if display_name and display_name.strip():
             names[slack_user_id] = display_name.strip()
-        elif role == MemberRole.OFFICER:
+        elif role == MemberRole.OFFICER and slack_user_id not in names:
             names[slack_user_id] = "the Linked-up officer"
     return names
 
@@ -42,4 +44,4 @@ def name(names: dict[str, str], slack_user_id: str | None) -> str:
     """A person as words: their name, the bot for automatic steps, or "someone" if nobody knows them."""
     if not slack_user_id or slack_user_id in SYSTEM_ACTORS:
         return AUTOMATIC
-    return names.get(slack_user_id) or "a Slack user not in the network file"
+    return names.get(slack_user_id) or "someone whose name Linked-up does not know yet"

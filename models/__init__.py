@@ -26,6 +26,7 @@ from models.network import (
     Theme,
 )
 from models.outbox import OutboxMessage, OutboxStatus
+from models.people import SlackName
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
 from models.returns import CapacityStatus, ReturnReminder, WaitingListReturn
 from models.sign_in import DashboardSession, SignInLink
@@ -67,6 +68,7 @@ __all__ = [
     "Service",
     "SignInLink",
     "SlackDelivery",
+    "SlackName",
     "Theme",
     "Urgency",
     "WaitingListReturn",

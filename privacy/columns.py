@@ -187,6 +187,7 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
         "description": (KEEP, "network file"),
     },
     "board_members": {"slack_user_id": (KEEP, "a board role from the network file")},
+    "slack_names": {"slack_user_id": PERSON, "name": CLEAR},
     "themes": {
         "slug": (KEEP, "network file"),
         "name": (KEEP, "network file"),

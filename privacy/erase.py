@@ -59,7 +59,11 @@ SYSTEM_ACTOR = "system"
 PROBES_PER_QUERY = 40
 # Rows that exist only for one person (a sign-in link, a browser's session, a contact address): they
 # go when the person's Slack id or address does.
-ROWS_OF_A_PERSON = {"sign_in_links": "slack_user_id", "dashboard_sessions": "slack_user_id"}
+ROWS_OF_A_PERSON = {
+    "sign_in_links": "slack_user_id",
+    "dashboard_sessions": "slack_user_id",
+    "slack_names": "slack_user_id",
+}
 ROWS_OF_AN_ADDRESS = {"bulletin_contacts": "email"}
 # Member rows are the organisation's (found by the footprint); another organisation's are never touched.
 FOOTPRINT_ONLY = {"members"}

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.network import Member
+from models.people import cached_names
 
 BOT = "Linked-up bot"
 FORMER_MEMBER = "a former member"
@@ -58,10 +59,13 @@ def people_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
             select(Member.slack_user_id, Member.display_name).where(Member.slack_user_id.in_(ids))
         ).all()
     )
+    slack_given = cached_names(session, ids)  # board people, named by Slack once (models.people)
     out = {}
     for actor in ids:
         if names.get(actor):
             out[actor] = names[actor]
+        elif slack_given.get(actor):
+            out[actor] = slack_given[actor]
         elif actor in names:
             out[actor] = "a member"  # in the network, with no name given
         elif actor.lower() in SYSTEM_ACTORS:

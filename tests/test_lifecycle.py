@@ -17,13 +17,16 @@ from sqlalchemy import select, update
 
 from bot.escalation_jobs import run_sweep
 from bot.outbox import deliver_due
+from bot.people_jobs import learn_names
 from escalations import flows
 from escalations.lifecycle import due_in_words, standing_of, working_days_between
+from escalations.people import names_of
 from escalations.working_days import describe
 from handlers.escalation_views import RENDERER
 from handlers.ids import EscalationAction, EscalationCallback
 from models import Escalation, EscalationEvent, OutboxMessage, OutboxStatus
 from models.base import utcnow
+from models.people import remember_name
 from tests.dashboard_support import OFFICER as DASHBOARD_OFFICER
 from tests.dashboard_support import build_world, sign_in
 from tests.escalation_fixtures import (
@@ -317,3 +320,50 @@ def test_every_overdue_item_on_the_dashboard_says_why_it_still_waits(app, db):
     rows = re.findall(r'<span class="tag overdue">.*?</span></td>\s*<td>(.*?)</td>', overview, re.S)
     assert len(rows) >= 2
     assert all("has not acknowledged it" in row or "no answer from the" in row for row in rows), rows
+
+
+def test_the_organisations_dashboard_page_tells_the_whole_history_in_sentences(app, db):
+    net = network(db)
+    remember_name(db, EH_MEMBER, "Sam Board", now=utcnow())  # a board member, named by Slack once
+    item = issue(db, net.organisation, theme=net.early_help)
+    now = utcnow()
+    decision = flows.route_received_issue(db, item, now=now, render=RENDERER)
+    flows.acknowledge(db, escalation_id=decision.escalation_id, actor=EH_MEMBER, now=now, render=RENDERER)
+    flows.reassign(
+        db,
+        escalation_id=decision.escalation_id,
+        actor=EH_MEMBER,
+        board_id=net.ctb.id,
+        reason="The trust holds the budget.",
+        now=now,
+        render=RENDERER,
+    )
+    db.commit()
+    page = text_of(sign_in(app, db, RAISER).get(f"/dashboard/issues/{item.reference}"))
+    history = page.split("<h2>History</h2>", 1)[1]
+    assert "Routed to the Early Help Strategic Board (Early Help Strategic Board owns the theme" in history
+    assert "Acknowledged by Sam Board for the Early Help Strategic Board" in history, history
+    assert (
+        "Re-assigned by Sam Board from the Early Help Strategic Board to the Children&#39;s Trust Board: "
+        "“The trust holds the budget.”" in history
+    )
+    assert EH_MEMBER not in history
+
+
+def test_board_people_are_named_once_from_slack_and_the_raiser_reads_names(db, session_factory, slack_api):
+    net = network(db)
+    item = issue(db, net.organisation, theme=net.early_help)
+    now = utcnow()
+    decision = flows.route_received_issue(db, item, now=now, render=RENDERER)
+    db.commit()
+    client = WebClient(base_url=slack_api.base_url, token="xoxb-test-token")
+    asked = learn_names(session_factory, client)
+    # Board members and chairs (bare ids in the network file) are asked about; members with names are not.
+    looked_up = {call["user"] for call in slack_api.of("users.info")}
+    assert asked == len(looked_up) and EH_MEMBER in looked_up and RAISER not in looked_up
+    assert learn_names(session_factory, client) == 0  # once: nobody is asked twice
+    assert names_of(db, [EH_MEMBER]) == {EH_MEMBER: "Some One"}
+    flows.acknowledge(db, escalation_id=decision.escalation_id, actor=EH_MEMBER, now=now, render=RENDERER)
+    db.commit()
+    (note,) = db.scalars(select(OutboxMessage).where(OutboxMessage.key.like(f"issue:{item.id}:status:%")))
+    assert "acknowledged it (by Some One)" in json.dumps(note.payload["blocks"], ensure_ascii=False)
