@@ -179,3 +179,18 @@ def post_performance(ctx: Context | None = None) -> list[str]:
             session.commit()
             posted.append(month)
     return posted
+
+
+def refresh_drafts(ctx: Context | None = None, *, now: datetime | None = None) -> list[str]:
+    """Job: recompile a draft whose quoted answers or themes changed since, and offer the new preview."""
+    from bulletins.freshness import refresh_drafts as recompile_stale
+
+    ctx = _context(ctx)
+    with transaction(ctx.session_factory) as session:
+        bulletins = recompile_stale(session, now=now or utcnow(), base_url=ctx.settings.public_base_url)
+        for bulletin in bulletins:
+            send_preview(session, ctx.settings, bulletin)
+        months = [bulletin.month for bulletin in bulletins]
+    if months:
+        log.info("recompiled the %s draft bulletin: what it quotes changed", ", ".join(months))
+    return months

@@ -83,6 +83,13 @@ JOBS: list[JobSpec] = [
         description="pending escalations to each board's representative two working days before it meets",
     ),
     JobSpec(
+        id="bulletin_refresh_drafts",
+        func="bot.bulletin_jobs:refresh_drafts",
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        description="recompile a draft bulletin when an answer it quotes is withdrawn or changed, or a theme",
+    ),
+    JobSpec(
         id="learn_names",
         func="bot.people_jobs:learn_board_people_names",
         trigger="interval",

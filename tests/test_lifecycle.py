@@ -15,17 +15,22 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
+from bot.bulletin_jobs import refresh_drafts
 from bot.escalation_jobs import run_sweep
 from bot.outbox import deliver_due
 from bot.people_jobs import learn_names
+from bot.runtime import Context
+from bulletins.compile import compile_bulletin
+from bulletins.config import month_of
 from escalations import flows
 from escalations.lifecycle import due_in_words, standing_of, working_days_between
 from escalations.people import names_of
 from escalations.working_days import describe
 from handlers.escalation_views import RENDERER
 from handlers.ids import EscalationAction, EscalationCallback
-from models import Escalation, EscalationEvent, OutboxMessage, OutboxStatus
+from models import Bulletin, Escalation, EscalationEvent, OutboxMessage, OutboxStatus
 from models.base import utcnow
+from models.bulletins import BulletinState
 from models.people import remember_name
 from tests.dashboard_support import OFFICER as DASHBOARD_OFFICER
 from tests.dashboard_support import build_world, sign_in
@@ -367,3 +372,41 @@ def test_board_people_are_named_once_from_slack_and_the_raiser_reads_names(db, s
     db.commit()
     (note,) = db.scalars(select(OutboxMessage).where(OutboxMessage.key.like(f"issue:{item.id}:status:%")))
     assert "acknowledged it (by Some One)" in json.dumps(note.payload["blocks"], ensure_ascii=False)
+
+
+def test_a_withdrawn_answer_leaves_the_draft_bulletin(db, engine, session_factory, settings):
+    net = network(db)
+    item = issue(db, net.organisation, theme=net.early_help, title="Saturday family support")
+    now = utcnow()
+    decision = flows.route_received_issue(db, item, now=now - timedelta(hours=2), render=RENDERER)
+    flows.respond(
+        db,
+        escalation_id=decision.escalation_id,
+        actor=EH_MEMBER,
+        answer="A Saturday pilot starts in March.",
+        outcome="accepted",
+        now=now - timedelta(hours=1),
+        render=RENDERER,
+    )
+    db.commit()
+    draft = compile_bulletin(db, month_of(now), now=now - timedelta(minutes=30))
+    db.commit()
+    assert "A Saturday pilot starts in March." in draft.text
+    ctx = Context(settings, engine, session_factory)
+    assert refresh_drafts(ctx) == []  # nothing it quotes has changed
+
+    flows.not_satisfied(
+        db,
+        escalation_id=decision.escalation_id,
+        actor=RAISER,
+        note="A pilot is not a service.",
+        now=now - timedelta(minutes=10),
+        render=RENDERER,
+    )
+    db.commit()
+    assert refresh_drafts(ctx) == [month_of(now)]
+    db.expire_all()
+    fresh = db.scalar(select(Bulletin).where(Bulletin.month == month_of(now)))
+    assert fresh.compile_version == 2 and fresh.state == BulletinState.DRAFT
+    assert "A Saturday pilot starts in March." not in fresh.text
+    assert refresh_drafts(ctx) == []  # compiled again once, not on every run
