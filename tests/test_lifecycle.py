@@ -25,6 +25,7 @@ from bulletins.config import month_of
 from escalations import flows
 from escalations.lifecycle import due_in_words, standing_of, working_days_between
 from escalations.people import names_of
+from escalations.themes import correct_theme
 from escalations.working_days import describe
 from handlers.escalation_views import RENDERER
 from handlers.ids import EscalationAction, EscalationCallback
@@ -43,6 +44,7 @@ from tests.escalation_fixtures import (
     OFFICER,
     RAISER,
     STRANGER,
+    WSCB_CHAIR,
     at,
     issue,
     network,
@@ -410,3 +412,37 @@ def test_a_withdrawn_answer_leaves_the_draft_bulletin(db, engine, session_factor
     assert fresh.compile_version == 2 and fresh.state == BulletinState.DRAFT
     assert "A Saturday pilot starts in March." not in fresh.text
     assert refresh_drafts(ctx) == []  # compiled again once, not on every run
+
+
+def test_you_said_we_did_uses_the_corrected_theme(db, engine, session_factory, settings):
+    net = network(db)
+    item = issue(db, net.organisation, theme=net.safeguarding, title="Holiday club waiting list")
+    item.sensitive = False
+    now = utcnow()
+    decision = flows.route_received_issue(db, item, now=now - timedelta(hours=2), render=RENDERER)
+    flows.respond(
+        db,
+        escalation_id=decision.escalation_id,
+        actor=WSCB_CHAIR,
+        answer="Two more holiday clubs open at Easter.",
+        outcome="accepted",
+        now=now - timedelta(hours=1),
+        render=RENDERER,
+    )
+    db.commit()
+    assert "[Safeguarding]" in compile_bulletin(db, month_of(now), now=now - timedelta(minutes=30)).text
+    db.commit()
+    corrected = correct_theme(
+        db,
+        reference=item.reference,
+        theme="funding",
+        actor=OFFICER,
+        now=now - timedelta(minutes=5),
+        render=RENDERER,
+    )
+    db.commit()
+    assert corrected.moved_to is None  # answered: the theme changes, the item stays where it was answered
+    assert refresh_drafts(Context(settings, engine, session_factory)) == [month_of(now)]
+    db.expire_all()
+    text = db.scalar(select(Bulletin.text).where(Bulletin.month == month_of(now)))
+    assert "[Funding]" in text and "[Safeguarding]" not in text
