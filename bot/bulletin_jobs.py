@@ -13,10 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.runtime import Context
-from bulletins import notices
+from bulletins import notices, preview
 from bulletins.config import LONDON, bulletin_config, month_of
 from bulletins.mailer import MailchimpNotConfigured, Mailer
-from bulletins.ports import Preview
 from bulletins.tracking import FINAL_CHECKPOINT
 from handlers.bulletin_views import RENDERER
 from models.base import utcnow
@@ -38,18 +37,13 @@ def send_preview(session, settings, bulletin: Bulletin) -> None:
     """Queue the preview summary (with the approve buttons) to every officer."""
     from bot.web.bulletins import preview_url
 
-    summary = bulletin.summary or {}
-    config = bulletin_config(session)
-    labels = {c.slug: c.name for c in config.categories} | dict(summary.get("labels") or {})
-    preview = Preview(
+    preview.offer(
+        session,
         bulletin,
-        labels=labels,
-        counts=dict(summary.get("categories") or {}),
-        preview_url=preview_url(settings, bulletin.month),
-        extras={k: int(summary.get(k) or 0) for k in ("answers", "waiting", "meetings", "web_only")},
+        link=preview_url(settings, bulletin.month),
         mailchimp_missing=settings.missing_mailchimp(),
+        render=RENDERER,
     )
-    notices.offer_preview(session, preview, render=RENDERER)
 
 
 def compile_due(ctx: Context | None = None, *, now: datetime | None = None) -> str | None:

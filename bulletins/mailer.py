@@ -104,6 +104,8 @@ class Mailer(Protocol):
 
     def schedule(self, campaign_id: str, when: datetime) -> None: ...
 
+    def unschedule(self, campaign_id: str) -> None: ...
+
     def send(self, campaign_id: str) -> None: ...
 
     def report(self, campaign_id: str) -> dict: ...
@@ -278,6 +280,9 @@ class MailchimpMailer:
     def schedule(self, campaign_id: str, when: datetime) -> None:
         body = {"schedule_time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")}
         self._call("schedule", self.client.campaigns.schedule, campaign_id, body)
+
+    def unschedule(self, campaign_id: str) -> None:
+        self._call("unschedule", self.client.campaigns.unschedule, campaign_id)
 
     def send(self, campaign_id: str) -> None:
         self._call("send", self.client.campaigns.send, campaign_id)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bulletins.config import bulletin_config, parse_month
+from bulletins.config import bulletin_config, month_label, parse_month
 from bulletins.mailer import AudienceMember, MailchimpError, Mailer, SyncResult
 from models import audit
 from models.base import utcnow
@@ -123,19 +123,37 @@ def approve_bulletin(
     return Approval(bulletin, already=False)
 
 
-def change_send_time(
-    session: Session, month: str, *, by: str, send_at: datetime | None, now: datetime | None = None
-) -> Bulletin:
-    """Send now, or at a new time, a bulletin approved but not yet scheduled (e.g. after a failure)."""
+def _changeable(session: Session, month: str, *, by: str) -> Bulletin:
+    """The approved bulletin whose sending the officer may still change (not once it is sent)."""
     if not is_officer(session, by):
         raise NotAllowed("Only the development officer can change when the bulletin goes out.")
     bulletin = _bulletin(session, parse_month(month))
-    if bulletin.state not in IN_FLIGHT:
-        raise NotAllowed(
-            f"The {month} bulletin is {bulletin.state.value.replace('_', ' ')}; its send time is fixed."
-        )
+    if bulletin.state == BulletinState.DRAFT:
+        raise NotAllowed(f"The {month_label(month)} bulletin is not approved yet: approve it first.")
+    if bulletin.state == BulletinState.SENT:
+        raise NotAllowed(f"The {month_label(month)} bulletin has been sent; it cannot be changed.")
+    return bulletin
+
+
+def is_held(bulletin: Bulletin) -> bool:
+    """Approved, but its schedule cancelled: it waits for the officer to choose a time or send it."""
+    return (
+        bulletin.state in IN_FLIGHT
+        and bulletin.send_mode == SendMode.SCHEDULE
+        and bulletin.scheduled_for is None
+    )
+
+
+def change_send_time(
+    session: Session, month: str, *, by: str, send_at: datetime | None, now: datetime | None = None
+) -> Bulletin:
+    """Send now, or at a new time, an approved bulletin not yet sent: after a failure, a cancelled
+    schedule, or one Mailchimp has scheduled (the next delivery run unschedules it first)."""
+    bulletin = _changeable(session, month, by=by)
     if send_at is not None:
         send_at = check_send_time(send_at, now=now)
+    if bulletin.state == BulletinState.SCHEDULED:
+        bulletin.state = BulletinState.CONTENT_SET  # send_started_at stays: dispatch asks Mailchimp first
     bulletin.send_mode = SendMode.SCHEDULE if send_at else SendMode.NOW
     bulletin.scheduled_for = send_at
     bulletin.failed_step = None
@@ -148,6 +166,28 @@ def change_send_time(
         entity="bulletin",
         entity_id=month,
         after={"send": "now" if send_at is None else send_at.isoformat()},
+    )
+    return bulletin
+
+
+def cancel_schedule(session: Session, month: str, *, by: str, now: datetime | None = None) -> Bulletin:
+    """Stop an approved bulletin from going: it waits (held) until the officer chooses a time or Send now.
+
+    One Mailchimp already holds is unscheduled by the next delivery run; nothing else is repeated.
+    """
+    bulletin = _changeable(session, month, by=by)
+    if is_held(bulletin):
+        return bulletin
+    scheduled = bulletin.state == BulletinState.SCHEDULED
+    if scheduled:
+        bulletin.state = BulletinState.CONTENT_SET
+    bulletin.send_mode = SendMode.SCHEDULE
+    bulletin.scheduled_for = None
+    bulletin.failed_step = None
+    bulletin.last_error = None
+    bulletin.next_attempt_at = (now or utcnow()) if scheduled else None
+    audit.record(
+        session, actor=by, action="bulletin.schedule_cancelled", entity="bulletin", entity_id=bulletin.month
     )
     return bulletin
 
@@ -344,7 +384,14 @@ def _step_dispatch(session: Session, bulletin: Bulletin, mailer: Mailer, now: da
             bulletin.sent_at = _parse_time(info.send_time) or now
             return
         if info.status == "schedule":
-            bulletin.state = BulletinState.SCHEDULED
+            wanted = bulletin.scheduled_for if bulletin.send_mode == SendMode.SCHEDULE else None
+            if wanted is not None and _parse_time(info.send_time) == wanted:
+                bulletin.state = BulletinState.SCHEDULED
+                return
+            mailer.unschedule(bulletin.campaign_id)  # rescheduled, sent now instead, or cancelled
+        bulletin.send_started_at = None
+        if is_held(bulletin):
+            bulletin.next_attempt_at = None
             return
     if bulletin.send_mode == SendMode.SCHEDULE and (
         bulletin.scheduled_for is None or bulletin.scheduled_for < now + timedelta(minutes=1)
@@ -364,6 +411,8 @@ def _step_dispatch(session: Session, bulletin: Bulletin, mailer: Mailer, now: da
 
 
 def _next_step(bulletin: Bulletin):
+    if bulletin.state == BulletinState.CONTENT_SET and is_held(bulletin) and bulletin.send_started_at is None:
+        return None, None  # cancelled: ready in Mailchimp, waiting for the officer
     if bulletin.state == BulletinState.APPROVED and bulletin.audience_synced_at is None:
         return "audience sync", _step_audience
     return {

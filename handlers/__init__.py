@@ -29,6 +29,9 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     from handlers import bulletins  # the monthly bulletin; also registers `/linkedup article`
 
     bulletins.register(app)
+    from handlers import bulletin_desk  # `/linkedup bulletin` and its buttons
+
+    bulletin_desk.register(app)
     from handlers import escalations  # routing and the ladder; also registers its sub-commands
 
     escalations.register(app)

@@ -309,20 +309,22 @@ def schedule_modal(month: str, *, origin: dict, today: date | None = None) -> Vi
     times = [
         Option(value=f"{h:02d}:{m:02d}", label=f"{h:02d}:{m:02d}") for h in range(24) for m in (0, 15, 30, 45)
     ]
+    moving = origin.get("mode") == "reschedule"  # an approved bulletin's new time, from /linkedup bulletin
+    label = month_label(month)
+    intro = (
+        f"Choose when Mailchimp sends the *{label}* bulletin instead"
+        if moving
+        else f"Approve the *{label}* bulletin and choose when Mailchimp sends it"
+    )
     return View(
         type="modal",
         callback_id=BulletinView.SCHEDULE,
         title="Schedule bulletin",
-        submit="Approve",
+        submit="Save the time" if moving else "Approve",
         close="Cancel",
         private_metadata=json.dumps({"month": month, **origin}),
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Approve the *{month_label(month)}* bulletin and choose when Mailchimp sends it "
-                    "(UK time, on the quarter hour)."
-                )
-            ),
+            SectionBlock(text=MarkdownTextObject(text=f"{intro} (UK time, on the quarter hour).")),
             InputBlock(
                 block_id="date",
                 label="Date",

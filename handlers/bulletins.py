@@ -20,6 +20,7 @@ from bulletins import articles as article_domain
 from bulletins import send as send_domain
 from bulletins.config import LONDON, bulletin_config, month_label
 from bulletins.notices import ask_for_review, report_decision
+from handlers.bulletin_desk import reschedule
 from handlers.bulletin_views import (
     RENDERER,
     approved_blocks,
@@ -232,7 +233,8 @@ def open_schedule(ack: Ack, body: dict, action: dict, context: BoltContext, clie
             db,
             key=f"bulletin-already:{action.get('action_ts')}:{user}",
             user=user,
-            text=f"The {month_label(month)} bulletin is already {state}; nothing changed.",
+            text=f"The {month_label(month)} bulletin is already {state}; nothing changed. "
+            "`/linkedup bulletin` shows what can still be done.",
         )
         db.commit()
         return
@@ -276,7 +278,13 @@ def submit_schedule(ack: Ack, body: dict, view: dict, context: BoltContext, **_:
         send_at = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=LONDON)
     except (TypeError, ValueError):
         raise ValidationError({"date": "Choose a date and a time."}) from None
+    key = view.get("id") or body.get("trigger_id", "")
     try:
+        if meta.get("mode") == "reschedule":
+            reschedule(db, user=user, month=meta["month"], send_at=send_at, key=f"bulletin-desk:{key}:{user}")
+            db.commit()
+            ack()
+            return
         approval = send_domain.approve_bulletin(db, meta["month"], by=user, send_at=send_at)
     except ValidationError as exc:
         raise ValidationError({"time": exc.errors.get("schedule") or str(exc)}) from None

@@ -130,6 +130,10 @@ class BulletinAction(enum.StrEnum):
     SEND_NOW = "bulletin_send_now"
     RETRY = "bulletin_retry"
     PREVIEW_LINK = "bulletin_preview_link"
+    COMPILE = "bulletin_compile"
+    RESCHEDULE = "bulletin_reschedule"
+    SEND_NOW_INSTEAD = "bulletin_send_now_instead"
+    CANCEL_SCHEDULE = "bulletin_cancel_schedule"
     VALUE = "value"  # the one action id inside each modal input
 
 

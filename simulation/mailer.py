@@ -204,6 +204,18 @@ class SimulatedMailer:
         campaign.status = "schedule"
         campaign.send_time = when
 
+    def unschedule(self, campaign_id: str) -> None:
+        self.calls.append("unschedule")
+        campaign = self._campaign(campaign_id, "unschedule")
+        if campaign.status != "schedule":
+            raise MailchimpRejected(
+                "Mailchimp refused unschedule (400 Bad Request): the campaign is not scheduled",
+                operation="unschedule",
+                status=400,
+            )
+        campaign.status = "save"
+        campaign.send_time = None
+
     def send(self, campaign_id: str) -> None:
         self.calls.append("send")
         campaign = self._ready(campaign_id, "send")

@@ -75,6 +75,7 @@ METADATA_CALLBACKS = {
     IntakeCallback.DECLINE_REASON,
     IntakeCallback.FEEDBACK_REPLY,
     BulletinView.SCHEDULE,
+    BulletinView.REJECT_ARTICLE,
     *EscalationCallback,
 }
 
@@ -480,6 +481,11 @@ def _entry_points() -> list[EntryPoint]:
             },
             lambda w: {"month": w.month},
         ),
+        BulletinView.REJECT_ARTICLE: _view(
+            BulletinView.REJECT_ARTICLE,
+            lambda w: _text_state(reason="Out of area"),
+            lambda w: {"article": w.article_id},
+        ),
     }
     for callback, values in ESCALATION_VALUES.items():
         metadata = (
@@ -506,6 +512,10 @@ def _entry_points() -> list[EntryPoint]:
         BulletinAction.SEND_NOW: lambda w: w.month,
         BulletinAction.RETRY: lambda w: f"{w.month}:now",
         BulletinAction.PREVIEW_LINK: lambda w: "",
+        BulletinAction.COMPILE: lambda w: w.month,
+        BulletinAction.RESCHEDULE: lambda w: w.month,
+        BulletinAction.SEND_NOW_INSTEAD: lambda w: w.month,
+        BulletinAction.CANCEL_SCHEDULE: lambda w: w.month,
         EscalationAction.ROUTE: lambda w: str(w.triage_issue_id),
     }
     for action in EscalationAction:

@@ -1,7 +1,9 @@
 """`linkedup bulletin compile|send|track|import-feed|status` — the bulletin from the command line.
 
 `compile` needs only the database (no Mailchimp credentials): it writes the HTML (and the plain
-text beside it) so the officer can look at it before anything is sent.
+text beside it) so the officer can look at it before anything is sent, and queues the officers'
+preview in Slack as the compile-day job does. A bulletin already approved or sent is written as
+it stands (marked so), so a past bulletin can be read again.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from sqlalchemy import select
 
 from bot.cli import CommandError, needs_database
 from bot.runtime import build_context
-from bulletins.config import LONDON, month_of, parse_month
+from bulletins.config import LONDON, month_label, month_of, parse_month
 from models.base import utcnow
-from models.bulletins import Bulletin
+from models.bulletins import Bulletin, BulletinState
 from models.db import transaction
 from models.errors import ValidationError
+from models.membership import officer_ids
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +62,20 @@ def _month(value: str | None) -> str:
 
 @needs_database
 def run_compile(args) -> int:
+    """Compile the draft (and send the officers its preview, as the compile-day job does); a bulletin
+    already approved or sent is written as it stands, marked so, instead of being recompiled."""
+    from bot.bulletin_jobs import send_preview
     from bulletins.compile import compile_bulletin
 
     month = _month(args.month)
     context = build_context()
     with transaction(context.session_factory) as session:
+        bulletin = session.scalar(select(Bulletin).where(Bulletin.month == month))
+        if bulletin is not None and bulletin.state != BulletinState.DRAFT:
+            return _write_as_it_stands(bulletin, args.out)
         bulletin = compile_bulletin(session, month, actor="cli", base_url=context.settings.public_base_url)
+        send_preview(session, context.settings, bulletin)
+        officers = len(officer_ids(session))
         html, text, count, order = (
             bulletin.html,
             bulletin.text,
@@ -72,16 +83,12 @@ def run_compile(args) -> int:
             bulletin.category_order,
         )
         web_only = int((bulletin.summary or {}).get("web_only") or 0)
-    out: Path = args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
-    text_path = out.with_suffix(".txt")
-    text_path.write_text(text, encoding="utf-8")
+    text_path = _write(args.out, html, text)
     print(
         f"compiled the {month} bulletin: {count} article(s) in {len(order)} "
         f"categor{'y' if len(order) == 1 else 'ies'}"
     )
-    print(f"  HTML: {out}\n  text: {text_path}")
+    print(f"  HTML: {args.out}\n  text: {text_path}")
     if order:
         print("  order: " + ", ".join(order))
     if web_only:
@@ -89,6 +96,32 @@ def run_compile(args) -> int:
             f"  {web_only} article(s) moved to the web version (linked from the e-mail) to keep the e-mail "
             "under 100 KB, where Gmail would clip it and hide the unsubscribe link"
         )
+    print(
+        f"  preview sent in Slack to {officers} officer(s) to approve"
+        if officers
+        else "  no officer in the network file to send the preview to"
+    )
+    return 0
+
+
+def _write(out: Path, html: str, text: str) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    text_path = out.with_suffix(".txt")
+    text_path.write_text(text, encoding="utf-8")
+    return text_path
+
+
+def _write_as_it_stands(bulletin: Bulletin, out: Path) -> int:
+    """An approved or sent bulletin is what Mailchimp has: write that, with a note saying so."""
+    state = bulletin.state.value.replace("_", " ")
+    when = bulletin.sent_at if bulletin.state == BulletinState.SENT else bulletin.approved_at
+    moment = f" on {when.astimezone(LONDON):%-d %B %Y at %H:%M}" if when else ""
+    note = f"The {month_label(bulletin.month)} bulletin as {state}{moment} (not recompiled)."
+    html = f"<!-- {note} -->\n{bulletin.html or ''}"
+    text_path = _write(out, html, f"[{note}]\n\n{bulletin.text or ''}")
+    print(f"the {bulletin.month} bulletin is {state}: written as {state}{moment}, not recompiled")
+    print(f"  HTML: {out}\n  text: {text_path}")
     return 0
 
 

@@ -14,34 +14,22 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, Response, abort, current_app, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 
 from bot.web.hardening import DOCUMENT_POLICY
 from bulletins.config import MONTH_RE
+from bulletins.preview import PREVIEW_MAX_AGE, preview_link, serializer
 from bulletins.render import preview_html
 from models.bulletins import Bulletin
 
 bp = Blueprint("bulletins", __name__)
 
-PREVIEW_SALT = "linkedup.bulletin-preview"
-PREVIEW_MAX_AGE = 14 * 24 * 3600
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=PREVIEW_SALT)
-
-
-def preview_token(secret_key: str, month: str) -> str:
-    return _serializer(secret_key).dumps({"month": month})
-
 
 def preview_url(settings, month: str) -> str | None:
-    """The signed preview link, or None when SECRET_KEY is not set (then there is no preview page)."""
-    if settings.secret_key is None:
-        return None
-    token = preview_token(settings.secret_key.get_secret_value(), month)
-    return f"{settings.public_base_url}/bulletins/{month}/preview?token={token}"
+    """The signed preview link for this deployment, or None when SECRET_KEY is not set."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+    return preview_link(settings.public_base_url, secret, month)
 
 
 @bp.get("/bulletins/<month>/preview")
@@ -52,11 +40,11 @@ def preview(month: str):
     if not MONTH_RE.match(month):
         abort(404)
     try:
-        claims = _serializer(runtime.settings.secret_key.get_secret_value()).loads(
+        claims = serializer(runtime.settings.secret_key.get_secret_value()).loads(
             request.args.get("token", ""), max_age=PREVIEW_MAX_AGE
         )
     except SignatureExpired:
-        abort(403, "This preview link has expired; ask for a new one with `/linkedup bulletin`.")
+        abort(403, "This preview link has expired; for a new one, use Compile again in `/linkedup bulletin`.")
     except BadSignature:
         abort(404)
     if claims.get("month") != month:
