@@ -11,6 +11,11 @@ People are only nudged (reminders, overdue notices, the officer's alert) between
 on working days; outside those hours such steps wait for the next working morning. Moving an
 item up the ladder happens when its deadline passes, whatever the hour: it is a card in a
 channel, not a nudge. At most `max_reminders` (from the ladder) nudges are sent per item.
+
+A reminder goes to the people of the board holding the item — its chair and its members, each by DM
+(the chair's under the nudge's own key, the others' under that key and their id) — so a board whose
+chair is away still hears. A board with nobody named reminds the officers, who look after the ladder;
+only when there is no officer either does the reminder go in the card's thread in the board's channel.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from escalations.working_days import describe, in_working_hours, next_working_st
 from models import membership
 from models.escalations import AWAITING_BOARD, Escalation, EscalationEvent, EscalationState, NextStep
 from models.issues import Issue
+from models.network import BoardMember
 
 BATCH = 500
 NUDGES = frozenset(
@@ -188,6 +194,7 @@ def sweep_due(
     ]
     histories = history_lines(session, needs_history) if needs_history else {}
     working = in_working_hours(now)
+    people = _board_people(session, {row.board_id for row in rows if row.board_id is not None})
 
     drafts: list[Draft] = []
     for row in rows:
@@ -224,7 +231,12 @@ def sweep_due(
             events.append(_event(escalation, "reminder_capped", now, {"cap": cap, "step": step.value}))
             report.capped += 1
         else:
-            _nudge_chair(escalation, step, outbox, events, now=now, render=render)
+            audience = _audience(escalation, people)
+            if not audience:
+                if officer_ids is None:
+                    officer_ids = membership.officer_ids(session)
+                audience = list(officer_ids)
+            _nudge_board(escalation, step, audience, outbox, events, now=now, render=render)
             if step != NextStep.ACKNOWLEDGE_OVERDUE:
                 report.reminders += 1
         if step == NextStep.ACKNOWLEDGE_OVERDUE:
@@ -347,6 +359,28 @@ def _chair(escalation: Escalation) -> str | None:
     return escalation.current_rung.chair
 
 
+def _board_people(session: Session, board_ids: set[int]) -> dict[int, list[str]]:
+    """Each board's members' Slack ids (one query for the batch), in the order they were added."""
+    if not board_ids:
+        return {}
+    rows = session.execute(
+        select(BoardMember.board_id, BoardMember.slack_user_id)
+        .where(BoardMember.board_id.in_(sorted(board_ids)))
+        .order_by(BoardMember.id)
+    )
+    people: dict[int, list[str]] = {}
+    for board_id, user in rows:
+        people.setdefault(board_id, []).append(user)
+    return people
+
+
+def _audience(escalation: Escalation, people: dict[int, list[str]]) -> list[str]:
+    """Who is reminded: the chair first, then the board's members, each once."""
+    chair = _chair(escalation)
+    named = ([chair] if chair else []) + people.get(escalation.board_id, [])
+    return list(dict.fromkeys(named))
+
+
 def _event(escalation: Escalation, kind: str, now: datetime, detail: dict) -> EscalationEvent:
     return EscalationEvent(
         issue_id=escalation.issue_id,
@@ -359,9 +393,10 @@ def _event(escalation: Escalation, kind: str, now: datetime, detail: dict) -> Es
     )
 
 
-def _nudge_chair(
+def _nudge_board(
     escalation: Escalation,
     step: NextStep,
+    audience: list[str],
     outbox: list[dict],
     events: list[EscalationEvent],
     *,
@@ -396,14 +431,14 @@ def _nudge_chair(
         escalation_id=escalation.id,
     )
     body = render.notice(notice)
-    chair = _chair(escalation)
     key = f"escalation:{escalation.id}:nudge:{number}"
-    if chair:
-        outbox.append(dm_row(key, chair, body))
-    else:
+    keys = [key if index == 0 else f"{key}:{user}" for index, user in enumerate(audience)]
+    for user_key, user in zip(keys, audience, strict=True):
+        outbox.append(dm_row(user_key, user, body))
+    if not audience:  # no chair, no members, no officer: the card's thread is all that is left
         channel = escalation.card_channel or escalation.current_rung.channel
         outbox.append(channel_row(key, channel, body, thread_ts=escalation.card_ts))
-    keys = [key]
+        keys = [key]
     escalation.reminders_sent = number
     escalation.snoozed_until = None
     kind_name = "acknowledge_overdue" if step == NextStep.ACKNOWLEDGE_OVERDUE else "reminder_sent"
@@ -413,7 +448,8 @@ def _nudge_chair(
             kind_name,
             now,
             {
-                "to": chair or escalation.current_rung.channel,
+                "to": audience[0] if audience else escalation.current_rung.channel,
+                "reminded": len(audience),
                 "deadline": what,
                 "due": due.isoformat(),
                 "number": number,

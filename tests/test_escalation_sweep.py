@@ -18,8 +18,8 @@ from tests.escalation_fixtures import (
     CTB_CHAIR,
     CTB_CHANNEL,
     EH_CHAIR,
-    EH_CHANNEL,
     EH_MEMBER,
+    EH_MEMBER_2,
     HWB_CHANNEL,
     OFFICER,
     at,
@@ -161,7 +161,8 @@ def test_reminders_stop_at_the_cap_from_the_snapshot(db):
     run(db, "2026-06-03 09:00")  # acknowledgement overdue: over the cap, so no DM (the card still shows it)
     run(db, "2026-06-05 09:00")
     nudges = [k for k in keys(db) if ":nudge:" in k]
-    assert nudges == [f"escalation:{eh.id}:nudge:1"]
+    first = f"escalation:{eh.id}:nudge:1"
+    assert nudges == [first, f"{first}:{EH_MEMBER}", f"{first}:{EH_MEMBER_2}"]  # the chair, then the members
     assert events(db, eh.id).count("reminder_capped") == 2
     # Deadlines still apply after the cap.
     assert run(db, "2026-06-08 18:00").escalated == 1
@@ -203,7 +204,8 @@ def test_snoozed_reminder_comes_back_the_next_working_morning(db):
     db.commit()
     assert live(db, item).next_step_at == at("2026-06-08 09:00")
     assert run(db, "2026-06-08 09:00").reminders == 1
-    assert [k for k in keys(db) if ":nudge:" in k] == [f"escalation:{eh.id}:nudge:{n}" for n in (1, 2, 3)]
+    chairs = [k for k in keys(db) if ":nudge:" in k and not k.endswith((EH_MEMBER, EH_MEMBER_2))]
+    assert chairs == [f"escalation:{eh.id}:nudge:{n}" for n in (1, 2, 3)]
     assert "snoozed" in events(db, eh.id)
 
 
@@ -236,11 +238,32 @@ def test_follow_up_date_reminds_the_chair(db):
     assert events(db, eh.id)[-1] == "follow_up_due"
 
 
-def test_a_board_without_a_chair_is_reminded_in_its_channel(db):
+def test_a_reminder_goes_to_the_chair_and_each_member(db):
+    start(db)
+    run(db, "2026-06-02 09:00")
+    nudges = [message(db, k) for k in keys(db) if ":nudge:" in k]
+    assert [(n.method, n.payload["user"]) for n in nudges] == [
+        ("dm", EH_CHAIR), ("dm", EH_MEMBER), ("dm", EH_MEMBER_2)
+    ]  # fmt: skip
+
+
+def test_a_board_without_a_chair_reminds_its_members_not_the_channel(db):
     _net, _item, eh = start(db, chair_slack_user_id=None)
     run(db, "2026-06-02 09:00")
     nudge = message(db, f"escalation:{eh.id}:nudge:1")
-    assert nudge.method == "chat.postMessage" and nudge.payload["channel"] == EH_CHANNEL
+    assert nudge.method == "dm" and nudge.payload["user"] == EH_MEMBER
+    assert message(db, f"escalation:{eh.id}:nudge:1:{EH_MEMBER_2}").payload["user"] == EH_MEMBER_2
+    assert not [k for k in keys(db) if ":nudge:" in k and message(db, k).method != "dm"]
+
+
+def test_a_board_with_nobody_named_reminds_the_officers(db):
+    net, _item, eh = start(db, chair_slack_user_id=None)
+    for member in list(net.eh.members):
+        db.delete(member)
+    db.commit()
+    run(db, "2026-06-02 09:00")
+    nudge = message(db, f"escalation:{eh.id}:nudge:1")
+    assert nudge.method == "dm" and nudge.payload["user"] == OFFICER
 
 
 def test_top_rung_without_officers_alerts_the_boards_channel(db):

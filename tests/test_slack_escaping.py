@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Option, PlainTextObject
 from sqlalchemy import select
 
+from bulletins.desk import Standing, Step
 from bulletins.performance import Interval, Performance, RankedItem
 from bulletins.ports import BulletinRenderer, Preview
 from escalations import flows
@@ -38,7 +39,7 @@ from escalations.ports import Renderer as EscalationRenderer
 from escalations.sweep import sweep
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
 from handlers import blockkit as kit
-from handlers import bulletin_views, escalation_views, intake_views
+from handlers import bulletin_desk_views, bulletin_views, escalation_views, intake_views
 from handlers.escalation_views import RENDERER, history_message
 from handlers.ids import EscalationAction
 from intake.ports import IntakeRenderer, MissingReturnReminder
@@ -478,6 +479,10 @@ VIEW_CALLS = {
     bulletin_views.outcome_text: lambda t: {
         "text": bulletin_views.outcome_text(_article(t), outcome="rejected", reason=t)
     },
+    bulletin_desk_views.standing_blocks: lambda t: [
+        b.to_dict()
+        for b in bulletin_desk_views.standing_blocks(Standing("2026-06", "stopped", t, tuple(Step)))
+    ],
     bulletin_views.preview_blocks: lambda t: [
         b.to_dict()
         for b in bulletin_views.preview_blocks(
@@ -510,7 +515,7 @@ NOT_TYPED = {
     "schedule_modal",
 }
 FROM_THE_DATABASE = {"board_options", "article_modal", "article_queue_blocks"}
-VIEW_MODULES = [escalation_views, bulletin_views, intake_views]
+VIEW_MODULES = [escalation_views, bulletin_views, bulletin_desk_views, intake_views]
 
 
 def test_every_port_method_is_rendered_here():
