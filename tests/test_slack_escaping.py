@@ -75,6 +75,10 @@ HOSTILE = (
     "Ping <!channel> and <!here> and <!everyone>, <@U123> <#C999|general>, "
     "<https://evil.example/login|Open the form> & *|UNSUB|* *|FNAME|* > quoted — Ünïcødé ✓"
 )
+# An issue's title holds at most 150 characters: the same controls, shorter.
+TITLE = (
+    "Ping <!channel> <!here> <@U123> <#C999|general> <https://evil.example/login|Open> & *|UNSUB|* > Ünï ✓"
+)
 OUR_PEOPLE = {OFFICER, RAISER, COLLEAGUE, EH_CHAIR, EH_MEMBER, EH_MEMBER_2, CTB_CHAIR, HWB_CHAIR, WSCB_CHAIR}
 OUR_CHANNELS = {EH_CHANNEL, CTB_CHANNEL, HWB_CHANNEL, WSCB_CHANNEL}
 OUR_LINK = re.compile(r"<(https://[^|<>\s]+)\|([^<>]*)>")
@@ -128,11 +132,11 @@ def test_hostile_text_reaches_channels_threads_and_dms_as_typed(db):
     net = network(db)
     net.organisation.name = "Seacombe <!here> Carers"
     start = at("2026-06-01 10:00")
-    item = issue(db, net.organisation, theme=net.early_help, title=HOSTILE)
+    item = issue(db, net.organisation, theme=net.early_help, title=TITLE)
     item.description = HOSTILE + "\n" + HOSTILE
     decision = flows.route_received_issue(db, item, now=start, render=RENDERER)
     db.commit()
-    orphan = issue(db, net.organisation, theme=net.orphan, title=HOSTILE)
+    orphan = issue(db, net.organisation, theme=net.orphan, title=TITLE)
     orphan.description = HOSTILE
     flows.route_received_issue(db, orphan, now=start, render=RENDERER)
     db.commit()
@@ -177,7 +181,7 @@ def test_hostile_text_reaches_channels_threads_and_dms_as_typed(db):
 
 def test_history_shows_real_mentions_and_escapes_what_was_typed(db):
     net = network(db)
-    item = issue(db, net.organisation, theme=net.early_help, title=HOSTILE)
+    item = issue(db, net.organisation, theme=net.early_help, title=TITLE)
     decision = flows.route_received_issue(db, item, now=at("2026-06-01 10:00"), render=RENDERER)
     eid = decision.escalation_id
     flows.acknowledge(db, escalation_id=eid, actor=EH_MEMBER, now=at("2026-06-01 11:00"), render=RENDERER)
