@@ -1,7 +1,8 @@
 """The App Home tab and the `/linkedup status` message, summarised to fit Slack's limits.
 
 Home: the person's organisation (open issues, last return per service, buttons for the three
-forms) and, for the officer, the triage queues. Long lists are paged (Newer/Older buttons)
+forms), for a board's chair or member their boards' open items (`handlers.board_home_view`) and,
+for the officer, the triage queues. Long lists are paged (Newer/Older buttons)
 and packed into few sections, so even 200 open issues and 60 services stay far below 100
 blocks and 3000 characters a section.
 """
@@ -23,7 +24,9 @@ from slack_sdk.models.views import View
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalations.board_items import open_items
 from handlers.blockkit import MESSAGE_BLOCKS_MAX, age_of, clip, escape, mention, pack_lines
+from handlers.board_home_view import board_blocks
 from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
@@ -37,6 +40,7 @@ from reporting.overview import IssuePage, ServicePage, open_issues, service_retu
 from reporting.triage import officer_triage
 
 HOME_BLOCKS_MAX = 100
+BOARD_ITEMS_SHOWN = 10  # two blocks each: a board member's Home stays far below 100 blocks
 ISSUES_PER_PAGE = 20
 SERVICES_PER_PAGE = 20
 STATUS_ISSUES = 25
@@ -59,7 +63,8 @@ def home_view(db: Session, user: str, *, issues_page: int = 1, services_page: in
     blocks: list = []
     if organisation is not None:
         blocks += organisation_blocks(db, organisation, user, issues_page, services_page)
-    elif (waiting := pending_request_of(db, user)) is not None:
+    waiting = None
+    if organisation is None and (waiting := pending_request_of(db, user)) is not None:
         blocks += [
             HeaderBlock(text="Linked-up"),
             SectionBlock(
@@ -70,7 +75,10 @@ def home_view(db: Session, user: str, *, issues_page: int = 1, services_page: in
             ),
             _form_buttons(include_join=False, only_feedback=True),
         ]
-    elif not officer:
+    board_items = open_items(db, user, now=utcnow(), limit=BOARD_ITEMS_SHOWN)
+    if board_items is not None:
+        blocks += board_blocks(board_items)
+    elif organisation is None and waiting is None and not officer:
         blocks += welcome_blocks()
     if officer:
         blocks += triage_blocks(db)
