@@ -20,6 +20,7 @@ from bulletins import articles as article_domain
 from bulletins import send as send_domain
 from bulletins.config import LONDON, bulletin_config, month_label
 from bulletins.notices import ask_for_review, report_decision
+from handlers.blockkit import escape
 from handlers.bulletin_desk import reschedule
 from handlers.bulletin_views import (
     RENDERER,
@@ -92,9 +93,10 @@ def submit_article_view(ack: Ack, body: dict, view: dict, context: BoltContext, 
         key=f"article:{article.id}:thanks:{user}",
         user=user,
         text=(
-            f":newspaper: “{article.title}” is already on the {month_label(article.month)} list; it {state}."
+            f":newspaper: “{escape(article.title)}” is already on the {month_label(article.month)} list; "
+            f"it {state}."
             if submitted.duplicate
-            else f":newspaper: Thanks — “{article.title}” for {month_label(article.month)} {state}."
+            else f":newspaper: Thanks — “{escape(article.title)}” for {month_label(article.month)} {state}."
         ),
     )
     db.commit()

@@ -20,6 +20,7 @@ from escalations.errors import MovedOn
 from escalations.themes import correct_theme, theme_names
 from escalations.views import state_in_words
 from escalations.working_days import describe
+from handlers.blockkit import escape
 from handlers.commands import reply, subcommand
 from handlers.errors import whisper
 from handlers.escalation_views import (
@@ -125,7 +126,8 @@ def on_acknowledge(ack: Ack, body: dict, context: BoltContext, client: WebClient
     whisper(
         client,
         body,
-        f":white_check_mark: You acknowledged {escalation.issue.reference} for the {escalation.board_name}; "
+        f":white_check_mark: You acknowledged {escalation.issue.reference} "
+        f"for the {escape(escalation.board_name)}; "
         f"the answer is due {describe(escalation.respond_by)}. The card updates in a moment.",
     )
 
@@ -380,8 +382,8 @@ def meeting_command(ack: Ack, text: str, command: dict, context: BoltContext, **
         except ValidationError as error:
             raise NotAllowed(" ".join(error.errors.values())) from None
         db.commit()
-        where = f" at {meeting.location}" if meeting.location else ""
-        reply(ack, f":calendar: Added the {meeting.title} on {describe(meeting.starts_at)}{where}.")
+        where = f" at {escape(meeting.location)}" if meeting.location else ""
+        reply(ack, f":calendar: Added the {escape(meeting.title)} on {describe(meeting.starts_at)}{where}.")
         return
     if action in ("", "list"):
         payload = meetings_message(meetings.upcoming_meetings(db, now=now))

@@ -21,7 +21,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from handlers.blockkit import OPTION_VALUE_MAX, clip, filled, option, option_label
+from handlers.blockkit import OPTION_VALUE_MAX, clip, escape, filled, option, option_label
+from handlers.blockkit import link as link_to
 from handlers.forms import encode_metadata
 from handlers.ids import IntakeAction, IntakeCallback, IssueField
 from intake.issues import AGE_RANGES, DESCRIPTION_MAX, GROUP_MAX, TITLE_MAX, title_from
@@ -93,11 +94,11 @@ def issue_form(
     notes = []
     if organisation.status == OrganisationStatus.PENDING:
         notes.append(
-            f"{organisation.name} is awaiting the officer's approval: your issue will be kept and "
+            f"{escape(organisation.name)} is awaiting the officer's approval: your issue will be kept and "
             "acknowledged now, and sent to a board once the organisation is approved."
         )
     if link:
-        notes.append(f"Raised from <{link}|this message>; the link is kept with the issue.")
+        notes.append(f"Raised from {link_to(link, 'this message')}; the link is kept with the issue.")
     shown = themes[:MAX_THEMES]
     if suggested is not None and suggested not in shown:
         shown = [*themes[: MAX_THEMES - 1], suggested]
