@@ -509,8 +509,9 @@ def test_a_worker_killed_mid_sweep_leaves_the_sweep_to_finish_once(
     )
     assert events == 12
     assert run_sweep(session_factory, now=REMIND, render=RENDERER).claimed == 0
-    # The 12 cards, and the 12 nudges to the chair and to each of the board's two members.
-    assert deliver_due(session_factory, web_client(settings)) == 12 + 12 * 3
+    # The 12 cards, the 12 nudges to the chair and to each of the board's two members, and the raiser's
+    # 12 notes that each item was routed (escalations.lifecycle).
+    assert deliver_due(session_factory, web_client(settings)) == 12 + 12 * 3 + 12
     dms = [c for c in slack_api.of("chat.postMessage") if c["channel"] == "D" + EH_CHAIR[1:]]
     assert len(dms) == 12, "each chair reminder reached Slack once"
 
