@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,15 +207,22 @@ def _service_of(session: Session, organisation: Organisation, service: object, e
     return found
 
 
+# Built once (values bound at execution): building it cost about as much CPU as running it.
+_MONTHS_RETURN = (
+    select(WaitingListReturn)
+    .where(
+        WaitingListReturn.service_id == bindparam("service_id"),
+        WaitingListReturn.period == bindparam("period"),
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def _existing(session: Session, service_id: int, period: date) -> WaitingListReturn | None:
     """The month's return, locked until commit so two resubmissions cannot both take revision N+1."""
     take_write_lock(session)
-    return session.scalar(
-        select(WaitingListReturn)
-        .where(WaitingListReturn.service_id == service_id, WaitingListReturn.period == period)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return session.scalar(_MONTHS_RETURN, {"service_id": service_id, "period": period})
 
 
 def _snapshot(row: WaitingListReturn) -> dict:
