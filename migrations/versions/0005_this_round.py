@@ -1,8 +1,8 @@
-"""Dashboard sessions held server-side; a meeting's iCalendar SEQUENCE; the bulletin's web version.
+"""This round's schema: dashboard sessions held server-side; cached Slack display names; the bulletin's web version; a meeting's iCalendar SEQUENCE.
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-07 15:09:43.803117
+Create Date: 2026-12-07 15:46:36.797502
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,15 @@ def upgrade() -> None:
             batch_op.f("ix_dashboard_sessions_slack_user_id"), ["slack_user_id"], unique=False
         )
 
+    op.create_table(
+        "slack_names",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slack_user_id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=True),
+        sa.Column("looked_up_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_names")),
+        sa.UniqueConstraint("slack_user_id", name=op.f("uq_slack_names_slack_user_id")),
+    )
     with op.batch_alter_table("bulletins", schema=None) as batch_op:
         batch_op.add_column(sa.Column("web_html", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("web_key", sa.String(length=64), nullable=True))
@@ -53,6 +62,7 @@ def downgrade() -> None:
         batch_op.drop_column("web_key")
         batch_op.drop_column("web_html")
 
+    op.drop_table("slack_names")
     with op.batch_alter_table("dashboard_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dashboard_sessions_slack_user_id"))
         batch_op.drop_index(batch_op.f("ix_dashboard_sessions_expires_at"))
