@@ -1,4 +1,5 @@
-"""This round's schema: dashboard sessions held server-side; cached Slack display names; the bulletin's web version; a meeting's iCalendar SEQUENCE.
+"""This round's schema: dashboard sessions held server-side; cached Slack display names;
+the bulletin's web version; a meeting's iCalendar SEQUENCE.
 
 Revision ID: 0005
 Revises: 0004
