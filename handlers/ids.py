@@ -43,6 +43,7 @@ class IntakeAction(enum.StrEnum):
     HOME_PAGE_NEXT = "home_page_next"
     PICK_ORGANISATION = "pick_organisation"  # type-ahead in the join form
     PICK_SERVICE = "pick_service"  # type-ahead in the return form (organisations with > 100 services)
+    ADD_SERVICE = "join_add_service"  # another group of service fields in the join form
     FIELD = "field"  # the element inside an input block; the block id names the field
 
 
@@ -64,7 +65,6 @@ class JoinField(enum.StrEnum):
     IDENTIFIER = "identifier"
     EMAIL = "contact_email"
     CONSENT = "bulletin_consent"
-    SERVICES = "services"
 
 
 class ReturnField(enum.StrEnum):

@@ -24,20 +24,27 @@ from handlers.forms import encode_metadata
 from handlers.ids import DecisionField, IntakeAction, IntakeCallback, JoinField
 from intake.identifiers import SCHEMES
 from intake.joining import NAME_MAX, REASON_MAX
-from intake.services_text import EXAMPLE
+from intake.service_entries import FIELDS, MAX_SERVICES_PER_FORM, field_id
+from intake.service_entries import NAME_MAX as SERVICE_NAME_MAX
 from models.joining import JoinRequest, RequestKind, RequestStatus
 
 FIELD = IntakeAction.FIELD
 
 
-def join_modal() -> View:
-    """Join an existing organisation (type-ahead) or register a new one, in one form."""
-    return View(
+def join_modal(categories: list[str], *, services: int = 1, typed: dict | None = None) -> View:
+    """Join an existing organisation (type-ahead) or register a new one, in one form.
+
+    `services` groups of service fields (at most MAX_SERVICES_PER_FORM), with "Add another service"
+    while there is room; `typed` (block id → value) refills what was typed when the form grows.
+    """
+    services = max(1, min(services, MAX_SERVICES_PER_FORM))
+    view = View(
         type="modal",
         callback_id=IntakeCallback.JOIN,
         title="Join Linked-up",
         submit="Send",
         close="Cancel",
+        private_metadata=encode_metadata({"services": services}),
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(
@@ -97,15 +104,102 @@ def join_modal() -> View:
                     options=[option("Send the monthly Linked-up bulletin to this email", "yes")],
                 ),
             ),
-            InputBlock(
-                block_id=JoinField.SERVICES,
-                label="Services, one per line",
-                optional=True,
-                hint=f"name | category | ages | places available/maximum, e.g. {EXAMPLE}",
-                element=PlainTextInputElement(action_id=FIELD, multiline=True, max_length=3000),
-            ),
+            *service_blocks(categories, services, typed or {}),
         ],
     )
+    _refill(view.blocks, typed or {})
+    return view
+
+
+def _refill(blocks: list, typed: dict) -> None:
+    """What was typed in the organisation's fields, back in them (the service fields refill themselves)."""
+    for block in blocks:
+        value = typed.get(getattr(block, "block_id", None))
+        element = getattr(block, "element", None)
+        if value in (None, "", []) or element is None:
+            continue
+        if isinstance(element, PlainTextInputElement | EmailInputElement) and element.initial_value is None:
+            element.initial_value = str(value)
+        elif isinstance(element, StaticSelectElement) and element.initial_option is None:
+            element.initial_option = next((o for o in element.options if o.value == value), None)
+        elif isinstance(element, CheckboxesElement) and isinstance(value, list):
+            element.initial_options = [o for o in element.options if o.value in value] or None
+
+
+def service_blocks(categories: list[str], count: int, typed: dict) -> list:
+    """The services part of the join form: a group of fields per service, then "Add another service"."""
+    blocks: list = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*Your services* (up to {MAX_SERVICES_PER_FORM} here; the development officer can add "
+                "more once you are approved). Leave a service's fields empty to skip it."
+            )
+        )
+    ]
+    options = [option(category, category) for category in categories]
+    for number in range(1, count + 1):
+        name, category, ages, places = (field_id(number, field) for field in FIELDS)
+        chosen = next((o for o in options if o.value == typed.get(category)), None)
+        blocks += [
+            InputBlock(
+                block_id=name,
+                label=f"Service {number}: name",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=FIELD, max_length=SERVICE_NAME_MAX, initial_value=_typed(typed, name)
+                ),
+            ),
+            InputBlock(
+                block_id=category,
+                label="Category",
+                optional=True,
+                element=StaticSelectElement(
+                    action_id=FIELD, placeholder="Choose a category", options=options, initial_option=chosen
+                ),
+            ),
+            InputBlock(
+                block_id=ages,
+                label="Ages",
+                optional=True,
+                hint="e.g. 8-18, 16+ or all ages",
+                element=PlainTextInputElement(
+                    action_id=FIELD, max_length=20, initial_value=_typed(typed, ages)
+                ),
+            ),
+            InputBlock(
+                block_id=places,
+                label="Places available / maximum",
+                optional=True,
+                hint="e.g. 5/20; leave empty if places are not counted",
+                element=PlainTextInputElement(
+                    action_id=FIELD, max_length=20, initial_value=_typed(typed, places)
+                ),
+            ),
+        ]
+    if count < MAX_SERVICES_PER_FORM:
+        blocks.append(
+            ActionsBlock(
+                block_id="add_service",
+                elements=[ButtonElement(text="Add another service", action_id=IntakeAction.ADD_SERVICE)],
+            )
+        )
+    else:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"That is the most one form takes ({MAX_SERVICES_PER_FORM}); "
+                        "the development officer can add the rest after approval."
+                    )
+                ]
+            )
+        )
+    return blocks
+
+
+def _typed(typed: dict, block_id: str) -> str | None:
+    value = typed.get(block_id)
+    return str(value) if value not in (None, "") else None
 
 
 def request_summary(request: JoinRequest) -> str:

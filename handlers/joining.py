@@ -28,6 +28,7 @@ from handlers.join_form import (
     request_blocks,
     request_summary,
 )
+from handlers.middleware import form_values
 from intake.joining import (
     Decision,
     apply_to_network,
@@ -37,6 +38,7 @@ from intake.joining import (
     search_organisations,
 )
 from intake.notices import ask_officers_to_decide, tell_applicant
+from intake.service_entries import MAX_SERVICES_PER_FORM, service_categories
 from models.base import utcnow
 from models.errors import NotAllowed, NotFound
 from models.fields import record_id
@@ -50,7 +52,7 @@ from models.outbox import enqueue
 def join_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
     db = context["db"]
     ensure_may_apply(db, command["user_id"])
-    open_modal(client, db, command["trigger_id"], join_modal())
+    open_modal(client, db, command["trigger_id"], join_modal(service_categories(db)))
     ack()
 
 
@@ -63,11 +65,34 @@ def open_join_form(ack: Ack, body: dict, client: WebClient, context: BoltContext
     def opener() -> None:
         ensure_may_apply(db, body["user"]["id"])
         if view.get("type") == "modal":
-            client.views_update(view_id=view["id"], hash=view.get("hash"), view=join_modal())
+            client.views_update(
+                view_id=view["id"], hash=view.get("hash"), view=join_modal(service_categories(db))
+            )
         else:
-            open_modal(client, db, body["trigger_id"], join_modal())
+            open_modal(client, db, body["trigger_id"], join_modal(service_categories(db)))
 
     opener()
+
+
+def add_service(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """ "Add another service": the same form with one more group of service fields, keeping what was typed.
+
+    The view's hash makes Slack refuse the update if the form changed meanwhile (a double press).
+    """
+    ack()
+    view = body.get("view") or {}
+    if not view.get("id"):  # only ever pressed inside the join form
+        return
+    count = _service_count(view) + 1
+    form = join_modal(service_categories(context["db"]), services=count, typed=form_values(view))
+    context["db"].rollback()  # read only
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
+
+
+def _service_count(view: dict) -> int:
+    """How many service groups the form shows (its metadata, bounded: it comes back from Slack)."""
+    count = metadata(view).get("services")
+    return max(1, min(count, MAX_SERVICES_PER_FORM)) if isinstance(count, int) else 1
 
 
 def organisation_options(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -98,7 +123,8 @@ def submit_join(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
         identifier=values.get(JoinField.IDENTIFIER),
         contact_email=values.get(JoinField.EMAIL),
         bulletin_consent=values.get(JoinField.CONSENT),
-        services=values.get(JoinField.SERVICES),
+        services={key: value for key, value in values.items() if key.startswith("service_")},
+        service_count=_service_count(view),
         delivery_key=submission_key(view),
     )
     request = stored.record
@@ -231,6 +257,7 @@ def register(app: App) -> None:
     app.options(IntakeAction.PICK_ORGANISATION)(organisation_options)
     app.action(IntakeAction.OPEN_JOIN_FORM, middleware=[refuse_in_modal])(open_join_form)
     app.view(IntakeCallback.JOIN)(submit_join)
+    app.action(IntakeAction.ADD_SERVICE)(add_service)
     app.action(IntakeAction.APPROVE_REQUEST, middleware=[refuse_in_modal])(approve_request)
     app.action(IntakeAction.DECLINE_REQUEST, middleware=[refuse_in_modal])(ask_decline_reason)
     app.view(IntakeCallback.DECLINE_REASON)(submit_decline)

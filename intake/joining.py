@@ -9,6 +9,7 @@ status) for any organisation. One rule for both keeps the officer's queue the si
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from escalations.flows import RoutingDecision, route_pending_issues_of
 from escalations.ports import Renderer
 from intake.identifiers import InvalidIdentifier, normalise_org_id
 from intake.references import next_reference
-from intake.services_text import ServiceLineError, parse_services
+from intake.service_entries import parse_entries, service_categories
 from intake.submissions import Stored, store_once
 from models import audit, fields
 from models.base import utcnow
@@ -96,10 +97,15 @@ def apply_to_network(
     identifier: object = None,
     contact_email: object = None,
     bulletin_consent: object = False,
-    services: object = None,
+    services: Mapping[str, object] | None = None,
+    service_count: int = 0,
     delivery_key: str | None = None,
 ) -> Stored[JoinRequest]:
-    """The join form: either ask to join `existing_organisation` (an id) or register a new one."""
+    """The join form: either ask to join `existing_organisation` (an id) or register a new one.
+
+    `services` holds the form's service fields by block id (`intake.service_entries.field_id`) for
+    its `service_count` groups.
+    """
     return store_once(
         session,
         delivery_key,
@@ -115,7 +121,8 @@ def apply_to_network(
             identifier=identifier,
             contact_email=contact_email,
             bulletin_consent=bulletin_consent,
-            services=services,
+            services=dict(services or {}),
+            service_count=service_count,
         ),
     )
 
@@ -125,7 +132,8 @@ def _apply(
 ) -> JoinRequest:
     ensure_may_apply(session, slack_user_id)
     if existing_organisation not in (None, ""):
-        if any(str(registration[key] or "").strip() for key in ("name", "identifier", "services")):
+        typed = [registration["name"], registration["identifier"], *registration["services"].values()]
+        if any(str(value or "").strip() for value in typed):
             raise ValidationError(
                 {
                     "name": "Either choose your organisation above or register a new one here, not both. "
@@ -164,7 +172,8 @@ def _register(
     identifier: object,
     contact_email: object,
     bulletin_consent: object,
-    services: object,
+    services: Mapping[str, object],
+    service_count: int,
 ) -> JoinRequest:
     errors: dict[str, str] = {}
     clean_name = fields.text(
@@ -178,9 +187,9 @@ def _register(
             errors["identifier"] = str(exc)
     email = fields.email(contact_email, "contact_email", errors)
     try:
-        service_lines = parse_services(str(services) if services else "")
-    except ServiceLineError as exc:
-        errors["services"] = str(exc)[:2000]
+        service_lines = parse_entries(services, service_count, service_categories(session))
+    except ValidationError as exc:
+        errors.update(exc.errors)
         service_lines = []
 
     revived = None

@@ -159,7 +159,12 @@ def build_world(db: Session) -> World:
         identifier="1000001",
         contact_email="chair@birkenhead-parents.example.org",
         bulletin_consent=True,
-        services="Parent peer support | family support | 0-18",
+        services={
+            "service_1_name": "Parent peer support",
+            "service_1_category": "family support",
+            "service_1_ages": "0-18",
+        },
+        service_count=1,
     ).record
     month = bulletin_support.this_month()
     article = submit_article(

@@ -44,7 +44,10 @@ REGISTRATION = {  # an organisation registering itself through /linkedup join
     "identifier": "1000003",
     "contact_email": "cnryjoin@wallasey.example.org",
     "bulletin_consent": True,
-    "services": "Cnryjoinservice drop-in | Cnryjoincategory | 0-18 | 2/10\nCnrysecondservice | play | 5-11",
+    "service_1_name": "Cnryjoinservice drop-in",
+    "service_1_category": "young carers",  # categories come from a list: nothing personal to plant
+    "service_1_ages": "0-18",
+    "service_1_places": "2/10",
 }
 
 

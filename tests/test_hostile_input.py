@@ -506,6 +506,7 @@ def _entry_points() -> list[EntryPoint]:
         IntakeAction.REPLY_TO_FEEDBACK: lambda w: str(w.feedback_id),
         IntakeAction.HOME_PAGE_PREVIOUS: lambda w: "issues=1;services=1",
         IntakeAction.HOME_PAGE_NEXT: lambda w: "issues=2;services=1",
+        IntakeAction.ADD_SERVICE: lambda w: "",
         BulletinAction.APPROVE_ARTICLE: lambda w: str(w.article_id),
         BulletinAction.REJECT_ARTICLE: lambda w: str(w.article_id),
         BulletinAction.SCHEDULE: lambda w: w.month,

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.ids import IntakeAction, IntakeCallback
+from intake.service_entries import MAX_SERVICES_PER_FORM
 from models import (
     AuditLog,
     Issue,
@@ -27,6 +28,7 @@ from tests.intake_support import (
     deliver,
     dms_to,
     errors_of,
+    fill,
     opened_view,
     published_view,
     receipt_of,
@@ -34,6 +36,7 @@ from tests.intake_support import (
     suggestion,
     view_text,
 )
+from tests.slack_requests import block_actions_payload
 
 APPLICANT = "U0APPLY001"
 OFFICER = "U0OFFICER1"
@@ -44,7 +47,16 @@ REGISTRATION = {
     "identifier": "sc 012345",
     "contact_email": "Hello@BirkenheadCarers.org.uk",
     "bulletin_consent": True,
-    "services": "Young carers group | young carers | 8-18 | 5/20\nHoliday club | play | 5-11 | 0/30\n",
+    "service_1_name": "Young carers group",
+    "service_1_category": "young carers",
+    "service_1_ages": "8-18",
+    "service_1_places": "5/20",
+}
+SECOND_SERVICE = {
+    "service_2_name": "Holiday club",
+    "service_2_category": "play",
+    "service_2_ages": "5-11",
+    "service_2_places": "0/30",
 }
 
 
@@ -56,8 +68,25 @@ def officer(db):
 
 
 def _register(slack, slack_api, values=None, *, user=APPLICANT, view_id=None):
+    """Fill the join form, pressing "Add another service" for each further service given."""
+    values = values or {**REGISTRATION, **SECOND_SERVICE}
     slack.command("join", user_id=user)
-    return submit(slack, opened_view(slack_api), user_id=user, values=values or REGISTRATION, view_id=view_id)
+    view = opened_view(slack_api)
+    groups = max([int(key.split("_")[1]) for key in values if key.startswith("service_")], default=1)
+    for _ in range(groups - 1):
+        view = _add_service(slack, slack_api, view, user=user)
+    return submit(slack, view, user_id=user, values=values, view_id=view_id)
+
+
+def _add_service(slack, slack_api, view: dict, *, user: str, typed: dict | None = None) -> dict:
+    payload = block_actions_payload(
+        user_id=user, action_id=IntakeAction.ADD_SERVICE, value="",
+        view={**view, "id": "V0JOINFORM", "hash": "h1", "state": {"values": fill(view, typed or {})}},
+    )  # fmt: skip
+    slack.interact(payload)
+    (update,) = slack_api.of("views.update")[-1:]
+    assert update["view_id"] == "V0JOINFORM" and update["hash"] == "h1"
+    return update["view"]
 
 
 def test_join_opens_a_form_within_slack_limits(slack, slack_api, db):
@@ -132,8 +161,11 @@ def test_a_pending_organisation_can_already_raise_issues(slack, slack_api, db, o
         ({"scheme": "GB-COH", "identifier": "GB-CHC-1234567"}, "identifier", "but you chose Companies House"),
         ({"contact_email": "hello at example"}, "contact_email", "is not an email address"),
         ({"contact_email": None}, "contact_email", "Enter a contact email"),
-        ({"services": "Homework club"}, "services", "Line 1"),
-        ({"services": "Club | play | 8-18 | 30/20"}, "services", "more than the maximum of 20"),
+        ({"service_1_category": None}, "service_1_category", "Choose the service's category"),
+        ({"service_1_name": None}, "service_1_name", "Give this service a name"),
+        ({"service_1_places": "30/20"}, "service_1_places", "more than the maximum of 20"),
+        ({"service_1_ages": "teens"}, "service_1_ages", "8-18, 16+ or all ages"),
+        ({"service_2_name": "young carers GROUP"}, "service_2_name", "listed twice"),
     ],
 )
 def test_bad_registrations_are_refused_on_their_field(slack, slack_api, db, officer, changes, field, message):
@@ -253,7 +285,8 @@ def test_a_declined_organisation_may_apply_again(slack, slack_api, db, officer):
     request = db.scalar(select(JoinRequest))
     action(slack, user_id=OFFICER, action_id=IntakeAction.DECLINE_REQUEST, value=f"{request.id}:message")
     submit(slack, opened_view(slack_api), user_id=OFFICER, values={"reason": "Missing services"})
-    receipt_of(_register(slack, slack_api, {**REGISTRATION, "services": "Drop-in | youth | 11-18 | 3/10"}))
+    again = {"service_1_name": "Drop-in", "service_1_category": "youth club", "service_1_ages": "11-18"}
+    receipt_of(_register(slack, slack_api, {**REGISTRATION, **again, "service_1_places": "3/10"}))
     db.expire_all()
     organisation = db.scalar(select(Organisation))
     assert organisation.status == OrganisationStatus.PENDING
@@ -343,3 +376,23 @@ def test_notice_button_turns_into_the_join_form(slack, slack_api, db):
     [update] = slack_api.of("views.update")
     assert update["view_id"] == "V0NOTICE"
     assert update["view"]["callback_id"] == IntakeCallback.JOIN
+
+
+def test_add_another_service_keeps_what_was_typed_and_stops_at_the_cap(slack, slack_api, db):
+    slack.command("join", user_id=APPLICANT)
+    view = opened_view(slack_api)
+    typed = {"name": "Wallasey Play", "service_1_name": "Stay and play", "service_1_category": "play"}
+    view = _add_service(slack, slack_api, view, user=APPLICANT, typed=typed)
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["service_1_name"]["element"]["initial_value"] == "Stay and play"
+    assert blocks["service_1_category"]["element"]["initial_option"]["value"] == "play"
+    assert blocks["name"]["element"]["initial_value"] == "Wallasey Play"
+    assert "service_2_name" in blocks and "initial_value" not in blocks["service_2_name"]["element"]
+    for _ in range(MAX_SERVICES_PER_FORM + 2):  # pressing past the cap adds nothing more
+        if "add_service" not in {b.get("block_id") for b in view["blocks"]}:
+            break
+        view = _add_service(slack, slack_api, view, user=APPLICANT)
+    names = [b for b in view["blocks"] if b.get("block_id", "").endswith("_name") and b["block_id"] != "name"]
+    assert len(names) == MAX_SERVICES_PER_FORM
+    assert f"the most one form takes ({MAX_SERVICES_PER_FORM})" in view_text(view)
+    assert_view_within_limits(view)

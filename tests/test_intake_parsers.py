@@ -1,9 +1,8 @@
-"""Property tests for what reads people's input: identifiers, numbers, service lines, view state."""
+"""Property tests for what reads people's input: identifiers, numbers, service fields, view state."""
 
 from __future__ import annotations
 
 import json
-import re
 import string
 
 import pytest
@@ -15,9 +14,10 @@ from handlers.forms import encode_metadata, metadata
 from handlers.issue_form import mention_offer, message_link, plain_text_of, without_mention
 from handlers.middleware import form_values
 from intake.identifiers import CANONICAL, COMPANY_PREFIXES, SCHEMES, InvalidIdentifier, normalise_org_id
-from intake.services_text import ServiceLine, ServiceLineError, format_service_line, parse_services
+from intake.service_entries import COMMON_CATEGORIES, ServiceLine, field_id, parse_entries
 from intake.suggestions import ThemeWords, score_themes
 from models import fields
+from models.errors import ValidationError
 
 digits = st.text(alphabet=string.digits, min_size=1, max_size=10)
 
@@ -161,9 +161,10 @@ def test_emails_that_are_not_emails_are_refused(address):
     assert "is not an email address" in errors["contact_email"]
 
 
-# --- service lines ------------------------------------------------------------------------------
+# --- service fields -----------------------------------------------------------------------------
 
 names = st.text(alphabet=string.ascii_letters + " '&-", min_size=1, max_size=60).map(str.strip).filter(bool)
+CATEGORIES = list(COMMON_CATEGORIES)
 
 
 @st.composite
@@ -172,30 +173,53 @@ def service_lines(draw):
     max_age = None if min_age is None else draw(st.none() | st.integers(min_age, 99))
     maximum = draw(st.none() | st.integers(0, 100_000))
     available = None if maximum is None else draw(st.integers(0, maximum))
-    return ServiceLine(draw(names), draw(names), min_age, max_age, available, maximum)
+    return ServiceLine(draw(names), draw(st.sampled_from(CATEGORIES)), min_age, max_age, available, maximum)
 
 
-@given(st.lists(service_lines(), max_size=12, unique_by=lambda s: s.name.casefold()))
-def test_service_lines_read_back_what_was_written(services):
-    text = "\n".join(format_service_line(service) for service in services)
-    assert parse_services(text) == services
+def _fields(number: int, service: ServiceLine) -> dict[str, str]:
+    if service.min_age is None:
+        ages = ""
+    elif service.max_age is None:
+        ages = f"{service.min_age}+"
+    else:
+        ages = f"{service.min_age}-{service.max_age}"
+    places = "" if service.places_maximum is None else f"{service.places_available}/{service.places_maximum}"
+    values = {"name": service.name, "category": service.category, "ages": ages, "places": places}
+    return {field_id(number, field): value for field, value in values.items()}
+
+
+@given(st.lists(service_lines(), max_size=10, unique_by=lambda s: s.name.casefold()))
+def test_service_fields_read_back_what_was_entered(services):
+    form = {key: value for n, service in enumerate(services, 1) for key, value in _fields(n, service).items()}
+    assert parse_entries(form, len(services), CATEGORIES) == services
 
 
 @pytest.mark.parametrize(
-    ("line", "message"),
+    ("fields", "block", "message"),
     [
-        ("Young carers group", "add its category"),
-        ("Group | carers | 18-8", "youngest age (18) is above the oldest (8)"),
-        ("Group | carers | teens", "write the ages like"),
-        ("Group | carers | 8-18 | 25/20", "more than the maximum of 20"),
-        ("Group | carers | 8-18 | lots", "available/maximum"),
-        ("Group | carers | 8-18 | 5/20 | extra", "at most 4 parts"),
-        ("A | b\na | c", "listed twice"),
+        ({"name": "Young carers group"}, "service_1_category", "Choose the service's category"),
+        ({"category": "play"}, "service_1_name", "Give this service a name"),
+        ({"name": "G", "category": "made up"}, "service_1_category", "from the list"),
+        ({"name": "G", "category": "play", "ages": "18-8"}, "service_1_ages", "youngest age (18) is above"),
+        ({"name": "G", "category": "play", "ages": "teens"}, "service_1_ages", "8-18, 16+ or all ages"),
+        (
+            {"name": "G", "category": "play", "places": "25/20"},
+            "service_1_places",
+            "more than the maximum of 20",
+        ),
+        ({"name": "G", "category": "play", "places": "lots"}, "service_1_places", "available/maximum"),
     ],
 )
-def test_bad_service_lines_are_named_by_line(line, message):
-    with pytest.raises(ServiceLineError, match=re.escape(message)):
-        parse_services(line)
+def test_bad_service_fields_are_named_by_field(fields, block, message):
+    form = {field_id(1, field): value for field, value in fields.items()}
+    with pytest.raises(ValidationError) as refused:
+        parse_entries(form, 1, CATEGORIES)
+    assert message in refused.value.errors[block]
+
+
+def test_empty_groups_are_skipped_and_a_crafted_count_is_bounded():
+    form = {field_id(2, "name"): "Club", field_id(2, "category"): "play", field_id(11, "name"): "Beyond"}
+    assert [s.name for s in parse_entries(form, 1000, CATEGORIES)] == ["Club"]
 
 
 # --- view state and metadata --------------------------------------------------------------------
