@@ -26,6 +26,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.publish": set(),
     "views.update": set(),
     "auth.test": set(),
+    "users.info": {"users:read"},  # people's names, looked up once and cached
 }
 # The outbox's own method names (`models.outbox.enqueue(method=…)`) and the calls `bot.outbox.send` makes.
 OUTBOX_METHODS: dict[str, set[str]] = {
