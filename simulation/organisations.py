@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from escalations.working_days import add_working_days
 from intake.joining import apply_to_network, approve_and_route_held, decide_request
+from intake.service_entries import FIELDS, field_id
 from models.issues import Issue
 from models.joining import JoinRequest, RequestStatus
 from models.network import (
@@ -38,7 +39,12 @@ class OrganisationEvents:
             identifier=joiner.identifier,
             contact_email=joiner.email,
             bulletin_consent=joiner.consent,
-            services="\n".join(joiner.services),
+            services={
+                field_id(number, field): value.strip()
+                for number, line in enumerate(joiner.services, start=1)
+                for field, value in zip(FIELDS, line.split("|"), strict=False)
+            },
+            service_count=len(joiner.services),
         )
         request = stored.record
         organisation = request.organisation
