@@ -159,7 +159,9 @@ def test_no_flow_logs_a_secret_or_a_sensitive_issues_words(
             values={
                 "name": "Birkenhead Parents Forum (demo)",
                 "contact_email": "chair@birkenhead-parents.example.org",
-                "services": "Parent peer support | family support | 0-18",
+                "service_1_name": "Parent peer support",
+                "service_1_category": "family support",
+                "service_1_ages": "0-18",
             },
         )
     )
