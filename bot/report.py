@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot import charts
 from bot.spreadsheet import csv_text
-from reporting.board_report.report import BoardReport
+from reporting.board_report.report import RECOMMENDATIONS_PLACEHOLDER, BoardReport
 from reporting.board_report.tables import Measure, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
@@ -78,7 +78,11 @@ def report_charts(report: BoardReport) -> dict[str, charts.Chart | None]:
 
 def render_html(report: BoardReport, *, tz) -> str:
     return _env.get_template("board_report.html").render(
-        report=report, charts=report_charts(report), tables=report.tables, tz=tz
+        report=report,
+        charts=report_charts(report),
+        tables=report.tables,
+        tz=tz,
+        placeholder=RECOMMENDATIONS_PLACEHOLDER,
     )
 
 
