@@ -49,7 +49,16 @@ ALLOWED: dict[str, set[str]] = {
 
 # Packages that must not know the chat or the web: everything below handlers/.
 SLACK_AND_WEB = {"slack_bolt", "slack_sdk", "flask", "werkzeug"}
-UNAWARE = {"models", "escalations", "bulletins", "intake", "network_file", "privacy", "reporting", "simulation"}
+UNAWARE = {
+    "models",
+    "escalations",
+    "bulletins",
+    "intake",
+    "network_file",
+    "privacy",
+    "reporting",
+    "simulation",
+}
 
 NOT_PACKAGES = {"tests", "benchmarks", "tools", "network", "slack", "build", "dist"}
 
@@ -190,7 +199,8 @@ def _loops(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_loops():
     loops = _loops(_graph())
-    assert not loops, "modules that import each other in a loop:\n" + "\n".join(" <-> ".join(c) for c in loops)
+    described = "\n".join(" <-> ".join(component) for component in loops)
+    assert not loops, "modules that import each other in a loop:\n" + described
 
 
 @pytest.mark.parametrize(
