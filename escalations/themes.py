@@ -50,8 +50,12 @@ def find_theme(session: Session, value: str) -> Theme | None:
     )
 
 
+def all_themes(session: Session) -> list[Theme]:
+    return list(session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+
+
 def theme_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Theme.name).order_by(Theme.position, Theme.name)))
+    return [theme.name for theme in all_themes(session)]
 
 
 def correct_theme(

@@ -28,6 +28,7 @@ class CardAction(enum.StrEnum):
     RESPOND = "respond"
     REASSIGN = "reassign"
     ESCALATE = "escalate"
+    THEME = "theme"  # correct the theme (escalations.themes): the item moves if another board owns it
 
 
 class NoticeKind(enum.StrEnum):
@@ -123,6 +124,7 @@ def available_actions(escalation: Escalation) -> tuple[CardAction, ...]:
         return ()
     if not escalation.at_top:
         actions.append(CardAction.ESCALATE)
+    actions.append(CardAction.THEME)
     return tuple(actions)
 
 

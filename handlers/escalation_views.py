@@ -52,6 +52,7 @@ CARD_BUTTONS = {
     CardAction.RESPOND: (EscalationAction.RESPOND, "Respond", None),
     CardAction.REASSIGN: (EscalationAction.REASSIGN, "Re-assign", None),
     CardAction.ESCALATE: (EscalationAction.ESCALATE, "Escalate", "danger"),
+    CardAction.THEME: (EscalationAction.CHANGE_THEME, "Change theme", None),
 }
 STATE_BADGES = {
     "open": ":large_blue_circle: Waiting for acknowledgement",
@@ -305,6 +306,35 @@ def reassign_modal(escalation: Escalation, options: list[Option], channel: str |
         )
     metadata = {"escalation_id": escalation.id, "channel": channel}
     return modal(EscalationCallback.REASSIGN, "Re-assign", "Re-assign", blocks, metadata)
+
+
+def theme_modal(escalation: Escalation, themes: list, channel: str | None) -> View:
+    """Correct the item's theme: the current one chosen; another board's theme moves the item there."""
+    options = [
+        Option(value=str(theme.id), text=PlainTextObject(text=clip(theme.name, OPTION_TEXT_MAX)))
+        for theme in themes[:OPTIONS_MAX]
+    ]
+    current = next((o for o in options if o.value == str(escalation.issue.theme_id)), None)
+    select_ = StaticSelectElement(
+        action_id=ESCALATION_FIELD,
+        placeholder=PlainTextObject(text="Choose the theme"),
+        options=options,
+        initial_option=current,
+    )
+    blocks: list[Block] = [
+        summary_block(escalation),
+        InputBlock(block_id="theme", label=PlainTextObject(text="Theme"), element=select_),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="If another board owns the theme, the item moves to it. The raiser is told, "
+                    "and the bulletin uses the corrected theme."
+                )
+            ]
+        ),
+    ]
+    metadata = {"escalation_id": escalation.id, "channel": channel}
+    return modal(EscalationCallback.THEME, "Change theme", "Change", blocks, metadata)
 
 
 def escalate_modal(escalation: Escalation, parent: str, channel: str | None) -> View:

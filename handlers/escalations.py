@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from escalations import agenda as agenda_domain
 from escalations import flows, meetings
 from escalations.errors import MovedOn
-from escalations.themes import correct_theme, theme_names
+from escalations.themes import all_themes, correct_theme, theme_names
 from escalations.views import state_in_words
 from escalations.working_days import describe
 from handlers.blockkit import escape
@@ -34,6 +34,7 @@ from handlers.escalation_views import (
     reassign_modal,
     respond_modal,
     route_modal,
+    theme_modal,
     triage_message,
 )
 from handlers.forms import metadata
@@ -148,6 +149,15 @@ def on_reassign(ack: Ack, body: dict, context: BoltContext, client: WebClient, *
     client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(escalation, options, _channel(body)))
 
 
+def on_change_theme(ack: Ack, body: dict, context: BoltContext, client: WebClient, **_: object) -> None:
+    ack()
+    db = context["db"]
+    escalation = prepare(db, _id_from(_value(body)), _user(body))
+    client.views_open(
+        trigger_id=body["trigger_id"], view=theme_modal(escalation, all_themes(db), _channel(body))
+    )
+
+
 def on_escalate(ack: Ack, body: dict, context: BoltContext, client: WebClient, **_: object) -> None:
     ack()
     escalation = prepare(context["db"], _id_from(_value(body)), _user(body))
@@ -235,6 +245,26 @@ def on_reassign_submit(ack: Ack, view: dict, body: dict, context: BoltContext, *
         actor=_user(body),
         board_id=form.get("board"),
         reason=str(form.get("reason") or ""),
+        now=utcnow(),
+        render=RENDERER,
+    )
+    db.commit()
+    ack()
+
+
+def on_theme_submit(ack: Ack, view: dict, body: dict, context: BoltContext, **_: object) -> None:
+    db, form = context["db"], context["form"]
+    escalation = db.get(Escalation, _escalation_id(view))
+    if escalation is None:
+        raise NotFound(STALE_FORM)
+    chosen = record_id(form.get("theme"))
+    if chosen is None:
+        raise ValidationError({"theme": "Choose the theme."})
+    correct_theme(
+        db,
+        reference=escalation.issue.reference,
+        theme=chosen,
+        actor=_user(body),
         now=utcnow(),
         render=RENDERER,
     )
@@ -402,8 +432,10 @@ def register(app: App) -> None:
     app.action(EscalationAction.SATISFIED.value)(on_satisfied)
     app.action(EscalationAction.NOT_SATISFIED.value)(on_not_satisfied)
     app.action(EscalationAction.ROUTE.value)(on_route)
+    app.action(EscalationAction.CHANGE_THEME.value)(on_change_theme)
     app.view(EscalationCallback.RESPOND.value)(on_respond_submit)
     app.view(EscalationCallback.REASSIGN.value)(on_reassign_submit)
     app.view(EscalationCallback.ESCALATE.value)(on_escalate_submit)
     app.view(EscalationCallback.NOT_SATISFIED.value)(on_not_satisfied_submit)
     app.view(EscalationCallback.ROUTE.value)(on_route_submit)
+    app.view(EscalationCallback.THEME.value)(on_theme_submit)

@@ -105,6 +105,7 @@ class EscalationAction(enum.StrEnum):
     SATISFIED = "escalation_satisfied"
     NOT_SATISFIED = "escalation_not_satisfied"
     ROUTE = "escalation_route"
+    CHANGE_THEME = "escalation_change_theme"
 
 
 class EscalationCallback(enum.StrEnum):
@@ -115,6 +116,7 @@ class EscalationCallback(enum.StrEnum):
     ESCALATE = "escalation_escalate_modal"
     NOT_SATISFIED = "escalation_not_satisfied_modal"
     ROUTE = "escalation_route_modal"
+    THEME = "escalation_theme_modal"
 
 
 ESCALATION_FIELD = "value"  # the one action id inside each escalation modal input

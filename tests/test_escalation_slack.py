@@ -115,6 +115,7 @@ def test_card_is_posted_and_its_ts_stored_then_updated_in_place(slack, slack_api
         EscalationAction.RESPOND,
         EscalationAction.REASSIGN,
         EscalationAction.ESCALATE,
+        EscalationAction.CHANGE_THEME,
     ]
 
     response = press(slack, EscalationAction.ACKNOWLEDGE, EH_MEMBER, escalation.id, ts=escalation.card_ts)

@@ -429,6 +429,7 @@ ESCALATION_VALUES = {
     EscalationCallback.ESCALATE: lambda w: _text_state(reason="Needs the next board"),
     EscalationCallback.NOT_SATISFIED: lambda w: _text_state(note="Still no date"),
     EscalationCallback.ROUTE: lambda w: _option_state(board="eh") | _text_state(reason=""),
+    EscalationCallback.THEME: lambda w: _option_state(theme="1"),
 }
 
 

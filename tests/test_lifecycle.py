@@ -446,3 +446,35 @@ def test_you_said_we_did_uses_the_corrected_theme(db, engine, session_factory, s
     db.expire_all()
     text = db.scalar(select(Bulletin.text).where(Bulletin.month == month_of(now)))
     assert "[Funding]" in text and "[Safeguarding]" not in text
+
+
+def test_the_board_changes_the_theme_from_the_card(slack, slack_api, db, session_factory):
+    net = network(db)
+    item = issue(db, net.organisation, theme=net.early_help, title="Holiday club waiting list")
+    decision = flows.route_received_issue(db, item, now=utcnow(), render=RENDERER)
+    db.commit()
+    press(slack, EscalationAction.CHANGE_THEME, EH_MEMBER, decision.escalation_id, EH_CHANNEL)
+    (opened,) = slack_api.of("views.open")
+    view = opened["view"]
+    assert view["callback_id"] == EscalationCallback.THEME and len(view["title"]["text"]) <= 24
+    select_ = next(b for b in view["blocks"] if b.get("block_id") == "theme")["element"]
+    assert select_["initial_option"]["text"]["text"] == "Early help"
+    metadata = json.loads(view["private_metadata"])
+    unchanged = {
+        "theme": {"value": {"type": "static_select", "selected_option": {"value": str(net.early_help.id)}}}
+    }
+    refused = slack.interact(
+        view_submission_payload(
+            user_id=EH_MEMBER,
+            callback_id=EscalationCallback.THEME.value,
+            values=unchanged,
+            private_metadata=json.dumps(metadata),
+        )
+    ).get_json()
+    assert "already has the theme Early help" in refused["errors"]["theme"]
+    funding = {
+        "theme": {"value": {"type": "static_select", "selected_option": {"value": str(net.funding.id)}}}
+    }
+    submit(slack, EscalationCallback.THEME, EH_MEMBER, funding, metadata)
+    assert live(db, item).board_name == "Children's Trust Board"
+    assert db.get(type(item), item.id).theme_id == net.funding.id

@@ -456,6 +456,15 @@ VIEW_CALLS = {
     escalation_views.escalate_modal: lambda t: escalation_views.escalate_modal(
         _escalation(t), t, "C1"
     ).to_dict(),
+    escalation_views.theme_modal: lambda t: escalation_views.theme_modal(
+        SimpleNamespace(
+            id=7,
+            issue=SimpleNamespace(reference="LU-2026-0001", title=t, sensitive=False, id=4, theme_id=1),
+            board_name=t,
+        ),
+        [SimpleNamespace(id=1, name=t), SimpleNamespace(id=2, name="Funding")],
+        "C1",
+    ).to_dict(),
     escalation_views.not_satisfied_modal: lambda t: escalation_views.not_satisfied_modal(
         _escalation(t), "C1"
     ).to_dict(),
