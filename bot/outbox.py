@@ -52,6 +52,7 @@ class Delivery:
     outcome: Outcome
     waits_for: str | None = None  # WAITING: the key of the post it updates
     retry_in: float | None = None  # POSTPONED: seconds until Slack's allowance lets it go
+    booked: bool = False  # POSTPONED: the slot at `retry_in` is booked for this message
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,18 @@ def deliver(
     on_sent: OnSent | None = None,
     pacing: Pacing | None = None,
     max_wait: float = MAX_PACING_WAIT,
+    book: bool = False,
+    booked: bool = False,
 ) -> Delivery:
     """Claim the message `key` (if pending and due by `due_by`, default now), send it and settle it.
 
     A wait for Slack's allowance up to `max_wait` seconds is slept here; a longer one postpones the
-    message (`retry_in`) without using an attempt.
+    message (`retry_in`) without using an attempt. With `book`, the slot at `retry_in` is booked for
+    it (`Delivery.booked`), and the deliverer that comes back then passes `booked`.
     """
-    claim = _claim(session_factory, key, due_by=due_by, pacing=pacing, max_wait=max_wait)
+    claim = _claim(
+        session_factory, key, due_by=due_by, pacing=pacing, max_wait=max_wait, book=book, booked=booked
+    )
     if isinstance(claim, Delivery):
         return claim
     if claim.wait:
@@ -160,6 +166,8 @@ def _claim(
     due_by: datetime | None,
     pacing: Pacing | None,
     max_wait: float,
+    book: bool = False,
+    booked: bool = False,
 ) -> _Claim | Delivery:
     with session_factory() as session:
         now = utcnow()
@@ -185,11 +193,12 @@ def _claim(
             return Delivery(Outcome.WAITING, waits_for=message.payload.get("ts_from"))
         wait = 0.0
         if pacing is not None:
-            wait = pacing.reserve(message.method, channel_of(message.method, payload), max_wait=max_wait)
+            channel = channel_of(message.method, payload)
+            wait = pacing.reserve(message.method, channel, max_wait=max_wait, book=book, booked=booked)
             if wait > max_wait:
                 message.next_attempt_at = now + timedelta(seconds=wait)
                 session.commit()
-                return Delivery(Outcome.POSTPONED, retry_in=wait)
+                return Delivery(Outcome.POSTPONED, retry_in=wait, booked=book and not booked)
         message.attempts += 1
         session.commit()
         return _Claim(message.id, key, message.method, payload, wait)

@@ -54,6 +54,7 @@ class _Again:
     key: str
     waiting_for_post: bool = False
     tries: int = 0
+    booked: bool = False  # postponed with its slot of Slack's allowance booked for this moment
 
 
 class OutboxSender:
@@ -185,10 +186,17 @@ class OutboxSender:
         early = again is not None and again.waiting_for_post
         due_by = utcnow() + timedelta(seconds=WAIT_FOR_POST + 1) if early else None
         delivery = deliver(
-            self.session_factory, self.client, key, due_by=due_by, pacing=self.pacing, max_wait=0.0
+            self.session_factory,
+            self.client,
+            key,
+            due_by=due_by,
+            pacing=self.pacing,
+            max_wait=0.0,
+            book=True,
+            booked=again is not None and again.booked,
         )
         if delivery.outcome is Outcome.POSTPONED and delivery.retry_in is not None:
-            self._later_by(delivery.retry_in + 0.01, _Again(key))
+            self._later_by(delivery.retry_in + 0.01, _Again(key, booked=delivery.booked))
         elif delivery.outcome is Outcome.WAITING and delivery.waits_for:
             with self._lock:
                 if len(self._waiting) < MAX_WAITING:

@@ -7,7 +7,10 @@ allowed). When it answers 429 anyway, `Retry-After` says how long the whole meth
 the scheduler's poll), so they queue for the same allowance.
 
 Each allowance is a GCRA bucket: a sustained rate with a burst. `reserve` returns how long a call
-must wait; a short wait is slept by the caller, a longer one leaves the message for later.
+must wait; a short wait is slept by the caller, a longer one leaves the message for later. A deliverer
+that will come back at that moment asks for the slot to be booked (`book=True`) and, when it comes back,
+says it holds one (`booked=True`): otherwise every message queued for one channel would wake at the same
+instant, one would go, and the rest would each claim and postpone again.
 A person's DM channel never changes, so `conversations.open` (Tier 3) is asked once per person.
 """
 
@@ -61,17 +64,23 @@ class Pacing:
         self._held_until: dict[str, float] = {}
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
 
-    def reserve(self, method: str, channel: str | None, *, max_wait: float) -> float:
-        """Seconds to wait before calling `method` in `channel`; taken only when ≤ `max_wait`."""
+    def reserve(
+        self, method: str, channel: str | None, *, max_wait: float, book: bool = False, booked: bool = False
+    ) -> float:
+        """Seconds to wait before calling `method` in `channel`; the slot is taken when the wait is
+        ≤ `max_wait`, or booked for later with `book` (unless Slack holds the method after a 429).
+        `booked`: the caller took its slot earlier, so only a 429's hold can still make it wait."""
         with self._lock:
             now = self._clock()
+            held = [method, f"posts:{channel}"] if method in POSTING_METHODS else [method]
+            hold = max([0.0, *(self._held_until.get(name, 0.0) - now for name in held)])
+            if booked:
+                return hold
             buckets = [b for b in (self._methods.get(m) for m in self._methods_of(method, channel)) if b]
             if method in POSTING_METHODS and channel:
                 buckets.append(self._channel(channel))
-            held = [method, f"posts:{channel}"] if method in POSTING_METHODS else [method]
-            holds = [self._held_until.get(name, 0.0) - now for name in held]
-            wait = max([0.0, *holds, *(bucket.wait(now) for bucket in buckets)])
-            if wait <= max_wait:
+            wait = max([hold, *(bucket.wait(now) for bucket in buckets)])
+            if wait <= max_wait or (book and hold == 0.0):
                 for bucket in buckets:
                     bucket.take(now + wait)
             return wait

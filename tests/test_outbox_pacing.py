@@ -53,6 +53,31 @@ def test_retry_after_holds_the_method_and_the_channel():
     assert pacing.reserve("chat.postMessage", "C9", max_wait=0) == 0.0
 
 
+def test_messages_postponed_for_one_channel_are_each_booked_their_own_later_slot():
+    """Ten posts to one channel beyond the burst come back one a second, each at its booked moment, and
+    each goes when it comes back: none wakes with the others only to be postponed again."""
+    clock = Clock()
+    pacing = Pacing(clock=clock)
+    for _ in range(POST_BURST):
+        pacing.reserve("chat.postMessage", "C1", max_wait=0)
+    waits = [pacing.reserve("chat.postMessage", "C1", max_wait=0, book=True) for _ in range(10)]
+    assert waits == [float(n) for n in range(1, 11)], "each booked a second after the one before"
+    for wait in waits:
+        clock.now = 1000.0 + wait
+        assert pacing.reserve("chat.postMessage", "C1", max_wait=0, booked=True) == 0.0
+    assert pacing.reserve("chat.postMessage", "C1", max_wait=0) == 1.0, (
+        "the next free slot follows the booked"
+    )
+
+
+def test_a_booked_message_still_waits_out_a_429():
+    clock = Clock()
+    pacing = Pacing(clock=clock)
+    pacing.hold("chat.postMessage", "C1", 30)
+    assert pacing.reserve("chat.postMessage", "C1", max_wait=0, book=True) == 30.0
+    assert pacing.reserve("chat.postMessage", "C1", max_wait=0, booked=True) == 30.0
+
+
 def _queue(session_factory, key: str, method: str, payload: dict) -> None:
     with transaction(session_factory) as session:
         enqueue(session, key=key, method=method, payload=payload)
