@@ -49,7 +49,7 @@ from tests.escalation_fixtures import (
     issue,
     network,
 )
-from tests.slack_requests import block_actions_payload, view_submission_payload
+from tests.slack_requests import block_actions_payload, fixture_json, view_submission_payload
 from tests.test_dashboard_pages import text_of
 
 RAISER_DM = "D" + RAISER[1:]
@@ -478,3 +478,19 @@ def test_the_board_changes_the_theme_from_the_card(slack, slack_api, db, session
     submit(slack, EscalationCallback.THEME, EH_MEMBER, funding, metadata)
     assert live(db, item).board_name == "Children's Trust Board"
     assert db.get(type(item), item.id).theme_id == net.funding.id
+
+
+def test_the_app_home_says_where_each_item_stands(slack, slack_api, db):
+    net = network(db)
+    item = issue(db, net.organisation, theme=net.early_help, title="No Saturday family support")
+    flows.route_received_issue(db, item, now=utcnow(), render=RENDERER)
+    db.commit()
+    event = dict(fixture_json("event_callback.app_home_opened.bolt-python.json")["event"])
+    event.update({"user": RAISER, "tab": "home", "channel": "D0HOME"})
+    assert slack.event(event).status_code == 200
+    (published,) = slack_api.of("views.publish")
+    home = json.dumps(published["view"], ensure_ascii=False)
+    eh = live(db, item)
+    assert item.reference in home
+    assert "With the Early Help Strategic Board, waiting for the board to acknowledge it" in home
+    assert describe(eh.acknowledge_by) in home
