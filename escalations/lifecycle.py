@@ -29,7 +29,7 @@ from models.issues import Issue, IssueStatus
 from models.outbox import OutboxMessage, OutboxStatus
 
 HOLD = timedelta(minutes=1)
-KEY_PREFIX = "issue:{issue_id}:status:"
+TOPIC = "issue:{issue_id}:status"  # the raiser's notes of one issue; each note's key adds ":<n>"
 METADATA_EVENT = "linkedup_issue_status"
 MAX_CHANGES = 12  # a note lists at most this many changes (the history has them all)
 HEADING_MAX = 140  # a Block Kit header holds 150 characters
@@ -172,11 +172,11 @@ def tell_raiser(
     note about an earlier change does not go out saying the item still waits). Returns the key.
     """
     session.flush()
-    prefix = KEY_PREFIX.format(issue_id=issue.id)
+    topic = TOPIC.format(issue_id=issue.id)
     waiting = session.scalar(
         select(OutboxMessage)
         .where(
-            OutboxMessage.key.like(prefix + "%"),
+            OutboxMessage.topic == topic,
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.attempts == 0,
             OutboxMessage.next_attempt_at > now,
@@ -198,9 +198,13 @@ def tell_raiser(
     if waiting is not None:
         waiting.payload = payload
         return waiting.key
-    sent_before = session.scalar(select(func.count()).where(OutboxMessage.key.like(prefix + "%"))) or 0
+    sent_before = session.scalar(select(func.count()).where(OutboxMessage.topic == topic)) or 0
     row = OutboxMessage(
-        key=f"{prefix}{sent_before + 1}", method="dm", payload=payload, next_attempt_at=now + HOLD
+        key=f"{topic}:{sent_before + 1}",
+        topic=topic,
+        method="dm",
+        payload=payload,
+        next_attempt_at=now + HOLD,
     )
     session.add(row)
     session.flush()

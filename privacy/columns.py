@@ -126,6 +126,7 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
     },
     "outbox": {
         "key": SCRUB,
+        "topic": (KEEP, "a record's kind and number, e.g. issue:12:status"),
         "method": (KEEP, "a Slack method name"),
         "payload": SCRUB,
         "status": (KEEP, "a delivery state"),
