@@ -10,25 +10,30 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
-from handlers.blockkit import escape
+from handlers.blockkit import SECTION_MAX, clip, escape
 from handlers.ids import IntakeAction
 from handlers.join_form import applicant_message, request_blocks
 from intake.ports import MissingReturnReminder
 from models.joining import JoinRequest
 from models.returns import period_label
 
+NAME_MAX = 120  # a name as the reminder quotes it: ten of them and the sentence stay within a section
+
 
 def reminder_text(reminder: MissingReturnReminder) -> str:
+    """The reminder's one paragraph, within a section's 3000 characters whatever the names' lengths."""
     services = reminder.services
-    listed = ", ".join(escape(s) for s in services[:10])
+    listed = ", ".join(escape(clip(s, NAME_MAX)) for s in services[:10])
     listed += f" and {len(services) - 10} more" if len(services) > 10 else ""
     plural = "s" if len(services) != 1 else ""
-    return (
-        f"Hello — Linked-up has not yet received {escape(reminder.organisation)}'s waiting-list return for "
+    organisation = escape(clip(reminder.organisation, NAME_MAX * 2))
+    text = (
+        f"Hello — Linked-up has not yet received {organisation}'s waiting-list return for "
         f"{period_label(reminder.period)} ({len(services)} service{plural}: {listed}). "
         "Type `/linkedup waiting` (or use the button) to send it: it takes a minute, and it is how the "
         "boards hear about waiting lists."
     )
+    return text if len(text) <= SECTION_MAX else clip(text, SECTION_MAX)
 
 
 class SlackIntakeRenderer:
