@@ -142,7 +142,8 @@ def test_overview_counts_only_what_the_role_may_see(app, db, world):
     assert "Show the numbers as a table" in officer
     assert '<caption class="visually-hidden">Open issues by theme</caption>' in officer
     # One visible title per chart: the section's heading; the figure's caption is for screen readers.
-    assert '<figcaption id="bar-' in officer and 'class="visually-hidden">Open issues by theme</figcaption>' in officer
+    assert '<figcaption id="bar-' in officer
+    assert 'class="visually-hidden">Open issues by theme</figcaption>' in officer
     assert "No board (officer&#39;s triage)" in officer  # LU-B3 is in triage
 
 
