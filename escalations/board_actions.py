@@ -35,7 +35,7 @@ from escalations.flow_support import (
 )
 from escalations.history import card_history, quote
 from escalations.ladder import snapshot
-from escalations.lifecycle import by_whom, tell_raiser
+from escalations.lifecycle import by_whom, tell_raiser, tell_raisers
 from escalations.messages import (
     SYSTEM,
     card_update_row,
@@ -370,7 +370,8 @@ def move_all(
     )
     olds = [m.escalation for m in moves]
     histories = history_lines(session, olds)
-    for move, new, moved_event in zip(moves, news, moved_events, strict=True):
+    cards: list[str] = []
+    for move, new in zip(moves, news, strict=True):
         if move.kind == "reassigned":
             moved = said(
                 "Re-assigned to the {board} by {who}: “{reason}”",
@@ -392,11 +393,18 @@ def move_all(
             moved_on=moved,
         )
         rows.append(card)
-        told = tell_raiser(session, new.issue, _move_words(session, move, new), now=now, render=render)
+        cards.append(card["key"])
+    told = tell_raisers(
+        session,
+        [(new.issue, _move_words(session, move, new)) for move, new in zip(moves, news, strict=True)],
+        now=now,
+        render=render,
+    )
+    for new, moved_event, card_key, note_key in zip(news, moved_events, cards, told, strict=True):
         moved_event.detail = {
             **moved_event.detail,
             "next_escalation": new.id,
-            "messages": [card["key"], told],
+            "messages": [card_key, note_key],
         }
     return rows, news
 

@@ -171,44 +171,71 @@ def tell_raiser(
     `change=None` only a waiting note is refreshed (the answer, sent on its own, calls this so a
     note about an earlier change does not go out saying the item still waits). Returns the key.
     """
+    return tell_raisers(session, [(issue, change)], now=now, render=render)[0]
+
+
+def tell_raisers(
+    session: Session, changes: list[tuple[Issue, str | None]], *, now: datetime, render: Renderer
+) -> list[str | None]:
+    """`tell_raiser` for many issues at once (the sweep moves a hundred): the waiting notes, the count
+    of notes so far and the standings are read in one query each, not three per issue."""
     session.flush()
-    topic = TOPIC.format(issue_id=issue.id)
-    waiting = session.scalar(
+    issues = list({issue.id: issue for issue, _ in changes}.values())
+    topics = {issue.id: TOPIC.format(issue_id=issue.id) for issue in issues}
+    waiting: dict[str, OutboxMessage] = {}
+    for row in session.scalars(
         select(OutboxMessage)
         .where(
-            OutboxMessage.topic == topic,
+            OutboxMessage.topic.in_(topics.values()),
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.attempts == 0,
             OutboxMessage.next_attempt_at > now,
         )
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
+        .order_by(OutboxMessage.id)
+    ):
+        waiting[row.topic] = row  # the newest waiting note of each topic wins
+    counts = dict(
+        session.execute(
+            select(OutboxMessage.topic, func.count())
+            .where(OutboxMessage.topic.in_(topics.values()))
+            .group_by(OutboxMessage.topic)
+        ).all()
     )
-    if waiting is None and change is None:
-        return None
-    changes = list(_changes_of(waiting.payload) if waiting is not None else [])
-    if change:
-        changes.append(change)
-    now_standing = standing_of(session, issue, now=now)
-    body = render.notice(status_notice(issue, now_standing, changes))
-    # The changes told so far travel in Slack's message metadata, so a waiting note can take more.
-    told = {"reference": issue.reference, "changes": changes}
-    metadata = {"event_type": METADATA_EVENT, "event_payload": told}
-    payload = {"user": issue.raised_by, **body, "metadata": metadata}
-    if waiting is not None:
-        waiting.payload = payload
-        return waiting.key
-    sent_before = session.scalar(select(func.count()).where(OutboxMessage.topic == topic)) or 0
-    row = OutboxMessage(
-        key=f"{topic}:{sent_before + 1}",
-        topic=topic,
-        method="dm",
-        payload=payload,
-        next_attempt_at=now + HOLD,
-    )
-    session.add(row)
+    standing_now = standings(session, issues, now=now)
+    keys: list[str | None] = []
+    for issue, change in changes:
+        topic = topics[issue.id]
+        note = waiting.get(topic)
+        if note is None and change is None:
+            keys.append(None)
+            continue
+        told = list(_changes_of(note.payload) if note is not None else [])
+        if change:
+            told.append(change)
+        body = render.notice(status_notice(issue, standing_now[issue.id], told))
+        # The changes told so far travel in Slack's message metadata, so a waiting note can take more.
+        metadata = {
+            "event_type": METADATA_EVENT,
+            "event_payload": {"reference": issue.reference, "changes": told},
+        }
+        payload = {"user": issue.raised_by, **body, "metadata": metadata}
+        if note is not None:
+            note.payload = payload
+            keys.append(note.key)
+            continue
+        counts[topic] = counts.get(topic, 0) + 1
+        note = OutboxMessage(
+            key=f"{topic}:{counts[topic]}",
+            topic=topic,
+            method="dm",
+            payload=payload,
+            next_attempt_at=now + HOLD,
+        )
+        session.add(note)
+        waiting[topic] = note  # a second change to the same issue in this batch folds into it
+        keys.append(note.key)
     session.flush()
-    return row.key
+    return keys
 
 
 def _changes_of(payload: dict) -> list[str]:
