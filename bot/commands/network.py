@@ -1,7 +1,9 @@
-"""`linkedup network load|check|show` — the officer's way to change and inspect the network.
+"""`linkedup network load|check|show|export` — the officer's way to change and inspect the network.
 
 `load` is safe to repeat: an unchanged file changes nothing, and a file with any mistake is refused
 whole (every problem printed with its line, exit status 2) leaving the running network as it was.
+`export` writes what the database holds now (the dashboard's admin pages change it too) as a file that
+`load` reads back unchanged.
 People are the one thing a load does not take away unasked: members an organisation in the file no
 longer lists are kept and named, with how to remove them (`--yes`: their dashboard sessions end and
 what they raised stays with the organisation).
@@ -10,6 +12,8 @@ what they raised stays with the organisation).
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 from bot.cli import CommandError, needs_database
@@ -18,6 +22,7 @@ from bot.settings import load_settings
 from models.db import transaction
 from network_file.describe import describe_network, format_network
 from network_file.document import read_network
+from network_file.export import export_text
 from network_file.loader import load_path
 
 
@@ -43,6 +48,12 @@ def add_commands(subparsers) -> None:
     )
     show.add_argument("--json", action="store_true", help="machine-readable JSON")
     show.set_defaults(func=run_show)
+
+    export = actions.add_parser(
+        "export", help="write the network as it stands in the database as a network file (YAML)"
+    )
+    export.add_argument("file", type=Path, help="where to write it (`-` for standard output)")
+    export.set_defaults(func=run_export)
 
 
 def _file(args) -> Path:
@@ -100,4 +111,31 @@ def run_show(args) -> int:
     finally:
         context.engine.dispose()
     print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else format_network(data))
+    return 0
+
+
+@needs_database
+def run_export(args) -> int:
+    """Write to a file beside the target and rename it into place, so an interrupted export never
+    leaves half a network file where the officer keeps the whole one."""
+    context = build_context()
+    try:
+        with transaction(context.session_factory) as session:
+            text = export_text(session)
+    finally:
+        context.engine.dispose()
+    if str(args.file) == "-":
+        sys.stdout.write(text)
+        return 0
+    target = args.file
+    if target.is_dir():
+        raise CommandError(f"{target} is a folder; name the file to write, e.g. {target / 'network.yaml'}")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise CommandError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"{target}: the network as it stands now; load it with `linkedup network load {target}`.")
     return 0
