@@ -9,7 +9,8 @@ end of that following month. A return counts only from a service that was due, s
 pass 100%.
 
 Figures kept where their domain computes them, which this module's callers use as they are: each
-board's escalations due and answered within its timeframe (`reporting.timeliness.board_timeliness`),
+board's escalations due and answered within its timeframe, and the network's sum of them
+(`reporting.timeliness.board_timeliness`, `network_timeliness`),
 the bulletin open rate with and without machine opens and its verdict against the benchmark
 (`bulletins.performance.snapshot_figures`), and clicks per unique open by category
 (`bulletins.performance.category_clicks_per_open`).
@@ -20,14 +21,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from models.escalations import EscalationEvent
 from models.issues import Issue
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.network import Organisation, OrganisationStatus, Service
 from models.returns import WaitingListReturn
-from reporting.periods import LONDON, Period
+from reporting.periods import LONDON, Period, Window
+
+SYSTEM = "system"  # the actor of what the rules did by themselves
 
 
 def month_end_utc(month: date) -> datetime:
@@ -133,6 +137,40 @@ def answers_given(session: Session, period: Period) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class FirstRoutings:
+    """Issues raised in a window that went somewhere (to a board, or to the officer's triage), and those
+    of them the rules sent straight to a board: "routed without the officer"."""
+
+    automatic: int
+    routed: int
+
+
+def first_routings(session: Session, window: Window, *, simulated: bool | None = None) -> FirstRoutings:
+    """Of the issues raised in `window` that were routed or sent to triage, those whose first routing was
+    the rules' own. An item the officer routed from triage, or re-routed before the rules could, counts
+    against; a later correction does not undo a first routing that went straight to its board.
+
+    `simulated` narrows to what a simulation made (True) or to real records (False)."""
+    raised = [Issue.created_at >= window.start_utc, Issue.created_at < window.end_utc]
+    if simulated is not None:
+        raised.append(Issue.simulated.is_(simulated))
+    order = func.row_number().over(
+        partition_by=EscalationEvent.issue_id, order_by=(EscalationEvent.at, EscalationEvent.id)
+    )
+    ranked = (
+        select(EscalationEvent.kind, EscalationEvent.actor, order.label("position"))
+        .join(Issue, Issue.id == EscalationEvent.issue_id)
+        .where(*raised, EscalationEvent.kind.in_(("routed", "triaged")))
+        .subquery()
+    )
+    by_the_rules = and_(ranked.c.kind == "routed", ranked.c.actor == SYSTEM)
+    routed, automatic = session.execute(
+        select(func.count(), func.sum(case((by_the_rules, 1), else_=0))).where(ranked.c.position == 1)
+    ).one()
+    return FirstRoutings(automatic=int(automatic or 0), routed=int(routed or 0))
 
 
 @dataclass(frozen=True)

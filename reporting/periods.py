@@ -37,6 +37,18 @@ class Period:
         return datetime.combine(self.end, datetime.min.time(), LONDON).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Span:
+    """Any span between two instants, for figures asked over a window that is not a calendar period
+    (`linkedup simulate`'s simulated months start on the day it was told). Figures that take a Period
+    read only its UTC bounds, so they take a Span as well."""
+
+    start_utc: datetime
+    end_utc: datetime
+
+
+Window = Period | Span
+
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

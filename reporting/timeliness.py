@@ -1,5 +1,7 @@
 """How each board keeps to its timeframes: median time to acknowledge and to respond, and the share
-done in time, over the escalations the viewer may see (the dashboard, and the board report's quarter)."""
+done in time, over the escalations the viewer may see. One function for the dashboard, the board
+report and `linkedup simulate`: "answered within the timeframe" is `network_timeliness`'s sum over
+the boards wherever it is shown, so the three cannot disagree."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.escalations import Escalation
+from models.issues import Issue
 from models.network import Board
 from reporting.access import Viewer
-from reporting.periods import Period
+from reporting.periods import Window
 from reporting.scope import visible_escalations
 
 
@@ -49,16 +52,25 @@ def _median(values: list[float]) -> float | None:
 
 
 def board_timeliness(
-    session: Session, viewer: Viewer, *, now: datetime, period: Period | None = None
+    session: Session,
+    viewer: Viewer,
+    *,
+    now: datetime,
+    period: Window | None = None,
+    simulated: bool | None = None,
 ) -> list[BoardTimeliness]:
     """Per board: median time to acknowledge and to respond, and the share done within the timeframe.
 
-    Counts are one GROUP BY; medians need the durations themselves (PostgreSQL computes them with
-    percentile_cont, SQLite — a one-borough deployment — in Python).
+    `simulated` narrows to what a simulation made (True) or to real records (False), as
+    `linkedup simulate` counts. Counts are one GROUP BY; medians need the durations themselves
+    (PostgreSQL computes them with percentile_cont, SQLite — a one-borough deployment — in Python).
     """
     conditions = [Escalation.board_id.is_not(None)]
     if period is not None:
         conditions += [Escalation.started_at >= period.start_utc, Escalation.started_at < period.end_utc]
+    if simulated is not None:
+        # A semi-join, not a join: a board member's scope joins issues already.
+        conditions.append(Escalation.issue_id.in_(select(Issue.id).where(Issue.simulated.is_(simulated))))
     ack_in_time = and_(
         Escalation.acknowledged_at.is_not(None), Escalation.acknowledged_at <= Escalation.acknowledge_by
     )
@@ -136,6 +148,55 @@ def board_timeliness(
         )
         for row in rows
     ]
+
+
+# The network's figures are the officer's: every board, no sensitive item named.
+NETWORK_VIEWER = Viewer(
+    slack_user_id="board-report",
+    display_name="Board report",
+    officer=True,
+    board_ids=frozenset(),
+    private_board_ids=frozenset(),
+    board_names=(),
+    organisation_id=None,
+    organisation_name=None,
+)
+
+
+@dataclass(frozen=True)
+class NetworkTimeliness:
+    """Every board's timeliness over a window, and the network's totals: the sums of the boards'."""
+
+    boards: list[BoardTimeliness]
+
+    @property
+    def acknowledged_in_time(self) -> int:
+        return sum(row.acknowledged_in_time for row in self.boards)
+
+    @property
+    def acknowledge_due(self) -> int:
+        return sum(row.acknowledge_due for row in self.boards)
+
+    @property
+    def responded_in_time(self) -> int:
+        """Escalations answered within their board's timeframe: "answered within the timeframe"."""
+        return sum(row.responded_in_time for row in self.boards)
+
+    @property
+    def respond_due(self) -> int:
+        """Escalations answered, or past their respond-by date without an answer, by `now`."""
+        return sum(row.respond_due for row in self.boards)
+
+
+def network_timeliness(
+    session: Session, window: Window, *, now: datetime, simulated: bool | None = None
+) -> NetworkTimeliness:
+    """Each board's timeliness over the escalations started in `window`, as of `now` (the board
+    report's section and its health share, and `linkedup simulate`'s "answered within the
+    timeframe")."""
+    return NetworkTimeliness(
+        board_timeliness(session, NETWORK_VIEWER, now=now, period=window, simulated=simulated)
+    )
 
 
 def duration_words(value: timedelta | None) -> str:

@@ -2,9 +2,11 @@
 the outbox, returns, bulletin reports) for the issues raised in a window.
 
 - routed without the officer: of the issues routed or sent to triage, those whose first routing was
-  the rules' own (not the officer's triage queue);
-- answered within timeframe: of the routed issues whose first respond-by date has passed (or that
-  were answered), those answered by that date — the promise the first board made;
+  the rules' own (not the officer's triage queue) — `reporting.figures.first_routings`, the board
+  report's "sent straight to a board without the officer";
+- answered within timeframe: of the escalations started in the window whose respond-by date has
+  passed (or that were answered), those answered by it, summed over the boards —
+  `reporting.timeliness.network_timeliness`, the board report's and the dashboard's per-board figure;
 - escalated on breach: of the board turns whose respond-by passed without an answer while the board
   held the item, those that moved up the ladder (the rest were at the top: the officer is alerted);
 - answers delivered back: of the answers boards gave, those whose direct message reached someone in
@@ -32,10 +34,12 @@ from models.bulletins import Bulletin
 from models.escalations import Escalation, EscalationEvent, EscalationState, rungs_of
 from models.issues import Issue
 from models.outbox import OutboxMessage, OutboxStatus
+from reporting.figures import first_routings
 from reporting.figures import returns_coverage as figure_coverage
+from reporting.periods import Span
+from reporting.timeliness import network_timeliness
 
 LONDON = ZoneInfo("Europe/London")
-SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -150,32 +154,19 @@ def network_health(
     issue_ids = list(session.scalars(select(Issue.id).where(*issue_filter)))
     wanted = set(issue_ids)
 
-    events = (
-        session.execute(
-            select(
-                EscalationEvent.issue_id,
-                EscalationEvent.kind,
-                EscalationEvent.actor,
-                EscalationEvent.at,
-                EscalationEvent.detail,
+    answers = [
+        [key for key in (detail or {}).get("messages", []) if ":answer:" in key]
+        for detail in (
+            session.scalars(
+                select(EscalationEvent.detail)
+                .join(Issue, Issue.id == EscalationEvent.issue_id)
+                .where(*issue_filter, EscalationEvent.kind == "responded")
+                .order_by(EscalationEvent.at, EscalationEvent.id)
             )
-            .join(Issue, Issue.id == EscalationEvent.issue_id)
-            .where(*issue_filter, EscalationEvent.kind.in_(("routed", "triaged", "responded")))
-            .order_by(EscalationEvent.at, EscalationEvent.id)
-        ).all()
-        if wanted
-        else []
-    )
-    first_route: dict[int, tuple[str, str]] = {}
-    first_answer: dict[int, datetime] = {}
-    answers: list[list[str]] = []
-    for issue_id, kind, actor, at, detail in events:
-        if kind in ("routed", "triaged"):
-            first_route.setdefault(issue_id, (kind, actor))
-        else:
-            first_answer.setdefault(issue_id, at)
-            answers.append([key for key in (detail or {}).get("messages", []) if ":answer:" in key])
-    automatic = sum(1 for kind, actor in first_route.values() if kind == "routed" and actor == SYSTEM)
+            if wanted
+            else []
+        )
+    ]
 
     turns = (
         session.execute(
@@ -197,10 +188,8 @@ def network_health(
         if wanted
         else []
     )
-    first_turn: dict[int, datetime] = {}
     breaches = moved_up = at_top = 0
-    for issue_id, _id, _started, respond_by, responded_at, closed_at, state, rung, ladder in turns:
-        first_turn.setdefault(issue_id, respond_by)
+    for _issue_id, _id, _started, respond_by, responded_at, closed_at, state, rung, ladder in turns:
         if respond_by >= until:
             continue
         answered_in_time = responded_at is not None and responded_at <= respond_by
@@ -212,14 +201,9 @@ def network_health(
             moved_up += 1
         elif rung >= len(rungs_of(ladder)) - 1:
             at_top += 1
-    due = within = 0
-    for issue_id, respond_by in first_turn.items():
-        answered = first_answer.get(issue_id)
-        if answered is None and respond_by >= until:
-            continue
-        due += 1
-        if answered is not None and answered <= respond_by:
-            within += 1
+    window = Span(since, until)
+    routings = first_routings(session, window, simulated=simulated)
+    timeliness = network_timeliness(session, window, now=until, simulated=simulated)
 
     keys = [key for group in answers for key in group]
     sent = set()
@@ -241,8 +225,8 @@ def network_health(
         since=since,
         until=until,
         issues=len(issue_ids),
-        routed_without_officer=Share(automatic, len(first_route)),
-        answered_within_timeframe=Share(within, due),
+        routed_without_officer=Share(routings.automatic, routings.routed),
+        answered_within_timeframe=Share(timeliness.responded_in_time, timeliness.respond_due),
         escalated_on_breach=Share(moved_up, breaches),
         breaches_at_top=at_top,
         answers_delivered=Share(delivered, len(answers)),

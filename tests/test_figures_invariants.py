@@ -115,6 +115,13 @@ def test_simulate_and_the_report_agree(history, period):
     coverage = [(row[1], row[2]) for row in report.tables["returns_coverage"].rows]
     assert coverage == [(month.expected, month.returned) for month in health.returns_coverage]
     assert dict(report.key_figures.rows)["Issues and challenges raised"] == raised.issues
+    # "Routed without the officer" and "answered within the timeframe": the report's health shares.
+    shares = {share.label: (share.part, share.whole) for share in report.health}
+    routed = raised.routed_without_officer
+    answered = raised.answered_within_timeframe
+    assert shares["Issues sent straight to a board without the officer"] == (routed.count, routed.total)
+    assert shares["Escalations answered within the board's timeframe"] == (answered.count, answered.total)
+    assert answered.total > 0 or period == "2026Q3"  # the history ends in August
 
 
 def _next(month: date) -> date:

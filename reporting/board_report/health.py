@@ -10,28 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.escalations import Escalation, EscalationEvent
-from models.issues import Issue
 from reporting.board_report.tables import Column, Share, Table, count, within
-from reporting.board_report.timeliness import PeriodTimeliness
+from reporting.figures import first_routings
 from reporting.periods import Period
-
-
-def _issues_routed_by_the_system(session: Session, period: Period) -> int:
-    return count(
-        session,
-        select(func.count(func.distinct(EscalationEvent.issue_id)))
-        .join(Issue, Issue.id == EscalationEvent.issue_id)
-        .where(
-            EscalationEvent.kind == "routed",
-            within(Issue.created_at, period),
-            EscalationEvent.actor == "system",
-        ),
-    )
+from reporting.timeliness import NetworkTimeliness
 
 
 def network_health(
-    session: Session, period: Period, *, end: datetime, raised: int, timeliness: PeriodTimeliness
+    session: Session, period: Period, *, end: datetime, timeliness: NetworkTimeliness
 ) -> list[Share]:
+    """The health shares; the first two are `linkedup simulate`'s "routed without the officer" and
+    "answered within the timeframe", from the same functions (`reporting.figures.first_routings`,
+    `reporting.timeliness.network_timeliness`)."""
+    routings = first_routings(session, period)
     escalated_on_breach = count(
         session,
         select(func.count(EscalationEvent.id)).where(
@@ -49,11 +40,7 @@ def network_health(
         ),
     )
     return [
-        Share(
-            "Issues sent straight to a board without the officer",
-            _issues_routed_by_the_system(session, period),
-            raised,
-        ),
+        Share("Issues sent straight to a board without the officer", routings.automatic, routings.routed),
         Share(
             "Escalations acknowledged within the board's timeframe",
             timeliness.acknowledged_in_time,

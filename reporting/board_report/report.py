@@ -92,7 +92,7 @@ def build_board_report(
 
     issues = period_issues(session, period)
     timeliness = period_timeliness(session, period, end=end)
-    health = network_health(session, period, end=end, raised=issues.raised, timeliness=timeliness)
+    health = network_health(session, period, end=end, timeliness=timeliness)
     bulletins = period_bulletins(session, period, months)
     waiting = period_waiting(session, months)
     achievements = edits.achievements

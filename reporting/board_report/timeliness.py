@@ -8,44 +8,18 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from reporting.access import Viewer
 from reporting.board_report.tables import Column, Table
 from reporting.periods import Period
-from reporting.timeliness import BoardTimeliness, board_timeliness
+from reporting.timeliness import NETWORK_VIEWER, NetworkTimeliness, network_timeliness
 
-# The report is the officer's: every board, and no sensitive item named.
-REPORT_VIEWER = Viewer(
-    slack_user_id="board-report",
-    display_name="Board report",
-    officer=True,
-    board_ids=frozenset(),
-    private_board_ids=frozenset(),
-    board_names=(),
-    organisation_id=None,
-    organisation_name=None,
-)
+REPORT_VIEWER = NETWORK_VIEWER  # the report is the officer's: every board, no sensitive item named
 
 
-@dataclass
-class PeriodTimeliness:
-    boards: list[BoardTimeliness]
-    table: Table
+@dataclass(frozen=True)
+class PeriodTimeliness(NetworkTimeliness):
+    """The network's timeliness (`reporting.timeliness.network_timeliness`) with the report's table."""
 
-    @property
-    def acknowledged_in_time(self) -> int:
-        return sum(row.acknowledged_in_time for row in self.boards)
-
-    @property
-    def acknowledge_due(self) -> int:
-        return sum(row.acknowledge_due for row in self.boards)
-
-    @property
-    def responded_in_time(self) -> int:
-        return sum(row.responded_in_time for row in self.boards)
-
-    @property
-    def respond_due(self) -> int:
-        return sum(row.respond_due for row in self.boards)
+    table: Table | None = None
 
 
 def _hours(value) -> float | None:
@@ -53,7 +27,7 @@ def _hours(value) -> float | None:
 
 
 def period_timeliness(session: Session, period: Period, *, end: datetime) -> PeriodTimeliness:
-    boards = board_timeliness(session, REPORT_VIEWER, now=end, period=period)
+    boards = network_timeliness(session, period, now=end).boards
     table = Table(
         "board_timeliness",
         f"Escalations started in the {period.noun}: timeliness by board",
