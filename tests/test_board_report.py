@@ -17,7 +17,7 @@ from models.errors import ValidationError
 from reporting.board_report.report import build_board_report, parse_quarter
 from reporting.periods import LONDON
 from tests import factories
-from tests.dashboard_support import CJCG_MEMBER, MEMBER_A, MEMBER_B, OFFICER, build_world, sign_in
+from tests.dashboard_support import CJCG_MEMBER, MEMBER_A, MEMBER_B, OFFICER, _issue, build_world, sign_in
 from tests.test_dashboard_pages import _bulletin
 
 HEADINGS = (
@@ -168,6 +168,39 @@ def test_dashboard_button_for_the_officer_only(app, db, quarter_data):
         assert client.get("/dashboard/report").status_code == 403
         assert client.get(f"/dashboard/report/{key}.pdf").status_code == 403
         assert "Board report" not in client.get("/dashboard/").get_data(as_text=True)
+
+
+def test_dashboard_offers_every_year_and_quarter_with_records(app, db, quarter_data):
+    """The page offers what `linkedup report` takes: each year with records, whole, and its quarters so
+    far, from the first record's; a year opens like a quarter."""
+    from reporting.board_report.choices import key, report_choices
+
+    officer = sign_in(app, db, OFFICER)
+    choices = report_choices(db, now=MOMENT)
+    assert [key(choice.year) for choice in choices] == ["2026"]
+    assert [key(q) for q in choices[0].quarters] == ["2026Q3"]  # the world's first record is in July
+    page = officer.get("/dashboard/report?period=2026").get_data(as_text=True)
+    assert '<option value="2026" selected>' in page and '<option value="2026Q3">' in page
+    assert "/dashboard/report/2026.pdf" in page and "linkedup report --year 2026" in page
+    html = officer.get("/dashboard/report/2026.html").get_data(as_text=True)
+    assert "Overall aim of the report" in html and "the year" in html
+    quarter = officer.get("/dashboard/report?quarter=2026Q3").get_data(as_text=True)
+    assert '<option value="2026Q3" selected>' in quarter and "linkedup report --quarter 2026Q3" in quarter
+    assert officer.get("/dashboard/report?period=2026-07").status_code == 400
+
+
+def test_report_choices_run_from_the_first_record_to_now(db):
+    from reporting.board_report.choices import key, report_choices
+
+    assert [key(c.year) for c in report_choices(db, now=MOMENT)] == ["2026"]  # nothing yet: this year
+    record = factories.organisation(db, "Early Charity", members=("U0EARLY001",))
+    _issue(db, "LU-2024-0001", record, "U0EARLY001", "Long waits", at=datetime(2024, 11, 30, tzinfo=UTC))
+    db.commit()
+    choices = report_choices(db, now=MOMENT)
+    assert [key(c.year) for c in choices] == ["2026", "2025", "2024"]
+    assert [key(q) for q in choices[0].quarters] == ["2026Q3", "2026Q2", "2026Q1"]
+    assert [key(q) for q in choices[1].quarters] == ["2025Q4", "2025Q3", "2025Q2", "2025Q1"]
+    assert [key(q) for q in choices[2].quarters] == ["2024Q4"]
 
 
 def test_figures_outside_the_quarter_are_left_out(db, quarter_data):

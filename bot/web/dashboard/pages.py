@@ -20,7 +20,7 @@ from models import fields
 from models.errors import NotAllowed, NotFound, ValidationError
 from reporting import waiting
 from reporting.access import Viewer
-from reporting.board_report.report import build_board_report, parse_quarter, parse_report_period
+from reporting.board_report.report import build_board_report, parse_report_period
 from reporting.bulletins import bulletin_figures, last_bulletin
 from reporting.issues import (
     STATE_CHOICES,
@@ -244,7 +244,7 @@ def calendar_url() -> str | None:
 # --------------------------------------------------------------------------------------------- board report
 def _officer_only(viewer: Viewer) -> None:
     if not viewer.officer:
-        raise NotAllowed("The quarterly board report is prepared by the network's officer.")
+        raise NotAllowed("The board report is prepared by the network's officer.")
 
 
 def _previous_quarter(today) -> str:
@@ -255,17 +255,23 @@ def _previous_quarter(today) -> str:
 @bp.get("/report")
 @signed_in
 def board_report(viewer: Viewer):
-    """The officer's button: choose a quarter, then open the HTML, the PDF or the CSVs."""
+    """The officer's button: choose a year or a quarter (any with records), then open the HTML, the PDF
+    or the CSVs. `?period=2026` or `?period=2026Q3` (`?quarter=` as before)."""
+    from reporting.board_report.choices import key, report_choices
+
     _officer_only(viewer)
-    raw = request.args.get("quarter", "").strip() or _previous_quarter(now().astimezone(LONDON).date())
-    quarter = parse_quarter(raw)
-    key = quarter.label.replace(" ", "")
-    return render_template("dashboard/report.html", viewer=viewer, quarter=quarter, key=key)
+    raw = (request.args.get("period") or request.args.get("quarter") or "").strip()
+    period = parse_report_period(raw or _previous_quarter(now().astimezone(LONDON).date()))
+    choices = report_choices(db(), now=now())
+    return render_template(
+        "dashboard/report.html", viewer=viewer, period=period, key=key(period), choices=choices, key_of=key
+    )
 
 
 @bp.get("/report/<quarter>.<fmt>")
 @signed_in
 def board_report_file(viewer: Viewer, quarter: str, fmt: str):
+    """The report for a quarter (2026Q3) or a year (2026) as HTML, PDF or zipped CSVs."""
     from bot.report import csv_zip, file_stem, render_html, render_pdf
 
     _officer_only(viewer)
