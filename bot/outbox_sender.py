@@ -7,6 +7,10 @@ Slack call and settling as the worker's poll, with the process's `Pacing`. Keys 
 are delivered in order (a card before its update). The queue is bounded: when it is full, or the
 process dies, the poll delivers what is left, and the claim keeps each message to one sending.
 
+A message queued to go later (the raiser's status note, held a minute for more news:
+`models.outbox.held_keys`) is not tried at commit, which would find it not due: it is handed over
+again at its due moment, so it goes then rather than at the next poll after it.
+
 A message that must wait for Slack's allowance (a person's third DM in a second) is not slept on,
 which would hold up the messages behind it: it is postponed and handed over again when it may go.
 
@@ -26,7 +30,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import event
@@ -36,7 +40,7 @@ from bot.outbox import WAIT_FOR_POST, Outcome, deliver, deliver_due
 from bot.settings import Settings
 from bot.slack_pacing import PACING, Pacing
 from models.base import utcnow
-from models.outbox import queued_keys
+from models.outbox import held_keys, queued_keys
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ CAPACITY = 1000  # transactions waiting for a thread; beyond this the poll deliv
 MAX_WAITING = 10_000
 _DUE = "due"  # a task: deliver whatever is due (a NOTIFY from another process, a nudge)
 FIRST_LOOK_AGAIN = 0.1  # seconds before an update waiting for its post is tried again (then doubled)
+DUE_MARGIN = 0.05  # seconds after a held message's due moment it is tried (the clocks may differ a little)
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,12 @@ class OutboxSender:
 
     def _committed(self, session: Session) -> None:
         keys = queued_keys(session)
+        held = held_keys(session)
+        if held:
+            now = datetime.now(UTC)  # the clock the claim compares with (not a test's frozen `utcnow`)
+            for key, due in held.items():
+                self._later_by(max(0.0, (due - now).total_seconds()) + DUE_MARGIN, _Again(key))
+            keys = [key for key in keys if key not in held]
         if keys:
             self.hand_over(keys)
 

@@ -15,7 +15,7 @@ The domain only records what was queued; threads and Slack stay in `bot/`.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Index, Integer, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, object_session
@@ -78,6 +78,7 @@ def enqueue(
 
 NOTIFY_CHANNEL = "linkedup_outbox"
 _QUEUED = "linkedup_outbox_queued"  # session.info: keys queued in the open transaction, in order
+_HELD = "linkedup_outbox_held"  # session.info: of those, the keys held for later → when they are due
 
 
 def queued_keys(session: Session) -> list[str]:
@@ -85,14 +86,24 @@ def queued_keys(session: Session) -> list[str]:
     return session.info.pop(_QUEUED, None) or []
 
 
-def _remember(session: Session | None, keys: list[str]) -> None:
+def held_keys(session: Session) -> dict[str, datetime]:
+    """Of the keys `queued_keys` hands over, those queued to go later (the raiser's note, held a minute
+    for more news), with the moment each is due: a deliverer can wait for it instead of polling."""
+    return session.info.pop(_HELD, None) or {}
+
+
+def _remember(session: Session | None, keys: list[str], due: dict[str, datetime] | None = None) -> None:
     if session is not None and keys:
         session.info.setdefault(_QUEUED, []).extend(keys)
+        now = datetime.now(UTC)  # the deliverers' clock (a test's frozen `utcnow` stays in its thread)
+        held = {key: at for key, at in (due or {}).items() if at is not None and at > now}
+        if held:
+            session.info.setdefault(_HELD, {}).update(held)
 
 
 @event.listens_for(OutboxMessage, "after_insert")
 def _queued_by_flush(_mapper, connection, row: OutboxMessage) -> None:
-    _remember(object_session(row), [row.key])
+    _remember(object_session(row), [row.key], {row.key: row.next_attempt_at})
     if connection.dialect.name == "postgresql":  # also when flushed by the commit itself
         connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
@@ -104,7 +115,10 @@ def _queued_by_statement(state: ORMExecuteState) -> None:
         return
     parameters = state.parameters
     rows = parameters if isinstance(parameters, list | tuple) else [parameters or {}]
-    _remember(state.session, [row["key"] for row in rows if isinstance(row, dict) and "key" in row])
+    rows = [row for row in rows if isinstance(row, dict) and "key" in row]
+    _remember(
+        state.session, [row["key"] for row in rows], {row["key"]: row.get("next_attempt_at") for row in rows}
+    )
 
 
 @event.listens_for(Session, "before_commit")
@@ -120,3 +134,4 @@ def _forget(session: Session, transaction) -> None:
     """Keys not handed over by the end of the outer transaction (a rollback, a close) are dropped."""
     if transaction.parent is None:
         session.info.pop(_QUEUED, None)
+        session.info.pop(_HELD, None)

@@ -187,3 +187,26 @@ def test_an_update_waits_for_its_post_being_sent_by_another_process(
         assert (edit.args["channel"], edit.args["ts"], edit.args["text"]) == ("C1", "1700000000.000001", "v2")
     finally:
         sender.close()
+
+
+def test_a_held_note_goes_at_its_due_moment_without_the_poll(server, slack_api, network, session_factory):
+    """The raiser's status note waits `HOLD` for more news; then it goes, not at the poll after."""
+    hold = timedelta(seconds=3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("escalations.lifecycle.HOLD", hold)
+        raise_issue(server, slack_api, network)
+    query = select(OutboxMessage).where(OutboxMessage.topic.is_not(None))
+    with session_factory() as session:
+        note = session.scalar(query)
+        due = note.created_at + hold  # queued with `next_attempt_at` one hold after the change
+        assert note.status == OutboxStatus.PENDING and note.attempts == 0, "held, not tried at commit"
+
+        def settled():
+            session.expire_all()
+            return session.scalar(query).status == OutboxStatus.SENT
+
+        eventually(settled, "the held note sent by the at-once sender")
+        note = session.scalar(query)
+        assert note.attempts == 1 and note.sent_at >= due - timedelta(seconds=1)
+    dms = [call for call in slack_api.of("chat.postMessage") if "metadata" in call.args]
+    assert len(dms) == 1 and dms[0].args["metadata"]["event_type"] == "linkedup_issue_status"
