@@ -10,7 +10,18 @@ import enum
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UTCDateTime, enum_column
@@ -56,26 +67,53 @@ class Board(Timestamps, Base):
     acknowledge_days: Mapped[int] = mapped_column(Integer, default=1)
     respond_days: Mapped[int] = mapped_column(Integer, default=5)
     max_reminders: Mapped[int] = mapped_column(Integer, default=3)
+    # The chair and representative are board members; each is reached on Slack when they have a Slack
+    # id and by e-mail otherwise, so an e-mail-only chair has `chair_email` and no `chair_slack_user_id`
+    # (a member with both has both: the columns say who the person is, not how to reach them).
     chair_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    chair_email: Mapped[str | None] = mapped_column(String(254))
     representative_slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    representative_email: Mapped[str | None] = mapped_column(String(254))
     cadence: Mapped[str | None] = mapped_column(String(80))
     withhold_organisation_when_sensitive: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Its members may send targeted notices (`/linkedup notice`), as the officers may: the network file
+    # names such boards (e.g. the safeguarding board, for its own updates and training).
+    sends_notices: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     description: Mapped[str | None] = mapped_column(Text)
 
     parent: Mapped[Board | None] = relationship(remote_side=[id])
     members: Mapped[list[BoardMember]] = relationship(
-        back_populates="board", cascade="all, delete-orphan", order_by="BoardMember.slack_user_id"
+        back_populates="board", cascade="all, delete-orphan", order_by="BoardMember.id"
     )
     themes: Mapped[list[Theme]] = relationship(back_populates="board")
 
 
 class BoardMember(Base):
+    """A person on a board: a Slack user, an e-mail address, or both.
+
+    Many who answer escalations (council directors, NHS commissioners) are not in the workspace, so a
+    member may be reached by e-mail alone. Slack is used whenever there is a Slack id; the e-mail
+    address is stored as validated and normalised by the network file (lower-case domain), so lookups
+    compare it exactly.
+    """
+
     __tablename__ = "board_members"
-    __table_args__ = (UniqueConstraint("board_id", "slack_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("board_id", "slack_user_id"),
+        UniqueConstraint("board_id", "email"),
+        CheckConstraint("slack_user_id IS NOT NULL OR email IS NOT NULL", name="reachable"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
-    slack_user_id: Mapped[str] = mapped_column(String(32), index=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    name: Mapped[str | None] = mapped_column(String(120))  # for e-mail members; Slack names are looked up
+
+    @property
+    def email_only(self) -> bool:
+        """Reached by e-mail: no Slack id to send a card or DM to."""
+        return self.slack_user_id is None and self.email is not None
 
     board: Mapped[Board] = relationship(back_populates="members")
 

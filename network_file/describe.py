@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from models.network import Board, Meeting, Member, MemberRole, Network, Organisation, Theme
+from models.network import Board, BoardMember, Meeting, Member, MemberRole, Network, Organisation, Theme
 from network_file.document import DEFAULT_TIMEZONE
 
 
@@ -68,9 +68,9 @@ def describe_network(session: Session) -> dict[str, Any]:
                 "acknowledge_days": b.acknowledge_days,
                 "respond_days": b.respond_days,
                 "max_reminders": b.max_reminders,
-                "chair": b.chair_slack_user_id,
-                "representative": b.representative_slack_user_id,
-                "members": [m.slack_user_id for m in b.members],
+                "chair": b.chair_slack_user_id or b.chair_email,
+                "representative": b.representative_slack_user_id or b.representative_email,
+                "members": [_board_member(m) for m in b.members],
                 "cadence": b.cadence,
                 "description": b.description,
                 "withhold_organisation_when_sensitive": b.withhold_organisation_when_sensitive,
@@ -176,7 +176,7 @@ def format_network(data: dict[str, Any]) -> str:
         )
         lines.append(
             f"    chair: {board['chair'] or '—'}; representative: {board['representative'] or '—'}; "
-            f"members: {', '.join(board['members']) or '—'}"
+            f"members: {', '.join(_member_text(m) for m in board['members']) or '—'}"
         )
         if board["cadence"]:
             lines.append(f"    meets: {board['cadence']}")
@@ -233,3 +233,20 @@ def _ages(service: dict) -> str:
     if low is None:
         return f"up to age {high}"
     return f"ages {low}–{high}"
+
+
+def _board_member(member: BoardMember) -> str | dict[str, str]:
+    """As the network file writes it: `U0…`, or `{email, name, slack}` for anyone with an address."""
+    if member.email is None and member.name is None and member.slack_user_id is not None:
+        return member.slack_user_id
+    written = {"email": member.email, "name": member.name, "slack": member.slack_user_id}
+    return {key: value for key, value in written.items() if value is not None}
+
+
+def _member_text(member: str | dict[str, str]) -> str:
+    """`U0…`, or `Jo Smith <jo@council.gov.uk> (U0…)` with whichever parts are known."""
+    if isinstance(member, str):
+        return member
+    parts = [member.get("name"), f"<{member['email']}>" if "email" in member else None]
+    parts.append(f"({member['slack']})" if "slack" in member else None)
+    return " ".join(part for part in parts if part)

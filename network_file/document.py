@@ -20,15 +20,18 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     EmailStr,
     Field,
     PrivateAttr,
     StringConstraints,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -128,6 +131,37 @@ OrgIdentifier = _pattern(
     "GB-CHC-1234567, GB-SC-SC012345, GB-NIC-123456, GB-COH-01234567",
     40,
 )
+
+
+def _email_address(value: str) -> str:
+    """A deliverable-looking address, normalised (lower-case domain) so one person is one string.
+
+    Syntax only: the network file is loaded without the network, so no DNS look-up.
+    """
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{_short(value)} is not a valid e-mail address ({exc})") from None
+
+
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email_address)
+]
+
+
+def _person(value: str) -> str:
+    """A chair or representative: a Slack user id, or the e-mail address of an e-mail member."""
+    if "@" in value:
+        return _email_address(value)
+    if not SLACK_USER_RE.match(value):
+        raise ValueError(
+            f"{_short(value)} is not a Slack user id or an e-mail address (e.g. U0123ABCD or "
+            "jo.smith@council.gov.uk)"
+        )
+    return value
+
+
+PersonRef = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_person)]
 When = Annotated[datetime, BeforeValidator(_parse_when)]
 Day = Annotated[int, Field(ge=1, le=28)]
 WorkingDays = Annotated[int, Field(ge=1, le=60)]
@@ -209,6 +243,37 @@ class BoardMeeting(Section):
     location: Text200 | None = None
 
 
+class BoardPerson(Section):
+    """A board member written as a mapping: `{email: jo@council.gov.uk, name: Jo Smith, slack: U0…}`.
+
+    Members outside the workspace (council, NHS, police) are reached by e-mail; `slack` is optional.
+    A plain `U0…` in the list is the same as `{slack: U0…}`.
+    """
+
+    email: Email | None = None
+    name: Text120 | None = None
+    slack: SlackUserId | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> BoardPerson:
+        if self.email is None and self.slack is None:
+            raise ValueError("a board member needs an email: or a slack: (or both)")
+        return self
+
+    def refers_to(self, person: str) -> bool:
+        """`person` (a chair or representative) names this member by Slack id or e-mail address."""
+        return person == self.slack or (self.email is not None and person.casefold() == self.email.casefold())
+
+
+# Union tags: hyphenated, so never mistaken for a key; _schema_problems drops them from error paths.
+_SLACK_TAG, _PERSON_TAG = "slack-user-id", "board-person"
+_UNION_TAGS = frozenset({_SLACK_TAG, _PERSON_TAG})
+BoardMemberEntry = Annotated[
+    Annotated[SlackUserId, Tag(_SLACK_TAG)] | Annotated[BoardPerson, Tag(_PERSON_TAG)],
+    Discriminator(lambda value: _PERSON_TAG if isinstance(value, dict | BoardPerson) else _SLACK_TAG),
+]
+
+
 class BoardSection(Section):
     slug: Slug
     name: Text200
@@ -219,13 +284,25 @@ class BoardSection(Section):
     acknowledge_days: WorkingDays = 1
     respond_days: WorkingDays = 5
     max_reminders: Annotated[int, Field(ge=0, le=10)] = 3
-    chair: SlackUserId | None = None
-    representative: SlackUserId | None = None
-    members: list[SlackUserId] = Field(default_factory=list)
+    chair: PersonRef | None = None  # a member's Slack id or e-mail address
+    representative: PersonRef | None = None
+    members: list[BoardMemberEntry] = Field(default_factory=list)
     cadence: Text80 | None = None
     description: LongText | None = None
     withhold_organisation_when_sensitive: bool = True
+    sends_notices: bool = False  # its members may send targeted notices (`/linkedup notice`)
     meetings: list[BoardMeeting] = Field(default_factory=list)
+
+    @property
+    def people(self) -> list[BoardPerson]:
+        """The members, each as a BoardPerson (a plain Slack id becomes `{slack: U0…}`)."""
+        return [m if isinstance(m, BoardPerson) else BoardPerson(slack=m) for m in self.members]
+
+    def person(self, ref: str | None) -> BoardPerson | None:
+        """The member a chair or representative reference names, if listed."""
+        if ref is None:
+            return None
+        return next((p for p in self.people if p.refers_to(ref)), None)
 
 
 class ThemeSection(Section):
@@ -437,7 +514,7 @@ def _located(path: tuple, message: str, lines: dict[Path_, int], source: str) ->
 def _schema_problems(exc: PydanticValidationError, lines, source: str) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
+        loc = tuple(part for part in error["loc"] if part not in _UNION_TAGS)
         problems.append(_located(loc, _schema_message(error, loc), lines, source))
     return _by_line(list(dict.fromkeys(problems)))
 
@@ -509,11 +586,17 @@ def _unwrap(annotation: Any) -> Any:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                return annotation
+            if len(options) != 1:  # `U0… | {email: …}`: the mapping's keys are the ones to hint
+                options = [a for a in options if _is_section(_unwrap(a))]
+                if len(options) != 1:
+                    return annotation
             annotation = options[0]
         else:
             return annotation
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 # --- cross-checks ------------------------------------------------------------------------------
@@ -570,10 +653,16 @@ def cross_check(doc: NetworkDocument) -> list[tuple[tuple, str]]:
                     f"({board.acknowledge_days})",
                 )
             )
-        _unique(problems, [((*at, "members", j), m) for j, m in enumerate(board.members)], "member")
+        people = list(enumerate(board.people))
+        _unique(problems, [((*at, "members", j), p.slack) for j, p in people if p.slack], "member")
+        _unique(
+            problems,
+            [((*at, "members", j, "email"), p.email) for j, p in people if p.email],
+            "member e-mail address",
+        )
         for role in ("chair", "representative"):
             person = getattr(board, role)
-            if person is not None and person not in board.members:
+            if person is not None and board.person(person) is None:
                 problems.append(((*at, role), f"{person} must also be listed in this board's members"))
         _unique(
             problems,
@@ -675,6 +764,7 @@ def _ladder_cycles(doc: NetworkDocument) -> list[tuple[tuple, str]]:
 
 __all__ = [
     "DEFAULT_CATEGORIES",
+    "BoardPerson",
     "NetworkDocument",
     "NetworkFileError",
     "cross_check",

@@ -41,6 +41,8 @@ from models.network import (
 )
 from network_file.document import (
     NETWORK_MEETINGS_KEY,
+    BoardPerson,
+    BoardSection,
     NetworkDocument,
     NetworkFileError,
     read_network,
@@ -356,7 +358,7 @@ class _Writer:
                     if child.parent_id == board.id:
                         child.parent = None
                 for member in board.members:
-                    self.report["board_members"].removed.append(f"{slug}/{member.slack_user_id}")
+                    self.report["board_members"].removed.append(_member_key(slug, member))
                 self.session.delete(board)
                 self.report["boards"].removed.append(slug)
                 del self.state.boards[slug]
@@ -382,6 +384,7 @@ class _Writer:
         for spec in self.doc.boards:
             row = existing.get(spec.slug)
             created = row is None
+            chair, representative = spec.person(spec.chair), spec.person(spec.representative)
             if created:
                 row = Board(slug=spec.slug)
                 self.session.add(row)
@@ -398,10 +401,13 @@ class _Writer:
                     "acknowledge_days": spec.acknowledge_days,
                     "respond_days": spec.respond_days,
                     "max_reminders": spec.max_reminders,
-                    "chair_slack_user_id": spec.chair,
-                    "representative_slack_user_id": spec.representative,
+                    "chair_slack_user_id": chair.slack if chair else None,
+                    "chair_email": chair.email if chair else None,
+                    "representative_slack_user_id": representative.slack if representative else None,
+                    "representative_email": representative.email if representative else None,
                     "cadence": spec.cadence,
                     "withhold_organisation_when_sensitive": spec.withhold_organisation_when_sensitive,
+                    "sends_notices": spec.sends_notices,
                     "description": spec.description,
                 },
                 created=created,
@@ -414,21 +420,36 @@ class _Writer:
                 row.parent = parent
                 if spec.slug not in self.report["boards"].created:
                     self._mark_updated("boards", spec.slug, "parent")
-            self.board_members(row, spec.members)
+            self.board_members(row, spec)
 
-    def board_members(self, board: Board, wanted: list[str]) -> None:
+    def board_members(self, board: Board, spec: BoardSection) -> None:
+        """Each listed person matched to their row by Slack id, else by e-mail address; the rest go.
+
+        Removals are flushed first: a person who gained an address another row held must not meet
+        that row in the (board, e-mail) unique index.
+        """
         changes = self.report["board_members"]
-        current = {m.slack_user_id: m for m in board.members}
-        for slack_user_id, member in current.items():
-            if slack_user_id not in wanted:
-                board.members.remove(member)
-                changes.removed.append(f"{board.slug}/{slack_user_id}")
-        for slack_user_id in wanted:
-            if slack_user_id in current:
-                changes.unchanged += 1
-            else:
-                board.members.append(BoardMember(slack_user_id=slack_user_id))
-                changes.created.append(f"{board.slug}/{slack_user_id}")
+        remaining = list(board.members)
+        matched: list[tuple[BoardPerson, BoardMember | None]] = []
+        for person in spec.people:
+            row = next((m for m in remaining if person.slack and m.slack_user_id == person.slack), None)
+            if row is None and person.email:
+                row = next((m for m in remaining if m.email and _same_address(m.email, person.email)), None)
+            if row is not None:
+                remaining.remove(row)
+            matched.append((person, row))
+        for member in remaining:
+            board.members.remove(member)
+            changes.removed.append(_member_key(board.slug, member))
+        if remaining and any(row is not None for _, row in matched):
+            self.session.flush()
+        for person, row in matched:
+            created = row is None
+            if created:
+                row = BoardMember()
+                board.members.append(row)
+            values = {"slack_user_id": person.slack, "email": person.email, "name": person.name}
+            self._apply("board_members", _member_key(board.slug, person), row, values, created=created)
 
     def themes(self) -> None:
         existing = self.state.themes
@@ -643,6 +664,22 @@ class _Writer:
         if self.report.changed:
             row.file_digest = _digest(self.doc)
             row.loaded_at = utcnow()
+
+
+def _same_address(one: str, other: str) -> bool:
+    return one.casefold() == other.casefold()
+
+
+def _member_key(board_slug: str, person: BoardMember | BoardPerson) -> str:
+    """How the load report names a board member: never by e-mail address (reports are printed and
+    audited, and addresses stay out of both), so an e-mail member is their name or a masked address."""
+    slack = person.slack_user_id if isinstance(person, BoardMember) else person.slack
+    if slack:
+        return f"{board_slug}/{slack}"
+    if person.name:
+        return f"{board_slug}/{person.name}"
+    local, _, domain = (person.email or "").partition("@")
+    return f"{board_slug}/{local[:1]}…@{domain}"
 
 
 def _same(current: Any, wanted: Any) -> bool:

@@ -184,11 +184,35 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
         "slack_channel": (KEEP, "network file"),
         "chair_slack_user_id": (KEEP, "a board role from the network file"),
         "representative_slack_user_id": (KEEP, "a board role from the network file"),
+        # A board member's work address (council, NHS, police): the network's own configuration, not
+        # an organisation's data; kept out of logs, the Open Referral API and the bulletin.
+        "chair_email": (KEEP, "a board role's work address from the network file"),
+        "representative_email": (KEEP, "a board role's work address from the network file"),
         "cadence": (KEEP, "network file"),
         "description": (KEEP, "network file"),
     },
-    "board_members": {"slack_user_id": (KEEP, "a board role from the network file")},
+    "board_members": {
+        "slack_user_id": (KEEP, "a board role from the network file"),
+        "email": (KEEP, "a board member's work address from the network file (never logged or published)"),
+        "name": (KEEP, "a board member's name from the network file"),
+    },
     "slack_names": {"slack_user_id": PERSON, "name": CLEAR},
+    # Surveys: the officer writes the survey; what members answer is theirs. An anonymous answer has no
+    # person or organisation to find it by (that is what makes it anonymous), so it stays.
+    "surveys": {
+        "title": (KEEP, "the officer's survey"),
+        "introduction": (KEEP, "the officer's survey"),
+        "questions": (KEEP, "the officer's questions"),
+        "audience": (KEEP, "the officer's choice of categories, ages and boards"),
+        "audience_text": (KEEP, "a count of people and organisations"),
+        "reminder_days": (KEEP, "numbers of working days"),
+        "state": (KEEP, "a state"),
+        "created_by": (KEEP, "the officer who sent it"),
+        "source": (KEEP, "where it came from: slack, file, simulation"),
+    },
+    "survey_recipients": {"slack_user_id": PERSON},
+    "survey_responses": {"slack_user_id": PERSON, "answers": CLEAR},
+    "survey_drafts": {"token": (KEEP, "a random token"), "answers": CLEAR},
     "themes": {
         "slug": (KEEP, "network file"),
         "name": (KEEP, "network file"),

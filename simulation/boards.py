@@ -165,7 +165,7 @@ class IssueEvents:
         if chair:
             return chair
         board = escalation.board
-        members = [m.slack_user_id for m in board.members] if board is not None else []
+        members = [m.slack_user_id for m in board.members if m.slack_user_id] if board is not None else []
         return self.rng.choice(members) if members else self.officer
 
     def _live(self, session: Session, escalation_id: int, states) -> Escalation | None:
