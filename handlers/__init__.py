@@ -35,3 +35,6 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     from handlers import escalations  # routing and the ladder; also registers its sub-commands
 
     escalations.register(app)
+    from handlers import surveys  # "Have your say": `/linkedup survey`, Answer, the answer pages
+
+    surveys.register(app)

@@ -143,3 +143,68 @@ class BulletinView(enum.StrEnum):
     ARTICLE = "bulletin_article"
     SCHEDULE = "bulletin_schedule"
     REJECT_ARTICLE = "bulletin_article_reject_reason"
+
+
+# --- Surveys ("Have your say") -----------------------------------------------------------------------
+
+
+class SurveyCallback(enum.StrEnum):
+    CREATE = "survey_create"
+    CONFIRM = "survey_confirm"  # the audience's count, before sending
+    ANSWER = "survey_answer"  # one page of the answer modal
+
+
+class SurveyAction(enum.StrEnum):
+    ANSWER = "survey_answer_open"
+    PREVIEW = "survey_preview"
+    OPEN = "survey_open"
+    FIELD = "field"  # the element inside an input block; the block id names the field
+
+
+class SurveyField(enum.StrEnum):
+    TITLE = "title"
+    INTRODUCTION = "introduction"
+    QUESTIONS = "questions"
+    AUDIENCE = "audience"
+    CATEGORIES = "categories"
+    AGES = "ages"
+    ORGANISATIONS = "organisations"
+    OPTIONS = "options"  # anonymous, one answer per organisation
+    CLOSES = "closes"
+    REMINDERS = "reminders"
+
+
+# --- Targeted notices (issue 17) ----------------------------------------------------------------------
+
+
+class NoticeAction(enum.StrEnum):
+    ACKNOWLEDGE = "notice_acknowledge"
+    REQUEST_PLACE = "notice_request_place"
+    COMPOSE = "notice_compose_open"  # the sender's App Home button
+    VALUE = "value"  # the one action id inside each notice modal input
+
+
+class NoticeCallback(enum.StrEnum):
+    COMPOSE = "notice_compose"
+    CONFIRM = "notice_confirm"
+
+
+class NoticeField(enum.StrEnum):
+    """Input block ids: equal to the domain's field names, so its errors land on the right field."""
+
+    KIND = "kind"
+    TITLE = "title"
+    BODY = "body"
+    LINK = "link"
+    AUDIENCE = "audience"  # everyone / the boards' members too
+    CATEGORIES = "categories"
+    AGES = "ages"
+    THEMES = "themes"
+    BOARDS = "boards"
+    ORGANISATIONS = "organisations"
+    REACH = "reach"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    DEADLINE = "deadline"
+    SEND_AT = "send_at"
+    PLACES = "places"
+    CHANNEL = "channel"

@@ -1,5 +1,6 @@
 """SQLAlchemy models and the domain operations on them. Knows nothing of Slack or Flask."""
 
+from models.attendance import MeetingAttendance
 from models.base import Base
 from models.bulletins import (
     Article,
@@ -25,11 +26,13 @@ from models.network import (
     Service,
     Theme,
 )
+from models.notices import Notice, NoticeKind, NoticeRecipient, NoticeStatus, PlaceStatus
 from models.outbox import OutboxMessage, OutboxStatus
 from models.people import SlackName
 from models.records import AuditLog, ReferenceCounter, SlackDelivery
 from models.returns import CapacityStatus, ReturnReminder, WaitingListReturn
 from models.sign_in import DashboardSession, SignInLink
+from models.surveys import Survey, SurveyDraft, SurveyRecipient, SurveyResponse, SurveyState
 
 __all__ = [
     "Article",
@@ -53,14 +56,20 @@ __all__ = [
     "LinkClick",
     "MailchimpWebhookEvent",
     "Meeting",
+    "MeetingAttendance",
     "Member",
     "MemberRole",
     "Network",
+    "Notice",
+    "NoticeKind",
+    "NoticeRecipient",
+    "NoticeStatus",
     "Organisation",
     "OrganisationStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Outcome",
+    "PlaceStatus",
     "ReferenceCounter",
     "RequestKind",
     "RequestStatus",
@@ -69,6 +78,11 @@ __all__ = [
     "SignInLink",
     "SlackDelivery",
     "SlackName",
+    "Survey",
+    "SurveyDraft",
+    "SurveyRecipient",
+    "SurveyResponse",
+    "SurveyState",
     "Theme",
     "Urgency",
     "WaitingListReturn",
