@@ -62,6 +62,7 @@ COMMANDS = [
     ("bulletin track", 2, "Mailchimp is not configured"),
     ("bulletin import-feed", 2, "no feed_url is set"),
     ("report --quarter 2026Q3 --out board-report", 0, "Board report for"),
+    ("meeting attendance ctb", 0, "meetings held in the last twelve months"),
     ("simulate --months 12", 2, "already holds a simulated period"),
     ("org export 1", 0, '"organisation"'),
     ("org export 1 --out organisation.json", 0, "Wrote organisation.json"),

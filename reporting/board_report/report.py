@@ -99,8 +99,8 @@ def build_board_report(
     if achievements is None:
         achievements = draft_achievements(period, issues, timeliness, bulletins, waiting)
     seats = board_seats(session, period, now=end)
-    for seat in seats:
-        seat.attended = edits.attendance.get(seat.slug, {})
+    for seat in seats:  # the edits file's yes or no for a meeting outranks what was recorded
+        seat.attended = {**seat.attended, **edits.attendance.get(seat.slug, {})}
 
     tables = {
         "issues_by_theme": issues.by_theme_table,

@@ -1,7 +1,9 @@
 """The board report's representation section, which the 2016 report had: the boards the sector sits on,
 who represents it there, the meetings each board held in the period (from the calendar) and how many
-of them the sector's representative attended, as the officer records it in the report's edits file
-(`reporting.board_report.edits`); until then attendance reads "not recorded"."""
+of them the sector's representative attended — as the officer recorded it once per meeting
+(`models.attendance`, from `linkedup meeting attendance` or the dashboard's report page), or as one
+report's edits file says (`reporting.board_report.edits`, which wins for that report). A meeting with
+neither reads "not recorded"."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.attendance import MeetingAttendance
 from models.network import Board, Meeting, Member
 from reporting.board_report.tables import Column, Table
 from reporting.periods import LONDON, Period
@@ -22,7 +25,7 @@ class BoardSeat:
     board: str
     representative: str
     meetings: list[date]  # held in the period, London dates
-    attended: dict[date, bool] = field(default_factory=dict)  # as recorded by the officer
+    attended: dict[date, bool] = field(default_factory=dict)  # as recorded, then as the edits file says
 
     @property
     def attendance(self) -> str:
@@ -40,20 +43,23 @@ def board_seats(session: Session, period: Period, *, now: datetime) -> list[Boar
     for board in session.scalars(
         select(Board).where(Board.representative_slack_user_id.is_not(None)).order_by(Board.name)
     ):
-        held = session.scalars(
-            select(Meeting.starts_at)
+        held = session.execute(
+            select(Meeting.starts_at, MeetingAttendance.attended)
+            .outerjoin(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
             .where(
                 Meeting.board_id == board.id, Meeting.starts_at >= period.start_utc, Meeting.starts_at < end
             )
             .order_by(Meeting.starts_at)
-        )
+        ).all()
+        days = [(moment.astimezone(LONDON).date(), attended) for moment, attended in held]
         seats.append(
             BoardSeat(
                 slug=board.slug,
                 board=board.name,
                 representative=names.get(board.representative_slack_user_id)
                 or "the network's representative",
-                meetings=[moment.astimezone(LONDON).date() for moment in held],
+                meetings=[day for day, _ in days],
+                attended={day: attended for day, attended in days if attended is not None},
             )
         )
     return seats
@@ -70,5 +76,5 @@ def representation_table(seats: list[BoardSeat], period: Period) -> Table:
             Column("Attended by the sector's representative"),
         ],
         [[seat.board, seat.representative, len(seat.meetings), seat.attendance] for seat in seats],
-        note="Meetings from the network's calendar; attendance as the officer recorded it.",
+        note="Meetings from the network's calendar; attendance as the officer recorded it for each meeting.",
     )
