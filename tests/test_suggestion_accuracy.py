@@ -10,7 +10,10 @@ measured (a new network has no past issues), and keywords plus the tune half as 
 Figures when this test was written: before (keywords as shipped, the scorer of issue 11) 65.5% tune,
 62.7% held out; after (acronyms matched as acronyms, stop words kept inside phrases, longer phrases
 weighing more and claiming their words, training words in a text's opening outranking its subject,
-broader keyword lists) 91.8% tune, 86.3% held out.
+broader keyword lists) 91.8% tune, 86.3% held out. Then (issue 15's gap; the held-out texts unread,
+keywords unchanged) each word of the text counting once for a theme however many of its keywords
+match it, and words earlier in the text weighing more (a text says what it is about first):
+92.7% tune, 91.2% held out (93 of 102). `python tests/test_suggestion_accuracy.py` prints them.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ def test_the_labelled_set_covers_every_theme_with_enough_texts():
         assert not set(halves["tune"]) & set(halves["held_out"]), slug
 
 
-@pytest.mark.parametrize(("half", "floor"), [("tune", 0.90), ("held_out", 0.85)])
+@pytest.mark.parametrize(("half", "floor"), [("tune", 0.90), ("held_out", 0.90)])
 def test_top1_accuracy_from_keywords_alone(half, floor):
     assert _accuracy(half) >= floor
 
@@ -75,3 +78,9 @@ def test_past_issues_do_not_make_the_held_out_half_worse():
 )
 def test_hard_cases(text, slug):
     assert _suggested(text, []) == slug
+
+
+if __name__ == "__main__":  # the figures quoted above, and in the issue's closing note
+    tune_past = [(SLUGS.index(slug), text) for slug, halves in LABELLED.items() for text in halves["tune"]]
+    print(f"tune {_accuracy('tune'):.1%}, held out {_accuracy('held_out'):.1%} (keywords alone)")
+    print(f"held out with the tune half as past issues {_accuracy('held_out', tune_past):.1%}")
