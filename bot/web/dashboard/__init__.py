@@ -17,4 +17,13 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-from bot.web.dashboard import auth, pages, web  # noqa: E402,F401  (attach the routes and set-up to bp)
+# Attach the routes and set-up to bp (admin_*: the officer's pages that change the network).
+from bot.web.dashboard import (  # noqa: E402,F401
+    admin_boards,
+    admin_meetings,
+    admin_organisations,
+    admin_themes,
+    auth,
+    pages,
+    web,
+)
