@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "bot.commands.bulletin",
     "bot.commands.escalations",
     "bot.commands.report",
+    "bot.commands.survey",
     "bot.commands.meeting",
     "bot.commands.simulate",
     "bot.commands.org",

@@ -96,4 +96,11 @@ JOBS: list[JobSpec] = [
         trigger_args={"minutes": 30},
         description="ask Slack once for the names of board people the network file lists by id",
     ),
+    JobSpec(
+        id="survey_reminders",
+        func="bot.survey_jobs:remind_and_close",
+        trigger="interval",
+        trigger_args={"minutes": 10},
+        description="close surveys on their date; remind non-respondents on the schedule (working hours)",
+    ),
 ]

@@ -30,6 +30,7 @@ from handlers.board_home_view import board_blocks
 from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
+from handlers.survey_views import survey_home_blocks
 from intake.joining import pending_request_of
 from models import fields
 from models.base import utcnow
@@ -61,6 +62,7 @@ def home_view(db: Session, user: str, *, issues_page: int = 1, services_page: in
     organisation = member.organisation if member is not None else None
     officer = member is not None and member.role == MemberRole.OFFICER
     blocks: list = []
+    blocks += survey_home_blocks(db, user, officer=officer)  # surveys waiting (and live rates, officer)
     if organisation is not None:
         blocks += organisation_blocks(db, organisation, user, issues_page, services_page)
     waiting = None

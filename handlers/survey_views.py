@@ -464,3 +464,27 @@ def survey_list_text(rows: list[tuple[int, str, str, int, int, datetime]]) -> st
             f"closes {_closes(closes_at)}"
         )
     return clip("\n".join(lines), SECTION_MAX)
+
+
+def survey_home_blocks(db, user: str, *, officer: bool) -> list:
+    """The Home tab's surveys: those waiting for this person and, for the officer, each open survey's
+    live response rate (from `reporting.surveys`, the figures the dashboard page shows)."""
+    from sqlalchemy import select
+
+    from models.base import utcnow
+    from models.surveys import Survey, SurveyState
+    from reporting.surveys import survey_results
+    from surveys.answers import waiting_for
+
+    now = utcnow()
+    specs = waiting_lines(
+        [(s.title, s.id, s.closes_at, answered) for s, answered in waiting_for(db, user, now=now)]
+    )
+    if officer:
+        open_ids = db.scalars(
+            select(Survey.id).where(Survey.state == SurveyState.OPEN).order_by(Survey.closes_at).limit(10)
+        ).all()
+        specs += officer_rate_lines(
+            [survey_results(db, survey_id, group_text=False) for survey_id in open_ids]
+        )
+    return [kit.materialise(spec) for spec in specs]

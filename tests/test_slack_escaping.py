@@ -39,7 +39,7 @@ from escalations.ports import Renderer as EscalationRenderer
 from escalations.sweep import sweep
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
 from handlers import blockkit as kit
-from handlers import bulletin_desk_views, bulletin_views, escalation_views, intake_views
+from handlers import bulletin_desk_views, bulletin_views, escalation_views, intake_views, survey_views
 from handlers.escalation_views import RENDERER, history_message
 from handlers.ids import EscalationAction
 from intake.ports import IntakeRenderer, MissingReturnReminder
@@ -49,6 +49,9 @@ from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.network import Organisation, OrganisationStatus, Service
 from models.wording import Mention, Wording, quoted, said
+from reporting.surveys import QuestionResult, Rate, SurveyResults, TextAnswer, compare_with_baseline
+from surveys.definition import KINDS, Question
+from surveys.ports import AnsweredFor, Closed, Draft, Invitation, SurveyRenderer
 from tests.escalation_fixtures import (
     COLLEAGUE,
     CTB_CHAIR,
@@ -410,7 +413,49 @@ PORT_CALLS = {
     (IntakeRenderer, "return_reminder"): lambda t: intake_views.RENDERER.return_reminder(
         MissingReturnReminder(organisation=t, period=date(2026, 5, 1), services=[t] * 12)
     ),
+    (SurveyRenderer, "invitation"): lambda t: [
+        survey_views.RENDERER.invitation(_invitation(t, preview=preview)) for preview in (False, True)
+    ],
+    (SurveyRenderer, "reminder"): lambda t: survey_views.RENDERER.reminder(_invitation(t), 1),
+    (SurveyRenderer, "draft"): lambda t: survey_views.RENDERER.draft(Draft(1, t, 3, t, LONDON_NOON, True)),
+    (SurveyRenderer, "answered_for"): lambda t: survey_views.RENDERER.answered_for(
+        AnsweredFor(1, t, t, t, LONDON_NOON)
+    ),
+    (SurveyRenderer, "receipt"): lambda t: survey_views.RENDERER.receipt(
+        t, anonymous=False, replaced=True, closes_at=LONDON_NOON
+    ),
+    (SurveyRenderer, "closed"): lambda t: survey_views.RENDERER.closed(Closed(1, t, 10, 4, 5, 3)),
 }
+
+
+def _invitation(text: str, *, preview: bool = False) -> Invitation:
+    return Invitation(1, text, text, 3, LONDON_NOON, True, True, organisation=text, preview=preview)
+
+
+def _questions(text: str) -> list[Question]:
+    return [Question(f"q{n}", kind, text, (text, text + "2")) for n, kind in enumerate(KINDS, start=1)]
+
+
+def _survey_results(text: str) -> SurveyResults:
+    rate = Rate(3, 7)
+    return SurveyResults(
+        survey_id=1,
+        title=text,
+        state="open",
+        anonymous=False,
+        per_organisation=False,
+        audience=text,
+        opened_at=LONDON_NOON,
+        closes_at=LONDON_NOON,
+        responses=3,
+        people=rate,
+        organisations=rate,
+        by_category=[],
+        comparison=compare_with_baseline(rate),
+        questions=[QuestionResult(_questions(text)[0], 1, themes=[(text, [TextAnswer(text, text)])])],
+        withheld=False,
+        respondents=[],
+    )
 
 
 def _escalation(text: str, *, sensitive: bool = False) -> SimpleNamespace:
@@ -510,6 +555,32 @@ VIEW_CALLS = {
     ],
     bulletin_views.delivered_text: lambda t: {"text": bulletin_views.delivered_text(_bulletin(t))},
     bulletin_views.performance_text: lambda t: {"text": bulletin_views.performance_text(_performance(t))},
+    survey_views.create_modal: lambda t: survey_views.create_modal([t], [(1, t)], date(2026, 6, 1)).to_dict(),
+    survey_views.confirm_view: lambda t: survey_views.confirm_view(1, t, t, 3, LONDON_NOON),
+    survey_views.question_block: lambda t: [
+        survey_views.question_block(q, t).to_dict() for q in _questions(t)
+    ],
+    survey_views.answer_modal: lambda t: survey_views.answer_modal(
+        survey_id=1,
+        title=t,
+        introduction=t,
+        page=_questions(t),
+        number=1,
+        pages=2,
+        earlier={"q1": 3, "q2": t, "q3": [t], "q4": t},
+        token="x",
+        organisation=t,
+        done_by=t,
+    ),
+    survey_views.waiting_lines: lambda t: kit.render(
+        survey_views.waiting_lines([(t, 1, LONDON_NOON, False), (t, 2, LONDON_NOON, True)])
+    ),
+    survey_views.officer_rate_lines: lambda t: kit.render(
+        survey_views.officer_rate_lines([_survey_results(t)])
+    ),
+    survey_views.survey_list_text: lambda t: {
+        "text": survey_views.survey_list_text([(1, t, "open", 1, 2, LONDON_NOON)])
+    },
     intake_views.reminder_text: lambda t: {
         "text": intake_views.reminder_text(
             MissingReturnReminder(organisation=t, period=date(2026, 5, 1), services=[t])
@@ -526,15 +597,17 @@ NOT_TYPED = {
     "open_months",
     "web_only_note",
     "schedule_modal",
+    "pages_of",  # splits questions into pages
+    "page_values",  # reads a submitted page back
 }
-FROM_THE_DATABASE = {"board_options", "article_modal", "article_queue_blocks"}
-VIEW_MODULES = [escalation_views, bulletin_views, bulletin_desk_views, intake_views]
+FROM_THE_DATABASE = {"board_options", "article_modal", "article_queue_blocks", "survey_home_blocks"}
+VIEW_MODULES = [escalation_views, bulletin_views, bulletin_desk_views, intake_views, survey_views]
 
 
 def test_every_port_method_is_rendered_here():
     wanted = {
         (port, name)
-        for port in (EscalationRenderer, BulletinRenderer, IntakeRenderer)
+        for port in (EscalationRenderer, BulletinRenderer, IntakeRenderer, SurveyRenderer)
         for name, value in vars(port).items()
         if callable(value) and not name.startswith("_")
     }

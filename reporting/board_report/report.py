@@ -20,6 +20,7 @@ from reporting.board_report.issues import period_issues
 from reporting.board_report.key_figures import key_figures
 from reporting.board_report.prose import summary
 from reporting.board_report.representation import BoardSeat, board_seats, representation_table
+from reporting.board_report.surveys import period_surveys
 from reporting.board_report.tables import Share, Table, period_months
 from reporting.board_report.timeliness import period_timeliness
 from reporting.board_report.waiting import period_waiting
@@ -114,6 +115,7 @@ def build_board_report(
         "health": health_table(health),
         "key_achievements": achievements_table(achievements),
         "boards_represented": representation_table(seats, period),
+        "surveys": period_surveys(session, period),
     }
     return BoardReport(
         network=network,
