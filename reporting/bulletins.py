@@ -96,11 +96,22 @@ class BulletinFigures:
 
 
 def bulletin_figures(
-    session: Session, *, months: int = 12, top: int = 10, config: BulletinConfig | None = None
+    session: Session,
+    *,
+    months: int = 12,
+    top: int = 10,
+    config: BulletinConfig | None = None,
+    since_month: str | None = None,
+    before_month: str | None = None,
 ) -> BulletinFigures:
-    """The last `months` reported bulletins: open rate with interval, category and link rankings."""
+    """The last `months` reported bulletins: open rate with interval, category and link rankings.
+
+    `since_month` and `before_month` ("2026-07") bound them to a period, so a board report on any
+    past period ranks that period's bulletins, however many were sent since."""
     config = config or bulletin_config(session)
-    bulletins = reported_bulletins(session, limit=months)
+    bulletins = reported_bulletins(session, before_month=before_month, limit=months)
+    if since_month is not None:
+        bulletins = [bulletin for bulletin in bulletins if bulletin.month >= since_month]
     rows = []
     # Links are ranked by the article they point to, as a reader knows it — its title in its category:
     # every tracked URL of it, and the same notice posted again in later bulletins, count towards one
@@ -128,7 +139,10 @@ def bulletin_figures(
             url = (article.link or link.url) if article is not None else link.url
             meta.setdefault(key, (url, article.title if article is not None else link.url, category))
     rows.sort(key=lambda row: row.month)
-    categories = category_clicks_per_open(session, limit=months)
+    # The same bulletins: the newest `len(bulletins)` reported before `before_month`.
+    categories = {}
+    if bulletins:
+        categories = category_clicks_per_open(session, before_month=before_month, limit=len(bulletins))
     ranked_categories = sorted(
         ((config.label(slug), rate) for slug, rate in categories.items()),
         key=lambda item: (-item[1], item[0]),

@@ -15,7 +15,7 @@ from bot.report import write_report
 from intake.returns import record_return
 from models.errors import ValidationError
 from reporting.board_report.report import build_board_report, parse_quarter
-from reporting.periods import LONDON
+from reporting.periods import LONDON, parse_period
 from tests import factories
 from tests.dashboard_support import CJCG_MEMBER, MEMBER_A, MEMBER_B, OFFICER, _issue, build_world, sign_in
 from tests.test_dashboard_pages import _bulletin
@@ -212,3 +212,27 @@ def test_figures_outside_the_quarter_are_left_out(db, quarter_data):
     assert coverage == {"July 2026": 0, "August 2026": 1, "September 2026": 0}
     services = {row[0]: row[1] for row in august.tables["returns_coverage"].rows}
     assert set(services.values()) == {1}
+
+
+def test_a_past_periods_report_has_its_own_bulletins_however_many_came_since(db):
+    """The report on any past year (the dashboard offers every one) shows that year's bulletins and ranks
+    its categories on them alone, not on the latest few bulletins (issue 13: figures for the period)."""
+    for year in (2023, 2024, 2025):
+        for month in range(1, 13):
+            category = "events" if year == 2023 else "vacancies"
+            _bulletin(
+                db,
+                f"{year}-{month:02d}",
+                delivered=200,
+                opens=40 + month,
+                proxy=None,
+                clicks=[(f"https://a.example/{year}/{month}", category, 5)],
+            )
+    db.commit()
+    report = build_board_report(db, parse_period("2023"), now=MOMENT)
+    assert [row.month for row in report.bulletins] == [f"2023-{m:02d}" for m in range(1, 13)]
+    categories = report.tables["bulletin_categories"]
+    assert [row[0] for row in categories.rows] == ["Events"] and "the year's bulletins" in categories.title
+    q2 = build_board_report(db, parse_period("2024Q2"), now=MOMENT)
+    assert [row.month for row in q2.bulletins] == ["2024-04", "2024-05", "2024-06"]
+    assert dict(q2.key_figures.rows)["Bulletins sent"] == 3

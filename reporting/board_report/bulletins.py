@@ -35,7 +35,10 @@ class PeriodBulletins:
 
 
 def period_bulletins(session: Session, period: Period, months: list[date]) -> PeriodBulletins:
-    figures = bulletin_figures(session, months=24)
+    # The period's bulletins however long ago it was (not the latest few): those of its months.
+    figures = bulletin_figures(
+        session, months=len(months), since_month=f"{period.start:%Y-%m}", before_month=f"{period.end:%Y-%m}"
+    )
     rows = [row for row in figures.rows if date.fromisoformat(row.month + "-01") in months]
     table = Table(
         "bulletins",
@@ -71,7 +74,7 @@ def period_bulletins(session: Session, period: Period, months: list[date]) -> Pe
     )
     categories = Table(
         "bulletin_categories",
-        "Unique clicks per unique open, by category (recent bulletins)",
+        f"Unique clicks per unique open, by category (the {period.noun}'s bulletins)",
         [Column("Category"), Column("Clicks per open", "ratio")],
         [[label, rate] for label, rate in figures.categories],
     )
