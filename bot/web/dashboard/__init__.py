@@ -25,5 +25,6 @@ from bot.web.dashboard import (  # noqa: E402,F401
     admin_themes,
     auth,
     pages,
+    surveys,
     web,
 )
