@@ -63,3 +63,21 @@ def meetings_on(session: Session, board: Board, day: date) -> list[Meeting]:
     start = datetime.combine(day, datetime.min.time(), LONDON).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON).astimezone(UTC)
     return [held.meeting for held in held_meetings(session, board, since=start, until=end)]
+
+
+def represented_meetings(session: Session, *, since: datetime, until: datetime) -> list[HeldMeeting]:
+    """The meetings held in [since, until) by the boards the sector has a representative on (those
+    the board report's representation section counts), oldest first, with attendance."""
+    rows = session.execute(
+        select(Meeting, MeetingAttendance.attended)
+        .join(Board, Board.id == Meeting.board_id)
+        .outerjoin(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
+        .options(joinedload(Meeting.board))
+        .where(
+            Board.representative_slack_user_id.is_not(None),
+            Meeting.starts_at >= since,
+            Meeting.starts_at < until,
+        )
+        .order_by(Meeting.starts_at, Board.name, Meeting.id)
+    ).all()
+    return [HeldMeeting(meeting, attended) for meeting, attended in rows]

@@ -150,3 +150,45 @@ def _previous(steps, i) -> bool | None:
     index = steps[i][0]
     earlier = [went for number, went in steps[:i] if number == index]
     return earlier[-1] if earlier else None
+
+
+def test_the_officer_records_attendance_on_the_dashboards_report_page(app, db):
+    from tests.dashboard_support import CJCG_MEMBER, OFFICER, build_world, csrf_of, sign_in
+
+    board = build_world(db, now=datetime(2026, 8, 20, 12, 0, tzinfo=UTC)).ctb
+    board.representative_slack_user_id = "U0REP00001"
+    for number, moment in enumerate(MEETINGS):
+        db.add(Meeting(board=board, title="Children's Trust Board", starts_at=moment, uid=f"ctb-{number}"))
+    db.commit()
+    july, september, _ = db.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+
+    officer = sign_in(app, db, OFFICER)
+    page = officer.get("/dashboard/report?period=2026Q3").get_data(as_text=True)
+    assert f'name="meeting-{july.id}"' in page and f'name="meeting-{september.id}"' in page
+    assert "Tuesday 14 July 2026, 18:00" in page
+    token = csrf_of(officer)
+    answer = officer.post(
+        "/dashboard/report/attendance",
+        data={
+            "csrf_token": token,
+            "period": "2026Q3",
+            f"meeting-{july.id}": "yes",
+            f"meeting-{september.id}": "no",
+        },
+    )
+    assert answer.status_code == 302 and "period=2026Q3" in answer.headers["Location"]
+    db.expire_all()
+    assert _attendance(db) == "1 of 2"
+    shown = officer.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "2 meetings updated" in shown and '<option value="yes" selected>' in shown
+
+    bad = {"csrf_token": token, "period": "2026Q3", f"meeting-{july.id}": "perhaps"}
+    assert officer.post("/dashboard/report/attendance", data=bad).status_code == 400
+    later = db.scalars(select(Meeting).order_by(Meeting.starts_at.desc())).first()
+    ahead = {"csrf_token": token, "period": "2026Q3", f"meeting-{later.id}": "yes"}
+    assert officer.post("/dashboard/report/attendance", data=ahead).status_code == 400
+    member = sign_in(app, db, CJCG_MEMBER)
+    refused = {"csrf_token": csrf_of(member), "period": "2026Q3", f"meeting-{july.id}": "no"}
+    assert member.post("/dashboard/report/attendance", data=refused).status_code == 403
+    db.expire_all()
+    assert _attendance(db) == "1 of 2"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 
 from bot import charts
 from bot.web.dashboard import bp
@@ -17,9 +17,13 @@ from bot.web.dashboard.web import db, now, signed_in
 from bot.web.hardening import DOCUMENT_POLICY
 from bulletins.config import month_label
 from models import fields
+from models.attendance import record_attendance
 from models.errors import NotAllowed, NotFound, ValidationError
+from models.network import Meeting
 from reporting import waiting
 from reporting.access import Viewer
+from reporting.board_report.choices import key as period_key
+from reporting.board_report.choices import report_choices
 from reporting.board_report.report import build_board_report, parse_report_period
 from reporting.bulletins import bulletin_figures, last_bulletin
 from reporting.issues import (
@@ -34,6 +38,7 @@ from reporting.issues import (
     themes_for_filters,
 )
 from reporting.meetings import meetings as upcoming_meetings
+from reporting.meetings import represented_meetings
 from reporting.open_issues import issue_totals, open_issues_by_theme_and_board, overdue_escalations
 from reporting.paging import PER_PAGE_CHOICES
 from reporting.periods import LONDON, Period, start_of_today
@@ -257,15 +262,50 @@ def _previous_quarter(today) -> str:
 def board_report(viewer: Viewer):
     """The officer's button: choose a year or a quarter (any with records), then open the HTML, the PDF
     or the CSVs. `?period=2026` or `?period=2026Q3` (`?quarter=` as before)."""
-    from reporting.board_report.choices import key, report_choices
-
     _officer_only(viewer)
     raw = (request.args.get("period") or request.args.get("quarter") or "").strip()
     period = parse_report_period(raw or _previous_quarter(now().astimezone(LONDON).date()))
     choices = report_choices(db(), now=now())
+    held = represented_meetings(db(), since=period.start_utc, until=min(now(), period.end_utc))
     return render_template(
-        "dashboard/report.html", viewer=viewer, period=period, key=key(period), choices=choices, key_of=key
+        "dashboard/report.html",
+        viewer=viewer,
+        period=period,
+        key=period_key(period),
+        choices=choices,
+        key_of=period_key,
+        held=held,
+        saved=request.args.get("saved", type=int),
     )
+
+
+ATTENDANCE_ANSWERS = {"yes": True, "no": False, "unknown": None}
+
+
+@bp.post("/report/attendance")
+@signed_in
+def record_report_attendance(viewer: Viewer):
+    """The report page's attendance form: for each meeting held in the period, whether the sector's
+    representative attended (`models.attendance`, read by every report from then on)."""
+    _officer_only(viewer)
+    period = parse_report_period(request.form.get("period", ""))
+    session = db()
+    answers = {}
+    for name, value in request.form.items():
+        if not name.startswith("meeting-"):
+            continue
+        meeting_id = fields.page_number(name.removeprefix("meeting-"), low=1, high=2**31 - 1)
+        if meeting_id is None or value not in ATTENDANCE_ANSWERS:
+            raise ValidationError({"attendance": "Choose yes, no or not recorded for each meeting."})
+        answers[meeting_id] = ATTENDANCE_ANSWERS[value]
+    changed = 0
+    for meeting_id, attended in answers.items():
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None or meeting.starts_at > now():
+            raise ValidationError({"attendance": "That meeting is not one held in the period any more."})
+        changed += record_attendance(session, meeting, attended, actor=viewer.slack_user_id)
+    session.commit()
+    return redirect(url_for("dashboard.board_report", period=period_key(period), saved=changed))
 
 
 @bp.get("/report/<quarter>.<fmt>")
