@@ -1,6 +1,7 @@
 """What the officer edits before the report goes to the board: the key achievements (drafted from the
-figures, to reword, correct, add to or cut), which board meetings the sector's representative attended,
-and the recommendations. They live in one YAML file that `linkedup report` writes beside the report
+figures, to reword, correct, add to or cut), which board meetings the sector's representative attended
+(drafted from what is recorded, `models.attendance`; a yes or no here wins for this report only), and
+the recommendations. They live in one YAML file that `linkedup report` writes beside the report
 (`report-edits.yaml`, drafted the first time); the officer edits it in any text editor and runs the
 report again with `--edits` to export the edited version. Nothing in it changes the records."""
 
@@ -137,8 +138,10 @@ def draft_edits(
     return (
         header
         + achievements_yaml
-        + "\n# Board meetings held in the period: after each date write yes if the sector's representative\n"
-        "# attended, no if not; leave it blank if you do not know.\n"
+        + "\n# Board meetings held in the period, with the attendance recorded for every report\n"
+        "# (`linkedup meeting attendance`, or the dashboard's report page). A change here is for this\n"
+        "# report only: after each date write yes if the sector's representative attended, no if not,\n"
+        "# or leave it blank.\n"
         + attendance_yaml
         + "\n# Recommendations to the board, in your words.\n"
         + recommendations_yaml
