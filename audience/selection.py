@@ -265,7 +265,11 @@ def _members_of(session: Session, org_ids: set[int]) -> list[Member]:
 def _board_member_ids(session: Session, spec: AudienceSpec) -> list[str]:
     if not spec.board_members:
         return []
-    query = select(BoardMember.slack_user_id).join(Board, BoardMember.board_id == Board.id)
+    query = (
+        select(BoardMember.slack_user_id)
+        .join(Board, BoardMember.board_id == Board.id)
+        .where(BoardMember.slack_user_id.is_not(None))  # members reached by e-mail alone get no DM
+    )
     chairs = select(Board.chair_slack_user_id).where(Board.chair_slack_user_id.is_not(None))
     if spec.boards:
         query = query.where(Board.slug.in_(spec.boards))

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,24 +68,30 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def send(client: WebClient, method: str, payload: dict, pacing: Pacing | None = None) -> dict:
-    """Make the Slack call for one outbox row; returns the useful part of Slack's answer."""
+    """Make the Slack call for one outbox row; returns the useful part of Slack's answer.
+
+    Method "email" is not Slack: an e-mail to a board member outside Slack (`bot.email`: Notify or
+    SMTP), claimed, retried and failed for good exactly like a Slack message."""
     payload = dict(payload)
+    if method == "email":
+        from bot.email import send_email
+
+        return send_email(payload)
     if method == "dm":
+        # Posted with the user id as the channel: Slack delivers it to the app's DM with the person and
+        # answers with that DM's id, so no `conversations.open` (a Tier 3 call) is needed per person.
+        user = payload.pop("user")
+        answer = client.chat_postMessage(channel=user, **payload)
+        if pacing:
+            pacing.remember_dm_channel(user, answer["channel"])
+        return {"channel": answer["channel"], "ts": answer["ts"]}
+    if method == "files.upload":  # a file shared in a person's DM: payload has `user`, `content_base64`
         user = payload.pop("user")
         channel = pacing.dm_channel(user) if pacing else None
         if channel is None:
             channel = client.conversations_open(users=user)["channel"]["id"]
-        try:
-            answer = client.chat_postMessage(channel=channel, **payload)
-        except SlackApiError:
             if pacing:
-                pacing.remember_dm_channel(user, None)  # opened afresh next time
-            raise
-        if pacing:
-            pacing.remember_dm_channel(user, channel)
-        return {"channel": answer["channel"], "ts": answer["ts"]}
-    if method == "files.upload":  # a file shared in a person's DM: payload has `user`, `content_base64`
-        channel = client.conversations_open(users=payload.pop("user"))["channel"]["id"]
+                pacing.remember_dm_channel(user, channel)
         content = base64.b64decode(payload.pop("content_base64"))
         client.files_upload_v2(channel=channel, content=content, **payload)
         return {"channel": channel}
@@ -288,7 +293,9 @@ def retry_after_seconds(exc: Exception) -> int | None:
 def _failed(message: OutboxMessage, exc: Exception) -> None:
     retry_after = retry_after_seconds(exc)
     message.last_error = f"{type(exc).__name__}: {str(exc)[:500]}"
-    if message.attempts >= MAX_ATTEMPTS:
+    # Slack's 429 is "not now", not a fault of the message: it never makes a message fail for good,
+    # so a notice to thousands that meets the workspace's limit again and again loses nobody.
+    if message.attempts >= MAX_ATTEMPTS and not retry_after:
         message.status = OutboxStatus.FAILED
         log.error("outbox message %s failed for good: %s", message.key, message.last_error)
         return

@@ -11,7 +11,12 @@ must wait; a short wait is slept by the caller, a longer one leaves the message 
 that will come back at that moment asks for the slot to be booked (`book=True`) and, when it comes back,
 says it holds one (`booked=True`): otherwise every message queued for one channel would wake at the same
 instant, one would go, and the rest would each claim and postpone again.
-A person's DM channel never changes, so `conversations.open` (Tier 3) is asked once per person.
+A DM is posted with the person's user id as the channel (Slack delivers it to the app's DM with them),
+so a DM costs no `conversations.open` (Tier 3, about 50 a minute, which would cap a notice to 2,000
+people at 40 minutes); a file still needs the DM channel opened, once per person.
+`chat.postMessage` also has a workspace-wide limit ("several hundred a minute"), which Slack does not
+publish as a number: `limit_posts` sets it (SLACK_POSTS_PER_MINUTE), and a 429 on any post holds every
+post, DM or not, since they are one Slack method.
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ class _Bucket:
 class Pacing:
     """Slack's allowances for one process: per method, per channel, and holds after a 429."""
 
-    def __init__(self, *, clock=time.monotonic) -> None:
+    def __init__(self, *, clock=time.monotonic, posts_per_minute: int | None = None) -> None:
         self._clock = clock
+        self._posts: _Bucket | None = None
         self._lock = threading.Lock()
         self._methods = {
             method: _Bucket.of(per_minute / 60.0, per_minute) for method, per_minute in PER_MINUTE.items()
@@ -63,6 +69,12 @@ class Pacing:
         self._channels: OrderedDict[str, _Bucket] = OrderedDict()
         self._held_until: dict[str, float] = {}
         self._dm_channels: OrderedDict[str, str] = OrderedDict()
+        self.limit_posts(posts_per_minute)
+
+    def limit_posts(self, per_minute: int | None) -> None:
+        """The workspace-wide allowance for posts (DMs included), sustained, no burst; None: no limit."""
+        with self._lock:
+            self._posts = _Bucket.of(per_minute / 60.0, 1) if per_minute else None
 
     def reserve(
         self, method: str, channel: str | None, *, max_wait: float, book: bool = False, booked: bool = False
@@ -72,13 +84,15 @@ class Pacing:
         `booked`: the caller took its slot earlier, so only a 429's hold can still make it wait."""
         with self._lock:
             now = self._clock()
-            held = [method, f"posts:{channel}"] if method in POSTING_METHODS else [method]
+            held = [_held_name(method), f"posts:{channel}"] if method in POSTING_METHODS else [method]
             hold = max([0.0, *(self._held_until.get(name, 0.0) - now for name in held)])
             if booked:
                 return hold
             buckets = [b for b in (self._methods.get(m) for m in self._methods_of(method, channel)) if b]
             if method in POSTING_METHODS and channel:
                 buckets.append(self._channel(channel))
+            if method in POSTING_METHODS and self._posts is not None:
+                buckets.append(self._posts)
             wait = max([hold, *(bucket.wait(now) for bucket in buckets)])
             if wait <= max_wait or (book and hold == 0.0):
                 for bucket in buckets:
@@ -90,7 +104,7 @@ class Pacing:
         with self._lock:
             until = self._clock() + seconds
             posts = f"posts:{channel}" if channel and method in POSTING_METHODS else None
-            for name in (method, posts):
+            for name in (_held_name(method), posts):
                 if name:
                     self._held_until[name] = max(self._held_until.get(name, 0.0), until)
 
@@ -112,7 +126,9 @@ class Pacing:
                 self._dm_channels.popitem(last=False)
 
     def _methods_of(self, method: str, channel: str | None) -> list[str]:
-        if method == "dm":  # conversations.open, unless the channel is already known, then a post
+        if method == "dm":  # posted to the user id: no conversations.open
+            return []
+        if method == "files.upload":  # opens the DM channel unless already known
             user = channel.removeprefix("dm:") if channel else ""
             return [] if user in self._dm_channels else ["conversations.open"]
         return [method]
@@ -128,9 +144,14 @@ class Pacing:
         return bucket
 
 
+def _held_name(method: str) -> str:
+    """A DM is a `chat.postMessage`: Slack's 429 on either holds both."""
+    return "chat.postMessage" if method in POSTING_METHODS else method
+
+
 def channel_of(method: str, payload: dict) -> str | None:
     """What Slack's per-channel limit counts a call against: the channel, or the person for a DM."""
-    if method == "dm":
+    if method in ("dm", "files.upload"):
         return f"dm:{payload.get('user')}"
     return payload.get("channel")
 

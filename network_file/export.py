@@ -176,6 +176,7 @@ def _board(board: Board, meetings: list[Meeting], zone: ZoneInfo) -> dict[str, A
             "cadence": board.cadence,
             "description": board.description,
             "withhold_organisation_when_sensitive": board.withhold_organisation_when_sensitive,
+            "sends_notices": board.sends_notices or None,  # said only of the boards that send
             "meetings": [
                 _present(
                     {

@@ -135,6 +135,7 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
     },
     "slack_deliveries": {"key": SCRUB, "kind": (KEEP, "a request kind"), "result": SCRUB},
     "sign_in_links": {"nonce": (KEEP, "a random nonce"), "slack_user_id": PERSON},
+    "email_links": {"nonce": (KEEP, "a random nonce"), "action": (KEEP, "what the link may do")},
     "dashboard_sessions": {"token_hash": (KEEP, "a hash of a random token"), "slack_user_id": PERSON},
     "bulletins": {
         "month": (KEEP, "the bulletin month"),
@@ -213,6 +214,20 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
     "survey_recipients": {"slack_user_id": PERSON},
     "survey_responses": {"slack_user_id": PERSON, "answers": CLEAR},
     "survey_drafts": {"token": (KEEP, "a random token"), "answers": CLEAR},
+    # Notices: the sender (an officer or a sending board's member) writes them to the network; who they
+    # reached is each person's row, deleted with the person (`privacy.erase.ROWS_OF_A_PERSON`).
+    "notices": {
+        "kind": (KEEP, "a kind the reports count"),
+        "status": (KEEP, "a state"),
+        "title": (KEEP, "the sender's notice to the network"),
+        "body": (KEEP, "the sender's notice to the network"),
+        "link": (KEEP, "the sender's link"),
+        "sender_slack_user_id": (KEEP, "an officer or a sending board's member"),
+        "audience": (KEEP, "the sender's choice of categories, ages, themes, boards and organisations"),
+        "audience_summary": (KEEP, "a count of people and organisations"),
+        "channel": (KEEP, "a channel id"),
+    },
+    "notice_recipients": {"slack_user_id": PERSON, "name": CLEAR, "place": (KEEP, "a place state")},
     "themes": {
         "slug": (KEEP, "network file"),
         "name": (KEEP, "network file"),

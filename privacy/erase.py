@@ -63,6 +63,7 @@ ROWS_OF_A_PERSON = {
     "sign_in_links": "slack_user_id",
     "dashboard_sessions": "slack_user_id",
     "slack_names": "slack_user_id",
+    "notice_recipients": "slack_user_id",  # a notice's row for one person (unique per notice and person)
 }
 ROWS_OF_AN_ADDRESS = {"bulletin_contacts": "email"}
 # Member rows are the organisation's (found by the footprint); another organisation's are never touched.

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import MAX_PACING_WAIT, Outcome, deliver
+from bot.outbox import MAX_ATTEMPTS, MAX_PACING_WAIT, Outcome, deliver
 from bot.slack import web_client
 from bot.slack_pacing import POST_BURST, Pacing
 from models.base import utcnow
@@ -104,10 +104,32 @@ def test_a_429_holds_the_method_for_every_later_message(session_factory, setting
     assert len(slack_api.of("chat.postMessage")) == 1, "Slack was not asked again before Retry-After"
 
 
-def test_a_persons_dm_channel_is_opened_once(session_factory, settings, slack_api):
+def test_a_dm_is_posted_to_the_user_id_with_no_conversations_open(session_factory, settings, slack_api):
+    """`conversations.open` is Tier 3 (about 50 a minute): a notice to 2,000 people must not need it."""
     pacing = Pacing()
     for key in ("one", "two", "three"):
         _queue(session_factory, key, "dm", {"user": "U0RAISER01", "text": key})
         assert deliver(session_factory, web_client(settings), key, pacing=pacing).outcome is Outcome.SENT
-    assert len(slack_api.of("conversations.open")) == 1
-    assert [call.args["channel"] for call in slack_api.of("chat.postMessage")] == ["D0RAISER01"] * 3
+    assert slack_api.of("conversations.open") == []
+    assert [call.args["addressed_to"] for call in slack_api.of("chat.postMessage")] == ["U0RAISER01"] * 3
+    assert _row(session_factory, "one").result["channel"] == "D0RAISER01", "Slack answers with the DM's id"
+
+
+def test_a_429_on_a_dm_holds_every_post_and_never_fails_the_message(session_factory, settings, slack_api):
+    pacing = Pacing()
+    _queue(session_factory, "a", "dm", {"user": "U0RAISER01", "text": "a"})
+    with transaction(session_factory) as session:
+        session.scalar(select(OutboxMessage).where(OutboxMessage.key == "a")).attempts = MAX_ATTEMPTS - 1
+    slack_api.rate_limit("chat.postMessage", retry_after=30)
+    assert deliver(session_factory, web_client(settings), "a", pacing=pacing).outcome is Outcome.FAILED
+    row = _row(session_factory, "a")
+    assert row.status == OutboxStatus.PENDING, "Slack's 'not now' never gives up on a message"
+    assert pacing.reserve("chat.postMessage", "C9", max_wait=0) > 25, "one Slack method: posts held too"
+
+
+def test_the_workspace_allowance_spaces_posts_to_different_people():
+    clock = Clock()
+    pacing = Pacing(clock=clock, posts_per_minute=300)
+    assert pacing.reserve("dm", "dm:U1", max_wait=0) == 0.0
+    assert round(pacing.reserve("dm", "dm:U2", max_wait=1), 3) == 0.2, "300 a minute: one every 0.2 s"
+    assert round(pacing.reserve("chat.postMessage", "C1", max_wait=1), 3) == 0.4, "channel posts count too"

@@ -39,7 +39,14 @@ from escalations.ports import Renderer as EscalationRenderer
 from escalations.sweep import sweep
 from escalations.views import CardAction, CardView, DigestItem, DigestView, Notice, NoticeKind
 from handlers import blockkit as kit
-from handlers import bulletin_desk_views, bulletin_views, escalation_views, intake_views, survey_views
+from handlers import (
+    bulletin_desk_views,
+    bulletin_views,
+    escalation_views,
+    intake_views,
+    notice_views,
+    survey_views,
+)
 from handlers.escalation_views import RENDERER, history_message
 from handlers.ids import EscalationAction
 from intake.ports import IntakeRenderer, MissingReturnReminder
@@ -48,7 +55,10 @@ from models.base import utcnow
 from models.bulletins import Article, ArticleSource, Bulletin, BulletinState
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.network import Organisation, OrganisationStatus, Service
+from models.notices import NoticeKind as TargetedKind
+from models.notices import PlaceStatus
 from models.wording import Mention, Wording, quoted, said
+from notices import ports as notice_ports
 from reporting.surveys import QuestionResult, Rate, SurveyResults, TextAnswer, compare_with_baseline
 from surveys.definition import KINDS, Question
 from surveys.ports import AnsweredFor, Closed, Draft, Invitation, SurveyRenderer
@@ -425,7 +435,48 @@ PORT_CALLS = {
         t, anonymous=False, replaced=True, closes_at=LONDON_NOON
     ),
     (SurveyRenderer, "closed"): lambda t: survey_views.RENDERER.closed(Closed(1, t, 10, 4, 5, 3)),
+    (notice_ports.NoticeBodies, "card"): lambda t: [
+        notice_views.RENDERER.card(_notice_card(t, kind, place))
+        for kind in TargetedKind
+        for place in (None, *PlaceStatus)
+    ],
+    (notice_ports.NoticeBodies, "reminder"): lambda t: notice_views.RENDERER.reminder(
+        notice_ports.ReminderView(1, TargetedKind.SAFEGUARDING, t, LONDON_NOON, 1, 2)
+    ),
+    (notice_ports.NoticeBodies, "summary"): lambda t: notice_views.RENDERER.summary(
+        notice_ports.SummaryView(
+            1, TargetedKind.TRAINING, t, LONDON_NOON, 90, 10, (notice_ports.Outstanding(t, t),) * 80
+        )
+    ),
+    (notice_ports.NoticeBodies, "channel_post"): lambda t: [
+        notice_views.RENDERER.channel_post(
+            notice_ports.ChannelPointer(1, kind, title, OFFICER, t, "https://example.org/?a=1&b=2")
+        )
+        for kind in TargetedKind
+        for title in (None, t)
+    ],
+    (notice_ports.NoticeBodies, "sender_note"): lambda t: notice_views.RENDERER.sender_note(
+        notice_ports.SenderNote(1, t, t)
+    ),
 }
+
+
+def _notice_card(text: str, kind, place) -> notice_ports.NoticeCard:
+    return notice_ports.NoticeCard(
+        notice_id=1,
+        kind=kind,
+        title=text[:150],
+        body=(text + "\n") * 40,
+        link="https://example.org/book?x=1&y=<2>",
+        sender=OFFICER,
+        requires_acknowledgement=True,
+        deadline=LONDON_NOON,
+        offers_places=kind is TargetedKind.TRAINING,
+        places=10,
+        acknowledged_at=LONDON_NOON if place else None,
+        place=place,
+        waiting_position=3 if place is PlaceStatus.WAITING else None,
+    )
 
 
 def _invitation(text: str, *, preview: bool = False) -> Invitation:
@@ -581,6 +632,21 @@ VIEW_CALLS = {
     survey_views.survey_list_text: lambda t: {
         "text": survey_views.survey_list_text([(1, t, "open", 1, 2, LONDON_NOON)])
     },
+    notice_views.compose_modal: lambda t: notice_views.compose_modal(
+        notice_views.Choices([t] * 120, [(t, t)], [(t, t)], [(1, t)])
+    ).to_dict(),
+    notice_views.confirm_modal: lambda t: notice_views.confirm_modal(
+        1, t, t, send_at=LONDON_NOON, kind=TargetedKind.SAFEGUARDING
+    ).to_dict(),
+    notice_views.sent_modal: lambda t: notice_views.sent_modal(t).to_dict(),
+    notice_views.home_notice_blocks: lambda t: [
+        b.to_dict()
+        for b in notice_views.home_notice_blocks(
+            [notice_views.WaitingNotice(t, TargetedKind.SAFEGUARDING, LONDON_NOON)] * 30,
+            [notice_views.SentNotice(1, t, TargetedKind.TRAINING, "sent", 9, 8, 1, 3, True, 5, 2, 5)] * 30,
+            may_send=True,
+        )
+    ],
     intake_views.reminder_text: lambda t: {
         "text": intake_views.reminder_text(
             MissingReturnReminder(organisation=t, period=date(2026, 5, 1), services=[t])
@@ -601,13 +667,26 @@ NOT_TYPED = {
     "page_values",  # reads a submitted page back
 }
 FROM_THE_DATABASE = {"board_options", "article_modal", "article_queue_blocks", "survey_home_blocks"}
-VIEW_MODULES = [escalation_views, bulletin_views, bulletin_desk_views, intake_views, survey_views]
+VIEW_MODULES = [
+    escalation_views,
+    bulletin_views,
+    bulletin_desk_views,
+    intake_views,
+    survey_views,
+    notice_views,
+]
 
 
 def test_every_port_method_is_rendered_here():
     wanted = {
         (port, name)
-        for port in (EscalationRenderer, BulletinRenderer, IntakeRenderer, SurveyRenderer)
+        for port in (
+            EscalationRenderer,
+            BulletinRenderer,
+            IntakeRenderer,
+            SurveyRenderer,
+            notice_ports.NoticeBodies,
+        )
         for name, value in vars(port).items()
         if callable(value) and not name.startswith("_")
     }

@@ -1,0 +1,289 @@
+"""Issue 17's "done when": a safeguarding update to the organisations serving ages 0–5 and a MASH training
+notice with 10 places to two service categories reach exactly the right people, once each; some
+acknowledge; places are asked for past the cap (a waiting list); reminders go only to the outstanding,
+in working hours, capped; the sender is told at the deadline; and the report page, the CSV and the
+quarterly figures agree. Then each kind of bad input gets a clear answer and stores nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from audience.selection import AudienceSpec
+from bot.outbox import deliver_due
+from bot.slack import web_client
+from handlers.notice_views import RENDERER
+from models import (
+    Member,
+    Notice,
+    NoticeRecipient,
+    NoticeStatus,
+    OrganisationStatus,
+    OutboxMessage,
+)
+from models.errors import NotAllowed, ValidationError
+from models.notices import PlaceStatus
+from notices.compose import Draft, create_draft
+from notices.delivery import confirm, due_ids, send_scheduled
+from notices.reminders import MAX_REMINDERS, remind_due, summarise_due
+from notices.responses import acknowledge, request_place
+from reporting.notices import delivery_report, figures_by_kind, report_csv
+from reporting.periods import LONDON, parse_period
+from tests import factories
+
+OFFICER = "U0OFFICER1"
+WSCB_MEMBER = "U0WSCB0001"
+WSCB_CHAIR = "U0WSCBCHR1"
+SENT = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)  # a Monday; London is on UTC in January
+DEADLINE = datetime(2027, 1, 15, 17, 0, tzinfo=UTC)
+
+EARLY_YEARS = ("U0NURSE001", "U0NURSE002")  # stay and play, 0–4
+FAMILY_SAFETY = ("U0SAFE0001",)  # recovery group 0–11 (and a 13–18 programme)
+PARENTS = ("U0PARENT01",)  # parenting course 3–11
+YOUTH = tuple(f"U0YOUTH{n:03d}" for n in range(6))  # youth club 8–19
+MINDS = tuple(f"U0MINDS{n:03d}" for n in range(6))  # mental health 11–25
+TEENS_ONLY = ("U0TEENS001",)  # 13–18 only: not 0–5
+PENDING = ("U0PEND0001",)  # a pending organisation serving 0–4: reached by nobody
+
+
+@pytest.fixture
+def world(db):
+    factories.officer(db, OFFICER)
+    wscb = factories.board(db, "wscb", "Safeguarding Children Board", members=(WSCB_MEMBER,))
+    wscb.sends_notices = True
+    wscb.chair_slack_user_id = WSCB_CHAIR
+    factories.board(db, "cjcg", "Joint Commissioning Group", members=("U0CJCG0001",))
+    nursery = factories.organisation(db, "Little Steps Nursery", members=EARLY_YEARS)
+    factories.service(db, nursery, "Stay and play", category="early years", min_age=0, max_age=4)
+    safety = factories.organisation(db, "Family Safety Project", members=FAMILY_SAFETY)
+    factories.service(db, safety, "Recovery group", category="domestic abuse support", min_age=0, max_age=11)
+    factories.service(db, safety, "Teen workshops", category="domestic abuse support", min_age=13, max_age=18)
+    parents = factories.organisation(db, "Parents Together", members=PARENTS)
+    factories.service(db, parents, "Parenting course", category="parenting", min_age=3, max_age=11)
+    youth = factories.organisation(db, "Wallasey Youth Club", members=YOUTH)
+    factories.service(db, youth, "Senior club", category="youth club", min_age=8, max_age=19)
+    minds = factories.organisation(db, "Moreton Minds", members=MINDS)
+    factories.service(db, minds, "Counselling", category="mental health", min_age=11, max_age=25)
+    teens = factories.organisation(db, "Teen Voices", members=TEENS_ONLY)
+    factories.service(db, teens, "Forum", category="participation", min_age=13, max_age=18)
+    pending = factories.organisation(db, "Pending Tots", members=PENDING, status=OrganisationStatus.PENDING)
+    factories.service(db, pending, "Tots", category="early years", min_age=0, max_age=4)
+    db.commit()
+
+
+def safeguarding_draft(**changes) -> Draft:
+    fields = dict(
+        kind="safeguarding",
+        title="Sentinel notice: unsafe sleeping products",
+        body="Please share with all staff working with babies. Details: https://example.org/sentinel",
+        audience=AudienceSpec(age_range=(0, 5)),
+        requires_acknowledgement=True,
+        deadline=DEADLINE,
+        channel="C0GENERAL1",
+    )
+    return Draft(**{**fields, **changes})
+
+
+def training_draft(**changes) -> Draft:
+    fields = dict(
+        kind="training",
+        title="MASH training: making a referral",
+        body="Half-day session on the Multi-Agency Safeguarding Hub.",
+        link="https://example.org/mash",
+        audience=AudienceSpec(categories=("youth club", "mental health")),
+        places=10,
+    )
+    return Draft(**{**fields, **changes})
+
+
+def send(db, sender: str, draft: Draft, now: datetime = SENT) -> Notice:
+    preview = create_draft(db, sender, draft, now=now)
+    notice = confirm(db, preview.notice.id, sender, RENDERER, now=now)
+    db.commit()
+    return notice
+
+
+def dms(slack_api, notice_id: int) -> dict[str, int]:
+    """How many DMs of this notice's card each person's DM received."""
+    counts: dict[str, int] = {}
+    for call in slack_api.of("chat.postMessage"):
+        blocks = json.dumps(call.args.get("blocks") or [])
+        if call.args.get("addressed_to") and f'"value": "{notice_id}"' in blocks:
+            counts[call.args["addressed_to"]] = counts.get(call.args["addressed_to"], 0) + 1
+    return counts
+
+
+def test_a_safeguarding_update_and_a_mash_training_notice_from_sending_to_the_report(
+    db, session_factory, settings, slack_api, world
+):
+    client = web_client(settings)
+    update = send(db, WSCB_MEMBER, safeguarding_draft())
+    training = send(db, OFFICER, training_draft())
+    assert update.audience_summary == "4 people in 3 organisations serving ages 0–5"
+    assert training.audience_summary == "12 people in 2 organisations serving youth club and mental health"
+    # The Slack side: every DM, the channel pointer and the notes to the senders, delivered.
+    while deliver_due(session_factory, client):
+        pass
+    assert dms(slack_api, update.id) == dict.fromkeys(EARLY_YEARS + FAMILY_SAFETY + PARENTS, 1)
+    assert dms(slack_api, training.id) == dict.fromkeys(YOUTH + MINDS, 1)
+    assert slack_api.of("conversations.open") == [], "DMs go to the user id"
+    [pointer] = [c for c in slack_api.of("chat.postMessage") if c.args.get("channel") == "C0GENERAL1"]
+    assert "unsafe sleeping" not in json.dumps(pointer.args).lower(), "no safeguarding detail in a channel"
+    assert "sentinel" not in json.dumps(pointer.args).lower()
+
+    # Acknowledgements: two of four; a second press changes nothing.
+    for person in ("U0NURSE001", "U0SAFE0001"):
+        assert acknowledge(db, update.id, person, RENDERER, now=SENT + timedelta(hours=1)).changed
+    assert not acknowledge(db, update.id, "U0NURSE001", RENDERER, now=SENT + timedelta(hours=2)).changed
+    db.commit()
+
+    # Places: twelve ask for ten places, in order; the last two wait, numbered.
+    answers = [
+        request_place(db, training.id, person, RENDERER, now=SENT + timedelta(minutes=n))
+        for n, person in enumerate(YOUTH + MINDS)
+    ]
+    db.commit()
+    assert [a.recipient.place for a in answers] == [PlaceStatus.PLACE] * 10 + [PlaceStatus.WAITING] * 2
+    assert "number 2" in answers[-1].sentence
+    again = request_place(db, training.id, YOUTH[0], RENDERER, now=SENT + timedelta(hours=3))
+    assert not again.changed and again.recipient.place is PlaceStatus.PLACE
+    while deliver_due(session_factory, client):
+        pass
+    updates = [c for c in slack_api.of("chat.update") if c.args.get("channel") == "D" + "U0NURSE001"[1:]]
+    assert len(updates) == 1 and "You acknowledged this" in json.dumps(updates[0].args)
+
+    # Reminders: only the two outstanding, a working day apart, in working hours, at most twice.
+    assert remind_due(db, RENDERER, now=SENT + timedelta(hours=2)) == 0, "less than a working day on"
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=1, hours=1)) == 2
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=1, hours=2)) == 0, "not again so soon"
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=2, hours=12)) == 0, "22:00: out of hours"
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=3, hours=1)) == 2
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=4, hours=1)) == 0, f"at most {MAX_REMINDERS}"
+    db.commit()
+    reminded = db.scalars(
+        select(OutboxMessage.payload["user"].as_string()).where(OutboxMessage.key.like("notice:%:reminder:%"))
+    ).all()
+    assert sorted(reminded) == ["U0NURSE002", "U0NURSE002", "U0PARENT01", "U0PARENT01"]
+
+    # The deadline: the sender, a board member, is told who is outstanding, and so is the officer.
+    assert summarise_due(db, RENDERER, now=DEADLINE - timedelta(minutes=1)) == 0
+    assert summarise_due(db, RENDERER, now=DEADLINE) == 1
+    assert summarise_due(db, RENDERER, now=DEADLINE + timedelta(hours=1)) == 0, "once"
+    db.commit()
+    summaries = db.scalars(select(OutboxMessage).where(OutboxMessage.key.like("notice:%:summary:%"))).all()
+    assert {m.payload["user"] for m in summaries} == {WSCB_MEMBER, OFFICER}
+    assert "2 of 4 acknowledged" in summaries[0].payload["text"]
+
+    # The report, the CSV and the quarter agree.
+    while deliver_due(session_factory, client):
+        pass
+    report = delivery_report(db, update.id)
+    assert (report.totals.people, report.totals.sent, report.totals.acknowledged) == (4, 4, 2)
+    rows = list(csv.DictReader(io.StringIO(report_csv(report, tz=LONDON))))
+    assert len(rows) == 4 and sum(1 for r in rows if r["Acknowledged at"]) == 2
+    assert sum(1 for r in rows if r["Delivery"] == "sent") == report.totals.sent
+    places = delivery_report(db, training.id)
+    assert (places.totals.places, places.totals.waiting) == (10, 2)
+    quarter = {f.kind.value: f for f in figures_by_kind(db, parse_period("2027Q1"))}
+    assert quarter["safeguarding"].notices == 1 and quarter["training"].notices == 1
+    assert quarter["safeguarding"].acknowledgement_rate == report.acknowledgement_rate == 0.5
+    assert quarter["training"].tally.places == 10 and quarter["general"].notices == 0
+
+
+def _stored(db) -> tuple[int, int, int]:
+    db.expire_all()
+    return (
+        db.scalar(select(func.count(Notice.id)).where(Notice.status != NoticeStatus.DRAFT)),
+        db.scalar(select(func.count(NoticeRecipient.id))),
+        db.scalar(select(func.count(OutboxMessage.id))),
+    )
+
+
+@pytest.mark.parametrize(
+    ("draft", "field", "words"),
+    [
+        (safeguarding_draft(audience=AudienceSpec(categories=("astronomy",))), "audience", "Nobody matches"),
+        (safeguarding_draft(deadline=SENT - timedelta(hours=1)), "deadline", "has passed"),
+        (safeguarding_draft(deadline=None), "deadline", "Give a deadline"),
+        (safeguarding_draft(body="x" * 3001), "body", "at most 3,000"),
+        (safeguarding_draft(title="t" * 151), "title", "at most 150"),
+        (safeguarding_draft(send_at=SENT - timedelta(days=1)), "send_at", "has passed"),
+        (safeguarding_draft(link="javascript:alert(1)"), "link", "https://"),
+        (safeguarding_draft(places=5), "places", "training"),
+        (training_draft(places=0), "places", "from 1"),
+        (safeguarding_draft(kind="gossip"), "kind", "kind of notice"),
+    ],
+)
+def test_bad_input_is_answered_on_its_field_and_nothing_is_stored(db, world, draft, field, words):
+    before = _stored(db)
+    with pytest.raises(ValidationError) as refused:
+        create_draft(db, OFFICER, draft, now=SENT)
+    assert words in refused.value.errors[field]
+    db.rollback()
+    assert _stored(db) == before
+
+
+def test_only_officers_and_members_of_sending_boards_may_send(db, world):
+    for person in (YOUTH[0], "U0CJCG0001", "U0STRANGER"):
+        with pytest.raises(NotAllowed) as refused:
+            create_draft(db, person, training_draft(), now=SENT)
+        assert "Only the development officer" in str(refused.value)
+    assert create_draft(db, WSCB_CHAIR, training_draft(), now=SENT).audience.people == 12
+    draft = create_draft(db, OFFICER, training_draft(), now=SENT).notice
+    with pytest.raises(NotAllowed):
+        confirm(db, draft.id, WSCB_CHAIR, RENDERER, now=SENT)
+
+
+def test_only_the_people_a_notice_was_sent_to_may_acknowledge_or_ask_for_a_place(db, world):
+    update = send(db, WSCB_MEMBER, safeguarding_draft())
+    training = send(db, OFFICER, training_draft(places=1))
+    for notice_id, person in ((update.id, YOUTH[0]), (training.id, EARLY_YEARS[0]), (update.id, OFFICER)):
+        with pytest.raises(NotAllowed) as refused:
+            acknowledge(db, notice_id, person, RENDERER, now=SENT)
+        assert "not sent to you" in str(refused.value)
+        with pytest.raises(NotAllowed):
+            request_place(db, notice_id, person, RENDERER, now=SENT)
+    with pytest.raises(NotAllowed):
+        request_place(db, update.id, EARLY_YEARS[0], RENDERER, now=SENT)  # not a training notice
+    with pytest.raises(NotAllowed):
+        acknowledge(db, training.id, YOUTH[0], RENDERER, now=SENT)  # asks for no acknowledgement
+    first = request_place(db, training.id, YOUTH[0], RENDERER, now=SENT)
+    over = request_place(db, training.id, YOUTH[1], RENDERER, now=SENT)
+    assert first.recipient.place is PlaceStatus.PLACE and over.recipient.place is PlaceStatus.WAITING
+    assert "All 1 places are taken" in over.sentence and "number 1" in over.sentence
+    db.commit()
+    assert delivery_report(db, training.id).totals.places == 1, "the cap held"
+
+
+def test_a_scheduled_notice_goes_once_when_due_to_whoever_is_in_the_network_then(db, world):
+    later = SENT + timedelta(hours=3)
+    notice = send(db, OFFICER, training_draft(send_at=later))
+    assert notice.status is NoticeStatus.SCHEDULED and _stored(db)[1] == 0
+    assert due_ids(db, now=later - timedelta(minutes=1)) == []
+    leaver = db.scalar(select(Member).where(Member.slack_user_id == YOUTH[0]))
+    db.add(Member(slack_user_id="U0YOUTHNEW", organisation_id=leaver.organisation_id))
+    db.delete(leaver)
+    db.commit()
+    [due] = due_ids(db, now=later)
+    assert send_scheduled(db, due, RENDERER, now=later) == 12
+    assert send_scheduled(db, due, RENDERER, now=later) == 0, "a second worker sends nothing"
+    db.commit()
+    people = {row.slack_user_id for row in delivery_report(db, notice.id).people}
+    assert YOUTH[0] not in people and len(people) == 12
+
+
+def test_a_double_confirmation_sends_once(db, world):
+    preview = create_draft(db, OFFICER, training_draft(), now=SENT)
+    confirm(db, preview.notice.id, OFFICER, RENDERER, now=SENT)
+    confirm(db, preview.notice.id, OFFICER, RENDERER, now=SENT)
+    db.commit()
+    assert _stored(db)[1] == 12
+    keys = db.scalars(
+        select(OutboxMessage.key).where(OutboxMessage.key.like(f"notice:{preview.notice.id}:to:%"))
+    )
+    assert len(keys.all()) == 12
