@@ -20,8 +20,20 @@ from reporting.board_report.tables import Measure, Table
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
 # WeasyPrint logs each layout step at INFO ("Step 5 - Creating layout - Page 3"): not for the reader of
-# `linkedup report` or the server's log. Its warnings still show.
+# `linkedup report` or the server's log. Its warnings still show. Where the system has no HarfBuzz-Subset
+# it embeds fonts with fontTools, which logs each glyph list at INFO (180 lines a report) and WeasyPrint
+# warns about it once a font: neither is anything the officer can act on (`linkedup doctor` checks the
+# libraries the PDF needs).
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
+class _NoFontToolsNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Using fontTools instead of HarfBuzz")
+
+
+logging.getLogger("weasyprint").addFilter(_NoFontToolsNotice())
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
