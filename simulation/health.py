@@ -51,10 +51,12 @@ class Share:
     def value(self) -> float | None:
         return self.count / self.total if self.total else None
 
-    def words(self) -> str:
+    def words(self, of: str = "") -> str:
+        """A share in words, e.g. 63% (86 of 136 escalations): `of` names what is counted."""
         if not self.total:
             return "— (nothing to count yet)"
-        return f"{self.count / self.total:.0%} ({self.count} of {self.total})"
+        unit = f" {of}" if of else ""
+        return f"{self.count / self.total:.0%} ({self.count} of {self.total}{unit})"
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ class HealthFigures:
         end = self.until.astimezone(LONDON).strftime("%-d %b %Y")
         lines = [
             f"Network health, {start} to {end} ({self.issues} issues raised)",
-            f"  Routed without the officer:        {self.routed_without_officer.words()}",
-            f"  Answered within the timeframe:     {self.answered_within_timeframe.words()}",
+            f"  Routed without the officer:        {self.routed_without_officer.words('issues')}",
+            # Each board's turn counts (the board report's figure): an item that climbed is several.
+            f"  Answered within the timeframe:     {self.answered_within_timeframe.words('escalations')}",
             f"  Escalated on breach:               {self.escalated_on_breach.words()}"
             + (
                 f"; {self.breaches_at_top} at the top of the ladder (officer alerted)"
