@@ -150,7 +150,7 @@ def when_text(moment: datetime, zone: ZoneInfo) -> str:
     clocks go back happens twice)."""
     utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     local = utc.astimezone(zone)
-    naive = local.replace(tzinfo=None)
+    naive = local.replace(tzinfo=None, fold=0)  # as the loader reads it: the first of a repeated hour
     pattern = "%Y-%m-%dT%H:%M" if local.second == 0 and local.microsecond == 0 else "%Y-%m-%dT%H:%M:%S"
     if naive.replace(tzinfo=zone).astimezone(UTC) == utc and not local.microsecond:
         return naive.strftime(pattern)
