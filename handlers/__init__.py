@@ -38,3 +38,6 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     from handlers import surveys  # "Have your say": `/linkedup survey`, Answer, the answer pages
 
     surveys.register(app)
+    from handlers import notices  # targeted notices: `/linkedup notice`, its modals and the card's buttons
+
+    notices.register(app)

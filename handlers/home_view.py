@@ -30,6 +30,7 @@ from handlers.board_home_view import board_blocks
 from handlers.bulletin_views import article_queue_blocks
 from handlers.ids import IntakeAction
 from handlers.join_form import request_blocks
+from handlers.notices import home_blocks as notice_home_blocks
 from handlers.survey_views import survey_home_blocks
 from intake.joining import pending_request_of
 from models import fields
@@ -63,6 +64,7 @@ def home_view(db: Session, user: str, *, issues_page: int = 1, services_page: in
     officer = member is not None and member.role == MemberRole.OFFICER
     blocks: list = []
     blocks += survey_home_blocks(db, user, officer=officer)  # surveys waiting (and live rates, officer)
+    blocks += notice_home_blocks(db, user)  # notices to acknowledge; a sender's notices, live
     if organisation is not None:
         blocks += organisation_blocks(db, organisation, user, issues_page, services_page)
     waiting = None

@@ -47,7 +47,7 @@ from handlers.blockkit import (
 )
 from handlers.ids import NoticeAction, NoticeCallback, NoticeField
 from models.notices import NoticeKind, PlaceStatus
-from notices.compose import BODY_MAX, TITLE_MAX
+from notices.compose import BODY_MAX, TITLE_MAX, Choices
 from notices.ports import ChannelPointer, NoticeCard, ReminderView, SenderNote, SummaryView
 
 VALUE = NoticeAction.VALUE
@@ -210,16 +210,6 @@ RENDERER = NoticeBlocks()
 
 
 # --- The compose and confirm modals ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choices:
-    """What the compose modal offers: the registry's categories, themes, boards and organisations."""
-
-    categories: Sequence[str]
-    themes: Sequence[tuple[str, str]]  # (slug, name)
-    boards: Sequence[tuple[str, str]]
-    organisations: Sequence[tuple[int, str]]
 
 
 def _multi(block_id: str, label: str, options: list, hint: str) -> InputBlock | None:

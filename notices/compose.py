@@ -14,10 +14,12 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audience.selection import Audience, AudienceSpec, Reach, describe, resolve
 from models.errors import NotAllowed, NotFound, ValidationError
+from models.network import Board, Organisation, OrganisationStatus, Service, Theme
 from models.notices import Notice, NoticeKind, NoticeStatus
 from notices.senders import check_sender
 
@@ -52,6 +54,36 @@ class Preview:
     notice: Notice
     audience: Audience
     summary: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the compose form offers from the registry: service categories in use, themes, boards and
+    approved organisations, each sorted by name."""
+
+    categories: tuple[str, ...]
+    themes: tuple[tuple[str, str], ...]  # (slug, name)
+    boards: tuple[tuple[str, str], ...]
+    organisations: tuple[tuple[int, str], ...]
+
+
+def choices(session: Session) -> Choices:
+    approved = (Organisation.status == OrganisationStatus.APPROVED) & Organisation.simulated.is_(False)
+    categories = session.scalars(
+        select(Service.category)
+        .join(Organisation, Organisation.id == Service.organisation_id)
+        .where(approved)
+    ).all()
+    return Choices(
+        categories=tuple(sorted({c.strip() for c in categories if c and c.strip()}, key=str.casefold)),
+        themes=tuple(session.execute(select(Theme.slug, Theme.name).order_by(Theme.name)).tuples()),
+        boards=tuple(session.execute(select(Board.slug, Board.name).order_by(Board.name)).tuples()),
+        organisations=tuple(
+            session.execute(
+                select(Organisation.id, Organisation.name).where(approved).order_by(Organisation.name)
+            ).tuples()
+        ),
+    )
 
 
 def spec_to_dict(spec: AudienceSpec) -> dict:

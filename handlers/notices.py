@@ -1,0 +1,204 @@
+"""`/linkedup notice`: compose a targeted notice, see who it reaches, confirm; and the buttons on the
+DM card ("Read and understood", "I'd like a place"). Thin: parse → one domain call → render."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from audience.selection import AudienceSpec, Reach
+from handlers.commands import subcommand
+from handlers.errors import refuse_in_modal, whisper
+from handlers.forms import open_modal
+from handlers.ids import NoticeAction, NoticeCallback, NoticeField
+from handlers.notice_views import (
+    RENDERER,
+    SentNotice,
+    WaitingNotice,
+    compose_modal,
+    confirm_modal,
+    home_notice_blocks,
+    sent_modal,
+)
+from models.base import utcnow
+from models.errors import ValidationError
+from models.notices import NoticeStatus
+from notices.compose import Draft, choices, create_draft
+from notices.delivery import confirm
+from notices.responses import acknowledge, request_place
+from notices.senders import check_sender, may_send
+from reporting.notices import Tally, delivery_report, notices_of, unacknowledged_for
+
+AGES = re.compile(r"^\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*$|^\s*(\d{1,2})\s*$")
+HOME_SENT_SHOWN = 5
+
+
+def parse_ages(text: str | None) -> tuple[tuple[int, int] | None, str | None]:
+    """ "0-5", "0–5", "0 to 5" or "5": an age range; anything else: the error to show."""
+    if not text or not text.strip():
+        return None, None
+    found = AGES.match(text)
+    if not found:
+        return None, "Write the ages as a range, e.g. 0-5, or one age, e.g. 4."
+    if found.group(3) is not None:
+        age = int(found.group(3))
+        return (age, age), None
+    return (int(found.group(1)), int(found.group(2))), None
+
+
+def picked_time(view: dict, block_id: str) -> datetime | None:
+    """A date-and-time picker's choice (Slack sends it as a Unix time, in `selected_date_time`)."""
+    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
+    for element in state.values():
+        stamp = (element or {}).get("selected_date_time")
+        if stamp:
+            return datetime.fromtimestamp(int(stamp), UTC)
+    return None
+
+
+def draft_from(form: dict, view: dict) -> Draft:
+    errors: dict[str, str] = {}
+    ages, ages_error = parse_ages(form.get(NoticeField.AGES))
+    if ages_error:
+        errors[NoticeField.AGES] = ages_error
+    places = form.get(NoticeField.PLACES)
+    also = set(form.get(NoticeField.AUDIENCE) or [])
+    try:
+        organisations = tuple(int(v) for v in form.get(NoticeField.ORGANISATIONS) or [])
+    except ValueError:
+        organisations = ()
+    audience = AudienceSpec(
+        everyone="everyone" in also,
+        categories=tuple(form.get(NoticeField.CATEGORIES) or []),
+        age_range=ages,
+        themes=tuple(form.get(NoticeField.THEMES) or []),
+        boards=tuple(form.get(NoticeField.BOARDS) or []),
+        board_members="board_members" in also,
+        organisations=organisations,
+        reach=Reach(form.get(NoticeField.REACH) or Reach.EVERY_MEMBER),
+    )
+    return Draft(
+        kind=form.get(NoticeField.KIND) or "",
+        title=form.get(NoticeField.TITLE) or "",
+        body=form.get(NoticeField.BODY) or "",
+        audience=audience,
+        link=form.get(NoticeField.LINK),
+        requires_acknowledgement="required" in (form.get(NoticeField.ACKNOWLEDGEMENT) or []),
+        deadline=picked_time(view, NoticeField.DEADLINE),
+        send_at=picked_time(view, NoticeField.SEND_AT),
+        places=int(places) if places and str(places).isdigit() else None,
+        channel=form.get(NoticeField.CHANNEL),
+        errors=errors,
+    )
+
+
+def open_compose(client: WebClient, context: BoltContext, user: str, trigger_id: str) -> None:
+    db = context["db"]
+    check_sender(db, user)
+    open_modal(client, db, trigger_id, compose_modal(choices(db)))
+
+
+@subcommand(
+    "notice",
+    usage="notice",
+    summary="send a targeted notice: a safeguarding update, training, a service change (officers, boards)",
+)
+def notice_command(ack: Ack, command: dict, context: BoltContext, client: WebClient, **_) -> None:
+    open_compose(client, context, command["user_id"], command["trigger_id"])
+    ack()
+
+
+def open_from_home(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    open_compose(client, context, body["user"]["id"], body["trigger_id"])
+
+
+def submit_compose(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    db = context["db"]
+    preview = create_draft(db, body["user"]["id"], draft_from(context["form"], view), now=utcnow())
+    db.commit()
+    notice = preview.notice
+    ack(
+        response_action="update",
+        view=confirm_modal(
+            notice.id, notice.title, preview.summary, send_at=notice.send_at, kind=notice.kind
+        ),
+    )
+
+
+def submit_confirm(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    db = context["db"]
+    try:
+        notice_id = int(view.get("private_metadata") or 0)
+        notice = confirm(db, notice_id, body["user"]["id"], RENDERER, now=utcnow())
+    except ValidationError as refused:
+        db.rollback()
+        ack(response_action="update", view=sent_modal(" ".join(refused.errors.values())))
+        return
+    db.commit()
+    if notice.status is NoticeStatus.SCHEDULED:
+        text = f"Scheduled: “{notice.title}” goes to {notice.audience_summary} at the time you chose."
+    else:
+        text = f"Sent: “{notice.title}” is on its way to {notice.audience_summary}."
+    ack(response_action="update", view=sent_modal(text))
+
+
+def press_acknowledge(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    db = context["db"]
+    answer = acknowledge(db, _notice_id(body), body["user"]["id"], RENDERER, now=utcnow())
+    db.commit()
+    whisper(client, body, answer.sentence)
+
+
+def press_place(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    db = context["db"]
+    answer = request_place(db, _notice_id(body), body["user"]["id"], RENDERER, now=utcnow())
+    db.commit()
+    whisper(client, body, answer.sentence)
+
+
+def _notice_id(body: dict) -> int:
+    value = (body.get("actions") or [{}])[0].get("value") or ""
+    return int(value) if value.isdigit() else 0
+
+
+def home_blocks(db, user: str) -> list:
+    """The Home tab's notices: what this person has still to acknowledge; a sender's notices, live."""
+    waiting = [WaitingNotice(n.title, n.kind, n.deadline) for n in unacknowledged_for(db, user, now=utcnow())]
+    sender = may_send(db, user)
+    sent = []
+    if sender:
+        for notice in notices_of(db, user, limit=HOME_SENT_SHOWN):
+            sending = notice.status is NoticeStatus.SENT
+            totals = delivery_report(db, notice.id).totals if sending else Tally()
+            sent.append(
+                SentNotice(
+                    notice_id=notice.id,
+                    title=notice.title,
+                    kind=notice.kind,
+                    status=notice.status.value,
+                    people=totals.people,
+                    delivered=totals.sent,
+                    failed=totals.failed,
+                    acknowledged=totals.acknowledged,
+                    requires_acknowledgement=notice.requires_acknowledgement,
+                    places_taken=totals.places,
+                    waiting=totals.waiting,
+                    places=notice.places,
+                )
+            )
+    return home_notice_blocks(waiting, sent, may_send=sender)
+
+
+def register(app: App) -> None:
+    app.view(NoticeCallback.COMPOSE)(submit_compose)
+    app.view(NoticeCallback.CONFIRM)(submit_confirm)
+    app.action(NoticeAction.ACKNOWLEDGE)(press_acknowledge)
+    app.action(NoticeAction.REQUEST_PLACE)(press_place)
+    app.action(NoticeAction.COMPOSE, middleware=[refuse_in_modal])(open_from_home)
+    app.action(re.compile(r"^notice_link_\d+$"))(lambda ack: ack())  # a link button: Slack opens it
