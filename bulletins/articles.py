@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bulletins.config import BulletinConfig, bulletin_config, month_of, parse_month, shift_month
+from bulletins.config import BulletinConfig, bulletin_config, month_label, month_of, parse_month, shift_month
 from models import audit, fields
 from models.base import utcnow
 from models.bulletins import Article, ArticleSource, ArticleStatus, Bulletin, BulletinState
@@ -193,7 +193,8 @@ def decide_article(
     bulletin = session.scalar(select(Bulletin).where(Bulletin.month == article.month))
     if bulletin is not None and bulletin.state != BulletinState.DRAFT:
         raise NotAllowed(
-            f"The {article.month} bulletin is already approved; this article can no longer change."
+            f"The {month_label(article.month)} bulletin is already approved; "
+            "this article can no longer change."
         )
     before = article.status.value
     article.status = wanted

@@ -78,6 +78,27 @@ def test_only_the_officer_decides(db):
     assert decide_article(db, article_id=row.id, approve=False, by="U0OFFICER1")[1] is False
 
 
+def test_an_approved_bulletin_is_named_by_its_month_in_words(db):
+    """Issue 15 item 4: months as "November 2026", never the key "2026-11", where people read."""
+    from bulletins.config import month_label
+    from models.bulletins import Bulletin, BulletinState
+
+    network(db)
+    factories.organisation(db)
+    factories.officer(db)
+    row = _submit(db).article
+    db.add(
+        Bulletin(
+            month=row.month, subject="Linked-up", html="<p>x</p>", text="x", state=BulletinState.APPROVED
+        )
+    )
+    db.flush()
+    with pytest.raises(NotAllowed) as refused:
+        decide_article(db, article_id=row.id, approve=True, by="U0OFFICER1")
+    assert f"The {month_label(row.month)} bulletin is already approved" in str(refused.value)
+    assert row.month not in str(refused.value)
+
+
 def test_rss_then_atom_import_de_duplicated_by_link(db, feed_server):
     network(db, feed_url=feed_server.url_for("/feed.xml"))
     feed_server.expect_request("/feed.xml").respond_with_data(RSS, content_type="application/rss+xml")
