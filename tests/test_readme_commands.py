@@ -51,6 +51,7 @@ COMMANDS = [
     ("network load network/wirral.yaml", 0, "wirral.yaml:"),
     ("network show", 0, "Children"),
     ("network show --json", 0, '"boards"'),
+    ("network export network-now.yaml", 0, "network-now.yaml: the network as it stands now"),
     ("agenda", 0, ""),
     ("agenda --since 2026-01-01", 0, ""),
     ("sweep", 0, "sweep:"),
