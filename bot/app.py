@@ -13,7 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import log_privacy, outbox_sender
+from bot import email, log_privacy, outbox_sender
 from bot.outbox_sender import OutboxSender
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
@@ -47,6 +47,7 @@ def create_app(
     a script) the outbox waits for `deliver_due`, the worker's poll."""
     settings = settings or load_settings()
     log_privacy.install()
+    email.configure(settings)  # board members outside Slack: the domain's e-mails, Notify or SMTP
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     sender = outbox_sender.attach(settings, session_factory) if deliver_at_once else None

@@ -234,11 +234,17 @@ _senders_lock = threading.Lock()
 
 
 def attach(settings: Settings, session_factory: sessionmaker[Session]) -> OutboxSender | None:
-    """The sender for what `session_factory`'s transactions queue (one per factory); None without Slack."""
+    """The sender for what `session_factory`'s transactions queue (one per factory); None without Slack.
+
+    E-mail (`bot.email`) is configured here too: every process that delivers the outbox comes here."""
+    from bot import email
+
+    email.configure(settings)
     if not settings.slack_enabled:
         return None
     from bot.slack import web_client
 
+    PACING.limit_posts(settings.slack_posts_per_minute)  # the process's one allowance (poll included)
     with _senders_lock:
         sender = _senders.get(session_factory)
         if sender is None:

@@ -20,5 +20,8 @@ class Context:
 
 def build_context(settings: Settings | None = None, **overrides: object) -> Context:
     settings = settings or load_settings(**overrides)
+    from bot import email
+
+    email.configure(settings)  # what a command queues for board members outside Slack is e-mailed
     engine = make_engine(settings.database_url)
     return Context(settings, engine, make_session_factory(engine))

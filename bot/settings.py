@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -40,11 +40,20 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: AnyHttpUrl | None = None
+    # Slack's workspace-wide allowance for posts a minute (DMs included), for pacing large sends.
+    slack_posts_per_minute: int | None = Field(default=None, ge=1, le=100_000)
     mailchimp_api_key: SecretStr | None = None
     mailchimp_server_prefix: str | None = None
     mailchimp_list_id: str | None = None
     mailchimp_api_url: AnyHttpUrl | None = None
     mailchimp_webhook_secret: SecretStr | None = None
+    # E-mail to board members outside Slack: GOV.UK Notify when NOTIFY_API_KEY is set, else SMTP.
+    notify_api_key: SecretStr | None = None
+    notify_template_id: str | None = None  # an e-mail template whose subject is ((subject)), body ((body))
+    notify_reply_to_id: str | None = None
+    notify_base_url: AnyHttpUrl | None = None  # a local fake in tests
+    smtp_url: SecretStr | None = None  # smtp://user:password@host:587, smtps://host:465
+    email_from: str | None = None
     network_file: Path | None = None
     timezone: str = "Europe/London"
     secret_key: SecretStr | None = None

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from escalations.by_email import answered_emails
 from escalations.errors import MovedOn
 from escalations.flow_support import (
     ANSWER_MAX,
@@ -89,6 +90,7 @@ def acknowledge(
         f"by {describe(escalation.respond_by)}.",
         now=now,
         render=render,
+        live=escalation,
     )
     keys.append(told)
     event(
@@ -209,6 +211,7 @@ def respond(
         dm_row(f"escalation:{escalation.id}:answer:v{escalation.version}:{user}", user, body)
         for user in organisation_recipients(session, issue)
     ]
+    rows += answered_emails(session, escalation, now=now)  # the board's members outside Slack
     keys = enqueue_rows(session, rows)
     tell_raiser(session, issue, None, now=now, render=render)  # a note still waiting says it is answered
     event(
@@ -399,6 +402,7 @@ def move_all(
         [(new.issue, _move_words(session, move, new)) for move, new in zip(moves, news, strict=True)],
         now=now,
         render=render,
+        live={new.issue_id: new for new in news},
     )
     for new, moved_event, card_key, note_key in zip(news, moved_events, cards, told, strict=True):
         moved_event.detail = {

@@ -46,19 +46,39 @@ def build_calendar(session: Session, *, now: datetime, board_slug: str | None = 
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/London")
-    network_slug = session.scalar(select(Network.slug).order_by(Network.id).limit(1)) or "network"
+    network_slug = _network_slug(session)
     for meeting in session.scalars(query):
-        event = Event()
-        event.add("uid", event_uid(meeting, network_slug))
-        event.add("sequence", meeting.sequence or 0)
-        event.add("dtstamp", (meeting.updated_at or now).astimezone(UTC))
-        event.add("dtstart", meeting.starts_at.astimezone(UTC))
-        event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(UTC))
-        event.add("summary", meeting.title)
-        if meeting.location:
-            event.add("location", meeting.location)
-        board = meeting.board.name if meeting.board is not None else "Linked-up network"
-        event.add("description", f"{board}. On the co-ordinated schedule of the Linked-up network.")
-        event.add("categories", [board])
-        calendar.add_component(event)
+        calendar.add_component(_event(meeting, network_slug, now))
     return calendar.to_ical()
+
+
+def meeting_invitation(session: Session, meeting: Meeting, *, now: datetime) -> bytes:
+    """One meeting as an .ics attachment (the digest e-mail's): the same UID and SEQUENCE as the feed,
+    so adding it to a calendar that subscribes to the feed as well gives one event, not two."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(_event(meeting, _network_slug(session), now))
+    return calendar.to_ical()
+
+
+def _network_slug(session: Session) -> str:
+    return session.scalar(select(Network.slug).order_by(Network.id).limit(1)) or "network"
+
+
+def _event(meeting: Meeting, network_slug: str, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", event_uid(meeting, network_slug))
+    event.add("sequence", meeting.sequence or 0)
+    event.add("dtstamp", (meeting.updated_at or now).astimezone(UTC))
+    event.add("dtstart", meeting.starts_at.astimezone(UTC))
+    event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(UTC))
+    event.add("summary", meeting.title)
+    if meeting.location:
+        event.add("location", meeting.location)
+    board = meeting.board.name if meeting.board is not None else "Linked-up network"
+    event.add("description", f"{board}. On the co-ordinated schedule of the Linked-up network.")
+    event.add("categories", [board])
+    return event

@@ -12,10 +12,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from escalations.by_email import digest_email, digest_recipient
+from escalations.calendar import meeting_invitation
 from escalations.messages import SYSTEM, dm_row, enqueue_rows
 from escalations.ports import Renderer
 from escalations.views import DigestItem, DigestView
 from escalations.working_days import describe, in_working_hours, london, previous_working_day
+from models.email_links import actor_of
 from models.escalations import AWAITING_BOARD, Escalation, EscalationEvent
 from models.membership import officer_ids
 from models.network import Meeting
@@ -55,11 +58,12 @@ def send_digests(session: Session, *, now: datetime, render: Renderer) -> int:
         if digest_key(meeting) in sent_keys:
             continue
         board = meeting.board
-        recipient = board.representative_slack_user_id or board.chair_slack_user_id
-        if recipient is None:
+        by_email = digest_recipient(board)  # a representative or chair outside Slack
+        recipient = None if by_email else board.representative_slack_user_id or board.chair_slack_user_id
+        if recipient is None and by_email is None:
             found = officer_ids(session)
             recipient = found[0] if found else None
-        if recipient is None:
+        if recipient is None and by_email is None:
             continue
         pending = session.scalars(
             select(Escalation)
@@ -83,7 +87,20 @@ def send_digests(session: Session, *, now: datetime, render: Renderer) -> int:
             board=board.name, meeting=meeting.title, when=describe(meeting.starts_at), items=items
         )
         key = digest_key(meeting)
-        enqueue_rows(session, [dm_row(key, recipient, render.digest(view))])
+        if by_email is not None:
+            lines = tuple(
+                f"{i.reference}: {i.title} ({i.state}; respond by {i.respond_by}"
+                + ("; overdue)" if i.overdue else ")")
+                for i in items
+            )
+            ics = meeting_invitation(session, meeting, now=now)
+            row = digest_email(session, meeting, by_email, lines, key=key, ics=ics)
+            if row is None:  # no e-mail in this process: nothing queued, so it is tried again later
+                continue
+            enqueue_rows(session, [row])
+            recipient = actor_of(by_email)
+        else:
+            enqueue_rows(session, [dm_row(key, recipient, render.digest(view))])
         session.add_all(
             EscalationEvent(
                 issue_id=e.issue_id,

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from escalations.by_email import card_emails
 from escalations.errors import MovedOn
 from escalations.lifecycle import tell_raiser
 from escalations.messages import event, history_lines, post_card
 from escalations.ports import Renderer
 from escalations.views import state_in_words
 from escalations.working_days import deadline, reminder_time
+from models import email_links
 from models.errors import NotAllowed, NotFound
 from models.escalations import AWAITING_BOARD, LIVE_STATES, Escalation, EscalationState, NextStep, rungs_of
 from models.fields import record_id
@@ -157,7 +159,13 @@ def _plain(value):
 
 
 def may_act_for_board(session: Session, escalation: Escalation, slack_user_id: str) -> bool:
-    """Board members, the board's chair and the officer may act on a board's escalation."""
+    """Board members, the board's chair and the officer may act on a board's escalation.
+
+    A member outside Slack acts as `mail:<board member id>` (from an e-mail's link or an e-mail
+    sign-in): they may act for any board their address is on."""
+    if slack_user_id.startswith(email_links.ACTOR_PREFIX):
+        rows = email_links.rows_of_person(session, slack_user_id)
+        return any(m.board_id == escalation.board_id for m in rows)
     if is_officer(session, slack_user_id):
         return True
     if escalation.current_rung.chair == slack_user_id:
@@ -316,18 +324,35 @@ def announce(
     *,
     now: datetime,
     render: Renderer,
+    fresh: bool = False,
 ) -> list[dict]:
     """For saved new escalations ((escalation, kind, actor, reason), …): their cards and history lines.
 
     Returns the outbox rows (the caller queues them with its others); one query for all histories.
+    `fresh`: the issues were raised in this transaction (see `lifecycle.tell_raisers`).
     """
     histories = history_lines(session, [e for e, *_ in started])
     rows = []
     for escalation, kind, actor, reason in started:
         post = post_card(session, escalation, render, now=now, history=histories.get(escalation.id, ()))
         rows.append(post)
+        mailed = card_emails(session, escalation, now=now)  # the board's members outside Slack
+        rows.extend(mailed)
         previous = escalation.previous
-        routed = event(
+        messages = [post["key"], *(row["key"] for row in mailed)]
+        if kind == "routed":  # the raiser is told first, so the history line is written once, whole
+            messages.append(
+                tell_raiser(
+                    session,
+                    escalation.issue,
+                    f"Sent to the {escalation.board_name} ({reason}).",
+                    now=now,
+                    render=render,
+                    live=escalation,
+                    fresh=fresh,
+                )
+            )
+        event(
             session,
             issue=escalation.issue,
             escalation=escalation,
@@ -344,16 +369,7 @@ def announce(
                 "acknowledge_by": escalation.acknowledge_by.isoformat(),
                 "respond_by": escalation.respond_by.isoformat(),
                 "urgent": escalation.urgent,
-                "messages": [post["key"]],
+                "messages": messages,
             },
         )
-        if kind == "routed":
-            told = tell_raiser(
-                session,
-                escalation.issue,
-                f"Sent to the {escalation.board_name} ({reason}).",
-                now=now,
-                render=render,
-            )
-            routed.detail = {**routed.detail, "messages": [post["key"], told]}
     return rows

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.network import Member, MemberRole
+from models.email_links import ACTOR_PREFIX
+from models.network import BoardMember, Member, MemberRole
 from models.people import cached_names
 
 SYSTEM_ACTORS = frozenset({"", "system"})
@@ -37,6 +38,14 @@ def names_of(session: Session, slack_user_ids: Iterable[str | None]) -> dict[str
             names[slack_user_id] = display_name.strip()
         elif role == MemberRole.OFFICER and slack_user_id not in names:
             names[slack_user_id] = "the Linked-up officer"
+    by_email = {
+        int(v[len(ACTOR_PREFIX) :]): v for v in wanted if v.startswith(ACTOR_PREFIX) and v[5:].isdigit()
+    }
+    if by_email:  # board members outside Slack, named as the network file names them
+        for member_id, member_name in session.execute(
+            select(BoardMember.id, BoardMember.name).where(BoardMember.id.in_(sorted(by_email)))
+        ):
+            names[by_email[member_id]] = member_name or "a board member (by e-mail)"
     return names
 
 

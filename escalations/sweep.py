@@ -27,6 +27,7 @@ from sqlalchemy import ARRAY, Integer, any_, cast, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, joinedload
 
+from escalations.by_email import email_members, nudge_emails
 from escalations.flows import (
     lock_database_for_write,
     move_all,
@@ -195,6 +196,7 @@ def sweep_due(
     histories = history_lines(session, needs_history) if needs_history else {}
     working = in_working_hours(now)
     people = _board_people(session, {row.board_id for row in rows if row.board_id is not None})
+    mailed = email_members(session, {row.board_id for row in rows})  # members outside Slack
 
     drafts: list[Draft] = []
     for row in rows:
@@ -232,11 +234,17 @@ def sweep_due(
             report.capped += 1
         else:
             audience = _audience(escalation, people)
-            if not audience:
+            by_email = mailed.get(escalation.board_id, [])
+            if not audience and not by_email:
                 if officer_ids is None:
                     officer_ids = membership.officer_ids(session)
                 audience = list(officer_ids)
             _nudge_board(escalation, step, audience, outbox, events, now=now, render=render)
+            emails = nudge_emails(session, escalation, by_email, step=step, now=now)
+            outbox.extend(emails)
+            if emails:
+                detail = events[-1].detail
+                events[-1].detail = {**detail, "messages": [*detail["messages"], *(e["key"] for e in emails)]}
             if step != NextStep.ACKNOWLEDGE_OVERDUE:
                 report.reminders += 1
         if step == NextStep.ACKNOWLEDGE_OVERDUE:
@@ -365,7 +373,7 @@ def _board_people(session: Session, board_ids: set[int]) -> dict[int, list[str]]
         return {}
     rows = session.execute(
         select(BoardMember.board_id, BoardMember.slack_user_id)
-        .where(BoardMember.board_id.in_(sorted(board_ids)))
+        .where(BoardMember.board_id.in_(sorted(board_ids)), BoardMember.slack_user_id.is_not(None))
         .order_by(BoardMember.id)
     )
     people: dict[int, list[str]] = {}

@@ -10,6 +10,7 @@ from models.bulletins import (
     LinkClick,
     MailchimpWebhookEvent,
 )
+from models.email_links import EmailLink
 from models.escalations import Escalation, EscalationEvent, EscalationState, Outcome
 from models.feedback import Feedback, FeedbackAbout
 from models.issues import Issue, IssueStatus, Urgency
@@ -45,6 +46,7 @@ __all__ = [
     "BulletinReport",
     "CapacityStatus",
     "DashboardSession",
+    "EmailLink",
     "Escalation",
     "EscalationEvent",
     "EscalationState",

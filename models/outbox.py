@@ -51,7 +51,9 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-SUPPORTED_METHODS = frozenset({"chat.postMessage", "chat.update", "dm", "files.upload", "views.publish"})
+SUPPORTED_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "dm", "files.upload", "views.publish", "email"}
+)
 
 
 def enqueue(
@@ -59,8 +61,10 @@ def enqueue(
 ) -> OutboxMessage:
     """Queue one Slack call; the same key twice returns the first row and queues nothing new.
 
-    `method` is a Web API method, or "dm" (payload has `user`; the channel is opened on delivery),
-    or "files.upload" (a file for `user`'s DM, its bytes in `content_base64`).
+    `method` is a Web API method, or "dm" (payload has `user`; posted with the user id as the channel),
+    or "files.upload" (a file for `user`'s DM, its bytes in `content_base64`), or "email" (to a board
+    member outside Slack: `to`, `subject`, `text`, `html`, optional `attachments` [{filename, mime_type,
+    content_base64}] and Notify `personalisation`; delivered by `bot.email`).
     `new_key=True` skips the look-up when the key cannot exist yet (it names a record created in
     this very transaction); the unique key still refuses a second row.
     """

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from models import email_links
 from models.errors import NotAllowed
 from models.issues import Issue
 from models.network import Board, BoardMember, Member, MemberRole, Organisation
@@ -72,12 +73,20 @@ class Viewer:
 def viewer_for(session: Session, slack_user_id: str) -> Viewer:
     """The roles of this Slack user now; NoDashboardRole if the network does not know them."""
     member = session.scalar(select(Member).where(Member.slack_user_id == slack_user_id))
+    # A board member outside Slack signs in by e-mail as `mail:<row id>`: their boards are every row
+    # with the same address.
+    by_email = email_links.rows_of_person(session, slack_user_id)
+    held = (
+        BoardMember.id.in_([row.id for row in by_email])
+        if by_email
+        else BoardMember.slack_user_id == slack_user_id
+    )
     boards = session.execute(
         select(
             Board.id, Board.name, Board.short_name, Board.private, Board.withhold_organisation_when_sensitive
         )
         .join(BoardMember, BoardMember.board_id == Board.id)
-        .where(BoardMember.slack_user_id == slack_user_id)
+        .where(held)
         .order_by(Board.name)
     ).all()
     organisation = None
@@ -88,7 +97,7 @@ def viewer_for(session: Session, slack_user_id: str) -> Viewer:
         raise NoDashboardRole()
     return Viewer(
         slack_user_id=slack_user_id,
-        display_name=member.display_name if member else None,
+        display_name=member.display_name if member else (by_email[0].name if by_email else None),
         officer=officer,
         board_ids=frozenset(row.id for row in boards),
         private_board_ids=frozenset(row.id for row in boards if row.private),

@@ -56,6 +56,9 @@ def capabilities(settings) -> list[str]:
         )
     else:
         lines.append("Mailchimp: enabled")
+    from bot.email import capability
+
+    lines.append(capability(settings))
     return lines
 
 

@@ -24,6 +24,8 @@ from bot.web.dashboard import (  # noqa: E402,F401
     admin_organisations,
     admin_themes,
     auth,
+    email_access,
+    notices,
     pages,
     surveys,
     web,

@@ -1,0 +1,396 @@
+"""Board members outside Slack, end to end (issue 18 "Done when").
+
+An issue is routed to a board whose members are e-mail only. The card arrives on a real local SMTP
+server (aiosmtpd) — and, in the second test, through a GOV.UK Notify fake that checks the official
+client's JWT and the documented request body. Following a link changes nothing (mail scanners open
+every link); confirming on the page acknowledges, then a member's Respond link answers — through the
+same flows as the Slack buttons, so the Slack card is updated and the raiser gets the answer in Slack.
+The sweep's reminder and escalation e-mails go out on breach. Bad input: a reused, expired, altered
+link, a link opened in a browser signed in as someone else, an already answered item.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.outbox import deliver_due
+from bot.settings import load_settings
+from escalations import flows
+from escalations.sweep import sweep_due
+from handlers.escalation_views import RENDERER
+from models import EmailLink, Escalation, EscalationState, Issue, IssueStatus, OutboxMessage
+from models.email_links import new_link, sign_link
+from tests import factories
+from tests.conftest import engine_url
+from tests.email_support import (
+    CHAIR_ADDRESS,
+    MEMBER_ADDRESS,
+    email_board,
+    html_of,
+    links_in,
+    smtp_server_fixture,  # noqa: F401 - fixture "smtp_server"
+    text_of,
+)
+from tests.escalation_fixtures import RAISER, issue, network
+from tests.fakes.notify_api import (
+    API_KEY,
+    SERVICE_ID,
+    TEMPLATE_ID,
+    notify_api_fixture,  # noqa: F401 - fixture "notify_api"
+)
+from tests.slack_requests import SIGNING_SECRET
+
+SECRET = "test-secret-key-for-e-mail-links-0123456789"
+HOSTILE_TITLE = "Short breaks <b>closing</b> & <script>alert(1)</script>"
+
+
+def _settings(engine, slack_api, **mail):
+    return load_settings(
+        _env_file=None,
+        database_url=engine_url(engine),
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.base_url,
+        secret_key=SECRET,
+        public_url="http://linkedup.test",
+        **mail,
+    )
+
+
+@pytest.fixture
+def smtp_app(engine, session_factory, slack_api, smtp_server):
+    _, port = smtp_server
+    settings = _settings(
+        engine, slack_api, smtp_url=f"smtp://127.0.0.1:{port}?starttls=no", email_from="linkedup@example.org"
+    )
+    app = create_app(settings, engine=engine)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def notify_app(engine, session_factory, slack_api, notify_api):
+    settings = _settings(
+        engine,
+        slack_api,
+        notify_api_key=API_KEY,
+        notify_template_id=TEMPLATE_ID,
+        notify_base_url=notify_api.base_url,
+    )
+    app = create_app(settings, engine=engine)
+    app.config["TESTING"] = True
+    return app
+
+
+def deliver(session_factory, slack_api) -> int:
+    return deliver_due(session_factory, WebClient(base_url=slack_api.base_url, token="xoxb-test"))
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def routed_to_email_board(db, *, sensitive: bool = False, private: bool = False):
+    net = network(db)
+    board, chair, member = email_board(db, parent=net.ctb, private=private)
+    theme = factories.theme(db, "commissioning", "Commissioning", board=board)
+    if sensitive:  # the safeguarding board is the one owning the safeguarding theme: make it this one
+        net.safeguarding.board = board
+        db.flush()
+    item = issue(db, net.organisation, theme=theme, title=HOSTILE_TITLE, sensitive=sensitive)
+    decision = flows.route_received_issue(db, item, now=datetime.now(UTC), render=RENDERER)
+    db.commit()
+    return net, board, chair, member, item, db.get(Escalation, decision.escalation_id)
+
+
+def state_of(db, escalation_id: int) -> EscalationState:
+    db.expire_all()
+    return db.get(Escalation, escalation_id).state
+
+
+def unused_links(db) -> int:
+    return len(db.scalars(select(EmailLink).where(EmailLink.used_at.is_(None))).all())
+
+
+def confirm(client, url: str, db, escalation_id: int, **form) -> tuple[int, str]:
+    """Open the link (nothing may change), then press the page's button."""
+    state, unused = state_of(db, escalation_id), unused_links(db)
+    page = client.get(path_of(url))
+    assert page.status_code == 200, page.get_data(as_text=True)
+    assert state_of(db, escalation_id) == state and unused_links(db) == unused  # GET acts on nothing
+    html = page.get_data(as_text=True)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    done = client.post(path_of(url), data={"csrf_token": csrf_of(html), **form})
+    return done.status_code, done.get_data(as_text=True)
+
+
+def slack_dms_to(slack_api, user: str) -> list[str]:
+    channels = {user, "D" + user[1:]}  # posted to the user id, or to the DM conversations.open gave
+    return [
+        json.dumps(call.args)
+        for call in slack_api.of("chat.postMessage")
+        if call.args.get("channel") in channels
+    ]
+
+
+# --- the whole path, through SMTP ----------------------------------------------------------------
+
+
+def test_email_only_board_acknowledges_and_answers_from_smtp_links(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    inbox, _ = smtp_server
+    _, _board, chair, member, item, escalation = routed_to_email_board(db)
+    deliver(session_factory, slack_api)
+
+    [card] = inbox.wait_for(CHAIR_ADDRESS, 1)
+    inbox.wait_for(MEMBER_ADDRESS, 1)
+    assert item.reference in card["Subject"] and "\n" not in card["Subject"]
+    assert "&lt;script&gt;" in html_of(card) and "<script>" not in html_of(card)
+    assert "Dear Jo Smith" in text_of(card)
+    links = links_in(card)
+    assert set(links) == {
+        "Acknowledge",
+        "Respond",
+        "Decline",
+        "Re-assign to another board",
+        "Escalate to the next board",
+    }
+    assert slack_api.of("chat.postMessage"), "the card is still posted in the board's channel"
+
+    client = smtp_app.test_client()
+    status, page = confirm(client, links["Acknowledge"], db, escalation.id)
+    assert status == 200 and "is acknowledged" in page
+    db.expire_all()
+    acknowledged = db.get(Escalation, escalation.id)
+    assert (
+        acknowledged.state == EscalationState.ACKNOWLEDGED
+        and acknowledged.acknowledged_by == f"mail:{chair.id}"
+    )
+    assert db.get(Issue, item.id).status == IssueStatus.ACKNOWLEDGED
+    # The raiser's status note is queued for Slack, naming the member (never by address).
+    notes = [m for m in db.scalars(select(OutboxMessage)) if (m.payload or {}).get("user") == RAISER]
+    assert notes and not any(CHAIR_ADDRESS in json.dumps(m.payload) for m in notes)
+
+    again = client.get(path_of(links["Acknowledge"]))
+    assert again.status_code == 403 and "already been used" in again.get_data(as_text=True)
+
+    # Sam answers from their own e-mail's Respond link.
+    sams = links_in(inbox.to(MEMBER_ADDRESS)[0])
+    status, page = confirm(
+        client, sams["Respond"], db, escalation.id, answer="We will fund two more places.", outcome="accepted"
+    )
+    assert status == 200 and "has gone back to the organisation" in page
+    db.expire_all()
+    answered = db.get(Escalation, escalation.id)
+    assert answered.state == EscalationState.RESPONDED and answered.responded_by == f"mail:{member.id}"
+    assert db.get(Issue, item.id).status == IssueStatus.ANSWERED
+
+    deliver(session_factory, slack_api)
+    assert any("We will fund two more places." in dm for dm in slack_dms_to(slack_api, RAISER))
+    assert slack_api.of("chat.update"), "the Slack card shows the answer"
+    confirmation = inbox.wait_for(CHAIR_ADDRESS, 2)[-1]
+    assert "has answered" in confirmation["Subject"] and "We will fund two more places." in text_of(
+        confirmation
+    )
+
+    # The item is answered: Jo's Decline link is refused with where the item stands.
+    refused = client.get(path_of(links["Decline"]))
+    assert refused.status_code == 409 and "already answered" in refused.get_data(as_text=True)
+
+
+def test_the_same_through_the_notify_fake(notify_app, session_factory, db, notify_api, slack_api):
+    _, _board, _chair, _member, _item, escalation = routed_to_email_board(db)
+    deliver(session_factory, slack_api)
+    assert {sent["email_address"] for sent in notify_api.sent} == {CHAIR_ADDRESS, MEMBER_ADDRESS}
+    assert notify_api.refused == []
+    for sent in notify_api.sent:
+        assert sent["claims"]["iss"] == SERVICE_ID and sent["template_id"] == TEMPLATE_ID
+        assert "\n" not in sent["personalisation"]["subject"]
+    to_chair = next(s for s in notify_api.sent if s["email_address"] == CHAIR_ADDRESS)
+    links = {
+        m["label"].strip(): m["url"]
+        for m in re.finditer(
+            r"^(?P<label>[^:\n]+): (?P<url>https?://\S+/dashboard/email/act/\S+)$",
+            to_chair["content"]["body"],
+            re.M,
+        )
+    }
+    client = notify_app.test_client()
+    status, _ = confirm(client, links["Acknowledge"], db, escalation.id)
+    assert status == 200 and state_of(db, escalation.id) == EscalationState.ACKNOWLEDGED
+    status, _ = confirm(
+        client, links["Respond"], db, escalation.id, answer="Agreed at the next meeting.", outcome="partly"
+    )
+    assert status == 200 and state_of(db, escalation.id) == EscalationState.RESPONDED
+    deliver(session_factory, slack_api)
+    assert any("Agreed at the next meeting." in dm for dm in slack_dms_to(slack_api, RAISER))
+
+
+def test_notify_refusing_is_retried_and_never_logs_the_address(
+    notify_app, session_factory, db, notify_api, slack_api, caplog
+):
+    notify_api.fail_next.extend([500, 500])
+    routed_to_email_board(db)
+    deliver(session_factory, slack_api)
+    failed = [m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.method == "email"))]
+    assert failed and all(m.status.value == "pending" for m in failed)
+    assert any("500" in (m.last_error or "") for m in failed)
+    for message in failed:
+        assert CHAIR_ADDRESS not in (message.last_error or "") and MEMBER_ADDRESS not in (
+            message.last_error or ""
+        )
+    assert CHAIR_ADDRESS not in caplog.text and MEMBER_ADDRESS not in caplog.text
+
+
+# --- refusals ------------------------------------------------------------------------------------
+
+
+def test_expired_altered_and_other_persons_links_are_refused(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    inbox, _ = smtp_server
+    _, _board, chair, member, _item, escalation = routed_to_email_board(db)
+    client = smtp_app.test_client()
+
+    old = new_link(
+        db, chair, "acknowledge", escalation_id=escalation.id, now=datetime.now(UTC) - timedelta(days=8)
+    )
+    db.commit()
+    expired = client.get(f"/dashboard/email/act/{sign_link(SECRET, old, chair.id)}")
+    assert expired.status_code == 403 and "expired" in expired.get_data(as_text=True)
+
+    fresh = new_link(db, chair, "acknowledge", escalation_id=escalation.id, now=datetime.now(UTC))
+    db.commit()
+    altered = client.get(f"/dashboard/email/act/{sign_link(SECRET, fresh, member.id)}")
+    assert altered.status_code == 403 and "sent to someone else" in altered.get_data(as_text=True)
+    forged = client.get(f"/dashboard/email/act/{sign_link('another key', fresh, chair.id)}")
+    assert forged.status_code == 403 and "not valid" in forged.get_data(as_text=True)
+
+    # Sam signs in by e-mail, then opens Jo's link in the same browser.
+    page = client.get("/dashboard/sign-in/email")
+    asked = client.post(
+        "/dashboard/sign-in/email",
+        data={"csrf_token": csrf_of(page.get_data(as_text=True)), "email": "Sam.Patel@NHS.example.org"},
+    )
+    assert asked.status_code == 200 and "on its way" in asked.get_data(as_text=True)
+    deliver(session_factory, slack_api)
+    sign_in_mail = next(m for m in inbox.wait_for(MEMBER_ADDRESS, 2) if "sign-in" in m["Subject"])
+    sign_in_url = links_in(sign_in_mail)["Sign in"]
+    shown = client.get(path_of(sign_in_url))
+    signed = client.post(path_of(sign_in_url), data={"csrf_token": csrf_of(shown.get_data(as_text=True))})
+    assert signed.status_code == 302
+    overview = client.get("/dashboard/")
+    assert "Sam Patel" in overview.get_data(as_text=True)
+
+    jos = links_in(inbox.wait_for(CHAIR_ADDRESS, 1)[0])
+    other = client.get(path_of(jos["Acknowledge"]))
+    assert other.status_code == 403 and "sent to another board member" in other.get_data(as_text=True)
+    assert state_of(db, escalation.id) == EscalationState.OPEN
+
+    # An unknown address gets the same answer, and nothing is sent.
+    page = client.get("/dashboard/sign-in/email")
+    before = len(inbox.messages)
+    asked = client.post(
+        "/dashboard/sign-in/email",
+        data={"csrf_token": csrf_of(page.get_data(as_text=True)), "email": "nobody@example.org"},
+    )
+    assert asked.status_code == 200 and "on its way" in asked.get_data(as_text=True)
+    deliver(session_factory, slack_api)
+    assert len(inbox.messages) == before
+
+
+def test_a_sensitive_item_is_never_described_in_an_email(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    inbox, _ = smtp_server
+    _, _board, _chair, _member, _item, escalation = routed_to_email_board(db, sensitive=True, private=True)
+    deliver(session_factory, slack_api)
+    [mail] = inbox.wait_for(CHAIR_ADDRESS, 1)
+    whole = mail.as_string()
+    assert "Short breaks" not in whole and "twelve weeks" not in whole and "Seacombe" not in whole
+    assert "safeguarding-sensitive" in mail["Subject"]
+    assert links_in(mail) == {}
+    assert f"/dashboard/email/item/{escalation.id}" in text_of(mail)
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+
+def _sweep_until(db, now: datetime, done, *, steps: int = 8) -> datetime:
+    for _ in range(steps):
+        sweep_due(db, now=now, render=RENDERER)
+        db.commit()
+        if done():
+            return now
+        now += timedelta(hours=6)
+    raise AssertionError("the sweep never got there")
+
+
+def test_the_sweep_reminds_and_escalates_by_email_on_breach(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    inbox, _ = smtp_server
+    net = network(db)
+    board, _chair, _member = email_board(db, parent=net.ctb)
+    reminded = issue(
+        db, net.organisation, theme=factories.theme(db, "commissioning", "Commissioning", board=board)
+    )
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    first = flows.route_received_issue(db, reminded, now=start, render=RENDERER).escalation_id
+    child = factories.board(
+        db, "grp", "Short Breaks Group", channel="C0GRP00001", parent=board, chair_slack_user_id="U0GRPCHAIR"
+    )
+    climbing = issue(
+        db, net.organisation, theme=factories.theme(db, "short-breaks", "Short breaks", board=child)
+    )
+    second = flows.route_received_issue(db, climbing, now=start, render=RENDERER).escalation_id
+    db.commit()
+    deliver(session_factory, slack_api)
+    inbox.wait_for(CHAIR_ADDRESS, 1)
+
+    def nudged() -> bool:
+        return any(":email:nudge:1:" in k for k in db.scalars(select(OutboxMessage.key)))
+
+    _sweep_until(db, start + timedelta(hours=1), nudged)
+    assert not [
+        m
+        for m in db.scalars(select(OutboxMessage))
+        if m.key.startswith(f"escalation:{first}:nudge") and (m.payload or {}).get("user") == "U0OFFICER1"
+    ], "an e-mail board is reminded itself, not via the officer"
+    deliver(session_factory, slack_api)
+    reminders = [
+        m
+        for m in inbox.to(CHAIR_ADDRESS)
+        if m["Subject"].startswith(("Reminder", "LU-")) and "Reminder 1 of at most 2" in text_of(m)
+    ]
+    assert reminders and inbox.to(MEMBER_ADDRESS)
+
+    def moved() -> bool:
+        return state_of(db, second) == EscalationState.ESCALATED
+
+    respond_by = db.get(Escalation, second).respond_by
+    _sweep_until(db, respond_by + timedelta(minutes=1), moved)
+    deliver(session_factory, slack_api)
+    arrived = [
+        m for m in inbox.to(CHAIR_ADDRESS) if "has come to the Joint Commissioning Group" in m["Subject"]
+    ]
+    assert arrived and climbing.reference in arrived[0]["Subject"]
+    # Each e-mail once: a second pass of the sweep queues nothing new.
+    count = len(db.scalars(select(OutboxMessage.key)).all())
+    sweep_due(db, now=respond_by + timedelta(minutes=2), render=RENDERER)
+    db.commit()
+    assert len(db.scalars(select(OutboxMessage.key)).all()) == count
