@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bot.commands.escalations",
     "bot.commands.report",
     "bot.commands.survey",
+    "bot.commands.notice",
     "bot.commands.meeting",
     "bot.commands.simulate",
     "bot.commands.org",

@@ -23,6 +23,13 @@ class JobSpec:
 
 JOBS: list[JobSpec] = [
     JobSpec(
+        id="notices",
+        func="bot.notice_jobs:run_notices",
+        trigger="interval",
+        trigger_args={"minutes": 1},
+        description="targeted notices: scheduled ones sent, reminders in working hours, deadline summaries",
+    ),
+    JobSpec(
         id="deliver_outbox",
         func="bot.worker:deliver_outbox",
         trigger="interval",

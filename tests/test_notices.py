@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,9 +33,11 @@ from notices.compose import Draft, create_draft
 from notices.delivery import confirm, due_ids, send_scheduled
 from notices.reminders import MAX_REMINDERS, remind_due, summarise_due
 from notices.responses import acknowledge, request_place
+from reporting.board_report.notices import quarterly_rows
 from reporting.notices import delivery_report, figures_by_kind, report_csv
 from reporting.periods import LONDON, parse_period
 from tests import factories
+from tests.dashboard_support import sign_in
 
 OFFICER = "U0OFFICER1"
 WSCB_MEMBER = "U0WSCB0001"
@@ -119,7 +122,7 @@ def dms(slack_api, notice_id: int) -> dict[str, int]:
 
 
 def test_a_safeguarding_update_and_a_mash_training_notice_from_sending_to_the_report(
-    db, session_factory, settings, slack_api, world
+    app, db, session_factory, settings, slack_api, world
 ):
     client = web_client(settings)
     update = send(db, WSCB_MEMBER, safeguarding_draft())
@@ -193,6 +196,24 @@ def test_a_safeguarding_update_and_a_mash_training_notice_from_sending_to_the_re
     assert quarter["safeguarding"].notices == 1 and quarter["training"].notices == 1
     assert quarter["safeguarding"].acknowledgement_rate == report.acknowledgement_rate == 0.5
     assert quarter["training"].tally.places == 10 and quarter["general"].notices == 0
+
+    # The dashboard page and its CSV show the same figures (the officer sees every notice).
+    client = sign_in(app, db, OFFICER)
+    for notice, expected in ((update, report), (training, places)):
+        page = client.get(f"/dashboard/notices/{notice.id}").get_data(as_text=True)
+        shown = dict(re.findall(r'data-figure="(\w+)">(\d+)<', page))
+        assert {k: int(v) for k, v in shown.items()} == vars(expected.totals)
+        downloaded = client.get(f"/dashboard/notices/{notice.id}.csv").get_data(as_text=True)
+        assert downloaded == report_csv(expected, tz=LONDON)
+    assert YOUTH[0] in client.get(f"/dashboard/notices/{training.id}.csv").get_data(as_text=True)
+    quarter_rows = quarterly_rows(db, parse_period("2027Q1"))
+    assert quarter_rows["Safeguarding update"][1:] == [1, 4, 4, 2, 0.5]
+    assert quarter_rows["Training"][1:] == [1, 12, 12, 0, None]
+    # A sender sees their own notice, not another's; a member sees none.
+    board_member = sign_in(app, db, WSCB_MEMBER)
+    assert board_member.get(f"/dashboard/notices/{update.id}").status_code == 200
+    assert board_member.get(f"/dashboard/notices/{training.id}").status_code == 404
+    assert sign_in(app, db, YOUTH[1]).get("/dashboard/notices").status_code == 403
 
 
 def _stored(db) -> tuple[int, int, int]:

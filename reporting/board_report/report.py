@@ -18,6 +18,7 @@ from reporting.board_report.edits import Achievement, ReportEdits, draft_edits
 from reporting.board_report.health import health_table, network_health
 from reporting.board_report.issues import period_issues
 from reporting.board_report.key_figures import key_figures
+from reporting.board_report.notices import notices_table
 from reporting.board_report.prose import summary
 from reporting.board_report.representation import BoardSeat, board_seats, representation_table
 from reporting.board_report.surveys import period_surveys
@@ -109,6 +110,7 @@ def build_board_report(
         "board_timeliness": timeliness.table,
         "bulletins": bulletins.table,
         "bulletin_categories": bulletins.categories_table,
+        "notices": notices_table(session, period),
         "returns_coverage": waiting.coverage,
         "waiting_lists": waiting.waiting,
         "number_waiting": waiting.latest_table,
