@@ -192,17 +192,14 @@ def configure(settings: Settings) -> None:
     from bot.signing import signing_key
 
     secret = signing_key(settings)
-    use_mail(
-        MailBodies(
-            base_url=settings.public_base_url, sign=lambda nonce, member: sign_link(secret, nonce, member)
-        )
-    )
-    with _lock:
-        _transport[:] = [transport_for(settings)]
 
+    def sign(nonce: str, member_id: int) -> str:
+        return sign_link(secret, nonce, member_id)
 
-def use_transport(transport: SmtpTransport | NotifyTransport | None) -> None:
-    """Tests: send through this transport."""
+    transport = transport_for(settings)
+    # Without a transport nothing is built for e-mail: such members are treated as unreachable (the
+    # sweep then reminds the officer), rather than queueing e-mails that could only fail.
+    use_mail(MailBodies(base_url=settings.public_base_url, sign=sign) if transport else None)
     with _lock:
         _transport[:] = [transport]
 

@@ -55,9 +55,12 @@ def email_row(key: str, member: BoardMember, body: dict, *, attachments: list[di
 
 
 def email_members(session: Session, board_ids: Iterable[int | None]) -> dict[int, list[BoardMember]]:
-    """Each board's members reached by e-mail (an address and no Slack id), one query for the lot."""
+    """Each board's members reached by e-mail (an address and no Slack id), one query for the lot.
+
+    None while the process has no e-mail (`ports.mail_renderer`): they cannot be reached, so the sweep
+    reminds the officer as it does for a board with nobody named."""
     wanted = sorted({b for b in board_ids if b is not None})
-    if not wanted:
+    if not wanted or mail_renderer() is None:
         return {}
     found: dict[int, list[BoardMember]] = {}
     for member in session.scalars(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -394,3 +394,38 @@ def test_the_sweep_reminds_and_escalates_by_email_on_breach(
     sweep_due(db, now=respond_by + timedelta(minutes=2), render=RENDERER)
     db.commit()
     assert len(db.scalars(select(OutboxMessage.key)).all()) == count
+
+
+# --- the digest, with the meeting as an invitation ---------------------------------------------------
+
+
+def test_the_digest_goes_to_an_email_chair_with_the_meeting_attached(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    from escalations.digest import digest_day, send_digests
+    from escalations.working_days import at_london
+    from models import Meeting
+
+    inbox, _ = smtp_server
+    _, board, _chair, _member, item, _escalation = routed_to_email_board(db)
+    starts = at_london(datetime.now(UTC).date() + timedelta(days=10), time(10, 0))
+    meeting = Meeting(
+        board=board, title=board.name, starts_at=starts, location="Wallasey Town Hall", uid="jcg/1"
+    )
+    db.add(meeting)
+    db.commit()
+    when = at_london(digest_day(meeting), time(11, 0))
+    assert send_digests(db, now=when, render=RENDERER) == 1
+    db.commit()
+    assert send_digests(db, now=when, render=RENDERER) == 0  # once
+    deliver(session_factory, slack_api)
+    digest = next(m for m in inbox.wait_for(CHAIR_ADDRESS, 2) if "pending" in m["Subject"])
+    assert item.reference in text_of(digest) and "/calendar.ics?board=jcg" in text_of(digest)
+    [invitation] = [part for part in digest.iter_attachments() if part.get_content_type() == "text/calendar"]
+    ics = invitation.get_content()
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    assert "BEGIN:VEVENT" in ics and f"UID:meeting-{meeting.id}@" in ics and "Wallasey Town Hall" in ics
+    assert invitation.get_filename() == "meeting.ics"
+    assert not [m for m in inbox.to(MEMBER_ADDRESS) if "pending" in m["Subject"]], (
+        "the chair's, not everyone's"
+    )

@@ -1,0 +1,109 @@
+"""E-mail bodies stay inert whatever people typed (the e-mail counterpart of test_slack_escaping).
+
+Every field of a `MailView` — titles, descriptions, names, facts, paragraphs, digest items, link
+labels — is filled with arbitrary text (markup, entities, CR/LF, control characters, long runs) and
+rendered by `mail.escalations.MailBodies`: the HTML has only the renderer's own tags and attributes,
+every link is the app's own address, the typed text comes back as written when the HTML is read as
+text, and the subject is one header-safe line. The domain builders are run with hostile text too.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from escalations.mail_views import MailKind, MailLink, MailView
+from mail.escalations import SUBJECT_MAX, MailBodies, one_line
+
+BASE = "https://linkedup.example.org"
+TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "body",
+    "p",
+    "h1",
+    "h2",
+    "blockquote",
+    "table",
+    "tr",
+    "th",
+    "td",
+    "ul",
+    "li",
+    "a",
+}
+ATTRIBUTES = {"lang", "charset", "name", "content", "style", "href"}
+FRAGMENTS = ["<", ">", "&", '"', "'", "\r", "\n", "<script>", "</p>", "&amp;", "<a href=x>", "\u2028", "\x00"]
+hostile = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=12).map("".join)
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _bodies() -> MailBodies:
+    return MailBodies(base_url=BASE, sign=lambda nonce, member: f"signed-{member}")
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    subject=hostile,
+    heading=hostile,
+    recipient=st.none() | hostile,
+    title=st.none() | hostile,
+    description=st.none() | hostile,
+    facts=st.lists(st.tuples(hostile, hostile), max_size=3),
+    paragraphs=st.lists(hostile, max_size=3),
+    items=st.lists(hostile, max_size=3),
+    label=hostile,
+    sensitive=st.booleans(),
+)
+def test_any_typed_text_stays_inert(
+    subject, heading, recipient, title, description, facts, paragraphs, items, label, sensitive
+):
+    view = MailView(
+        kind=MailKind.CARD,
+        subject=subject,
+        heading=heading,
+        recipient=recipient,
+        reference="LU-2026-0001",
+        title=title,
+        description=description,
+        facts=tuple(facts),
+        paragraphs=tuple(paragraphs),
+        sensitive=sensitive,
+        links=(MailLink(action="acknowledge", label=label, nonce="n", member_id=7),),
+        items=tuple(items),
+        page_path="/dashboard/email/item/1",
+    )
+    body = _bodies().message(view)
+    assert set(body) == {"subject", "text", "html"}
+    assert not any(c in body["subject"] for c in "\r\n\x00\u2028") and len(body["subject"]) <= SUBJECT_MAX
+    assert body["subject"] == one_line(subject)
+    reader = _Reader()
+    reader.feed(body["html"])
+    reader.close()
+    for tag, attrs in reader.tags:
+        assert tag in TAGS, tag
+        assert set(attrs) <= ATTRIBUTES, attrs
+        if tag == "a":
+            assert attrs["href"].startswith(BASE + "/dashboard/"), attrs["href"]
+    shown = "".join(reader.text)
+    for typed in (title, *paragraphs, *items, *(v for pair in facts for v in pair)):
+        if typed:
+            assert typed in shown  # shown as written, never read as markup
+    assert f"{BASE}/dashboard/email/act/signed-7" in body["text"]
