@@ -27,6 +27,8 @@ from bot.slack_pacing import Pacing, channel_of
 from models.base import utcnow
 from models.outbox import OutboxMessage, OutboxStatus
 
+_OUTBOX = OutboxMessage.__table__
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
@@ -174,39 +176,49 @@ def _claim(
     book: bool = False,
     booked: bool = False,
 ) -> _Claim | Delivery:
+    # One statement claims the row, counts the attempt and reads it (every message sent pays for this,
+    # so no ORM load and flush); an attempt that does not happen (waiting, postponed) is given back.
     with session_factory() as session:
         now = utcnow()
-        taken = session.execute(
-            update(OutboxMessage)
+        claimed = session.execute(
+            update(_OUTBOX)
             .where(
-                OutboxMessage.key == key,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.next_attempt_at <= (due_by or now),
+                _OUTBOX.c.key == key,
+                _OUTBOX.c.status == OutboxStatus.PENDING,
+                _OUTBOX.c.next_attempt_at <= (due_by or now),
             )
-            .values(next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not taken:
+            .values(next_attempt_at=now + LEASE, attempts=_OUTBOX.c.attempts + 1)
+            .returning(_OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload)
+        ).first()
+        if claimed is None:
             session.rollback()
             return Delivery(Outcome.NOT_CLAIMED)
-        message = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
-        payload = addressed_payload(session, message)
-        if payload is None:
-            session.commit()
-            if message.status == OutboxStatus.FAILED:
-                return Delivery(Outcome.FAILED)
-            return Delivery(Outcome.WAITING, waits_for=message.payload.get("ts_from"))
+        message_id, method, stored = claimed
+        payload = dict(stored)
+        source = payload.pop("ts_from", None)
+        if method == "chat.update" and source and not payload.get("ts"):
+            message = session.get(OutboxMessage, message_id)  # an update of a post another row makes
+            payload = addressed_payload(session, message)
+            if payload is None:
+                message.attempts -= 1
+                session.commit()
+                if message.status == OutboxStatus.FAILED:
+                    return Delivery(Outcome.FAILED)
+                return Delivery(Outcome.WAITING, waits_for=message.payload.get("ts_from"))
         wait = 0.0
         if pacing is not None:
-            channel = channel_of(message.method, payload)
-            wait = pacing.reserve(message.method, channel, max_wait=max_wait, book=book, booked=booked)
+            channel = channel_of(method, payload)
+            wait = pacing.reserve(method, channel, max_wait=max_wait, book=book, booked=booked)
             if wait > max_wait:
-                message.next_attempt_at = now + timedelta(seconds=wait)
+                session.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == message_id)
+                    .values(next_attempt_at=now + timedelta(seconds=wait), attempts=_OUTBOX.c.attempts - 1)
+                )
                 session.commit()
                 return Delivery(Outcome.POSTPONED, retry_in=wait, booked=book and not booked)
-        message.attempts += 1
         session.commit()
-        return _Claim(message.id, key, message.method, payload, wait)
+        return _Claim(message_id, key, method, payload, wait)
 
 
 def _settle(
@@ -218,6 +230,17 @@ def _settle(
 ) -> Delivery:
     """Record what Slack said; the message is in Slack already when it succeeded, so this must not fail it."""
     with session_factory() as session:
+        if error is None and on_sent is None:  # the usual case, in one statement (no ORM load and flush)
+            settled = session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == claim.id)
+                .values(status=OutboxStatus.SENT, result=result, sent_at=utcnow(), last_error=None)
+            ).rowcount
+            if settled and tells_domain(claim.key):
+                sent = OutboxMessage(id=claim.id, key=claim.key, method=claim.method, result=result)
+                record_sent(session, sent)  # (not added to the session: only read)
+            session.commit()
+            return Delivery(Outcome.SENT)
         message = session.get(OutboxMessage, claim.id)
         if message is None:  # erased meanwhile (an organisation's data removed)
             return Delivery(Outcome.SENT if error is None else Outcome.FAILED)
@@ -258,6 +281,13 @@ def addressed_payload(session: Session, message: OutboxMessage) -> dict | None:
         return None
     message.next_attempt_at = utcnow() + timedelta(seconds=WAIT_FOR_POST)
     return None
+
+
+def tells_domain(key: str) -> bool:
+    """Whether a delivered message's result matters to the domain (`record_sent` has work to do)."""
+    from escalations.messages import is_card_key
+
+    return is_card_key(key)
 
 
 def record_sent(session: Session, message: OutboxMessage) -> None:

@@ -14,10 +14,11 @@ these off: they are what the raiser is owed, not a board's preference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from escalations.people import AUTOMATIC, name, names_of
@@ -119,25 +120,40 @@ def standing(issue: Issue, live: Escalation | None, *, now: datetime, triaged: b
     )
 
 
-def standings(session: Session, issues: list[Issue], *, now: datetime) -> dict[int, Standing]:
-    """Each issue's standing by id, with two queries for the lot (for lists: status, Home, dashboard)."""
+def standings(
+    session: Session,
+    issues: list[Issue],
+    *,
+    now: datetime,
+    known: Mapping[int, Escalation] | None = None,
+) -> dict[int, Standing]:
+    """Each issue's standing by id, with two queries for the lot (for lists: status, Home, dashboard).
+
+    `known`: live escalations the caller holds (by issue id: the one it just started or moved), so
+    they are not read again; the others are looked up, and triage only for issues with none.
+    """
     ids = [issue.id for issue in issues]
     if not ids:
         return {}
-    lives = {
-        row.issue_id: row
-        for row in session.scalars(
-            select(Escalation).where(Escalation.issue_id.in_(ids), Escalation.state.in_(LIVE_STATES))
-        )
-    }
-    triaged = set(
-        session.scalars(
-            select(EscalationEvent.issue_id).where(
-                EscalationEvent.issue_id.in_([i for i in ids if i not in lives]),
-                EscalationEvent.kind == "triaged",
+    lives = {issue_id: live for issue_id, live in (known or {}).items() if issue_id in ids}
+    unknown = [i for i in ids if i not in lives]
+    if unknown:
+        lives.update(
+            (row.issue_id, row)
+            for row in session.scalars(
+                select(Escalation).where(Escalation.issue_id.in_(unknown), Escalation.state.in_(LIVE_STATES))
             )
         )
-    )
+    unrouted = [i for i in ids if i not in lives]
+    triaged = set()
+    if unrouted:
+        triaged = set(
+            session.scalars(
+                select(EscalationEvent.issue_id).where(
+                    EscalationEvent.issue_id.in_(unrouted), EscalationEvent.kind == "triaged"
+                )
+            )
+        )
     return {
         issue.id: standing(issue, lives.get(issue.id), now=now, triaged=issue.id in triaged)
         for issue in issues
@@ -162,7 +178,14 @@ def by_whom(session: Session, issue: Issue, actor: str) -> str:
 
 
 def tell_raiser(
-    session: Session, issue: Issue, change: str | None, *, now: datetime, render: Renderer
+    session: Session,
+    issue: Issue,
+    change: str | None,
+    *,
+    now: datetime,
+    render: Renderer,
+    live: Escalation | None = None,
+    fresh: bool = False,
 ) -> str | None:
     """Tell the raiser of `issue` about `change` (a sentence), with where the item now stands.
 
@@ -170,38 +193,35 @@ def tell_raiser(
     and the fresh standing in place; otherwise a new note is queued, held for `HOLD`. With
     `change=None` only a waiting note is refreshed (the answer, sent on its own, calls this so a
     note about an earlier change does not go out saying the item still waits). Returns the key.
+    `live`, `fresh`: see `tell_raisers`.
     """
-    return tell_raisers(session, [(issue, change)], now=now, render=render)[0]
+    known = {issue.id: live} if live is not None else None
+    return tell_raisers(session, [(issue, change)], now=now, render=render, live=known, fresh=fresh)[0]
 
 
 def tell_raisers(
-    session: Session, changes: list[tuple[Issue, str | None]], *, now: datetime, render: Renderer
+    session: Session,
+    changes: list[tuple[Issue, str | None]],
+    *,
+    now: datetime,
+    render: Renderer,
+    live: Mapping[int, Escalation] | None = None,
+    fresh: bool = False,
 ) -> list[str | None]:
-    """`tell_raiser` for many issues at once (the sweep moves a hundred): the waiting notes, the count
-    of notes so far and the standings are read in one query each, not three per issue."""
-    session.flush()
+    """`tell_raiser` for many issues at once (the sweep moves a hundred): the notes so far (how many,
+    and the one still waiting) and the standings are read in one query each, not three per issue.
+
+    The caller saves reads it need not make: `live`, the live escalations it holds by issue id (one it
+    just started or acknowledged); `fresh`, the issues were raised in this very transaction, so none
+    has a note yet. The new notes are added to the session, saved by its next flush or the commit.
+    """
     issues = list({issue.id: issue for issue, _ in changes}.values())
     topics = {issue.id: TOPIC.format(issue_id=issue.id) for issue in issues}
     waiting: dict[str, OutboxMessage] = {}
-    for row in session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.topic.in_(topics.values()),
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.attempts == 0,
-            OutboxMessage.next_attempt_at > now,
-        )
-        .order_by(OutboxMessage.id)
-    ):
-        waiting[row.topic] = row  # the newest waiting note of each topic wins
-    counts = dict(
-        session.execute(
-            select(OutboxMessage.topic, func.count())
-            .where(OutboxMessage.topic.in_(topics.values()))
-            .group_by(OutboxMessage.topic)
-        ).all()
-    )
-    standing_now = standings(session, issues, now=now)
+    counts: dict[str, int] = {}
+    if not fresh:
+        counts, waiting = _notes_so_far(session, list(topics.values()), now=now)
+    standing_now = standings(session, issues, now=now, known=live)
     keys: list[str | None] = []
     for issue, change in changes:
         topic = topics[issue.id]
@@ -234,8 +254,30 @@ def tell_raisers(
         session.add(note)
         waiting[topic] = note  # a second change to the same issue in this batch folds into it
         keys.append(note.key)
-    session.flush()
     return keys
+
+
+def _notes_so_far(
+    session: Session, topics: list[str], *, now: datetime
+) -> tuple[dict[str, int], dict[str, OutboxMessage]]:
+    """For each topic, how many notes it has had and the newest one still waiting to go (if any)."""
+    is_waiting = (
+        (OutboxMessage.status == OutboxStatus.PENDING)
+        & (OutboxMessage.attempts == 0)
+        & (OutboxMessage.next_attempt_at > now)
+    )
+    rows = session.execute(
+        select(OutboxMessage.topic, func.count(), func.max(case((is_waiting, OutboxMessage.id))))
+        .where(OutboxMessage.topic.in_(topics))
+        .group_by(OutboxMessage.topic)
+    ).all()
+    counts = {topic: count for topic, count, _ in rows}
+    waiting_ids = [newest for _, _, newest in rows if newest is not None]
+    waiting: dict[str, OutboxMessage] = {}
+    if waiting_ids:
+        for note in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(waiting_ids))):
+            waiting[note.topic] = note
+    return counts, waiting
 
 
 def _changes_of(payload: dict) -> list[str]:

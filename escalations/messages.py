@@ -165,6 +165,7 @@ def event(
 def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, tuple[Wording, ...]]:
     """For each escalation, the item's history before this board had it (shown on its card): the
     people as real mentions, board names and reasons as typed (`models.wording`)."""
+    from escalations.people import names_of
     from escalations.working_days import describe
 
     wanted = {e.issue_id: e for e in escalations if e.previous_id is not None}
@@ -185,20 +186,26 @@ def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, 
         "reassigned": "re-assigned by {who} from {source} to {to}",
         "officer_alerted": "overdue at the top of the ladder: officer alerted",
     }
+    mailed = names_of(session, {r.actor for r in rows if r.actor and r.actor.startswith("mail:")})
     for row in rows:
         escalation = wanted[row.issue_id]
         if row.escalation_id == escalation.id:
             continue
+        who = (
+            f"{mailed.get(row.actor, 'a board member')} (by e-mail)"
+            if row.actor in mailed
+            else Mention(row.actor)
+        )
         board = row.to_board or row.from_board or ""
         automatic = (row.detail or {}).get("automatic")
         text = said(
             "{when}: " + templates[row.kind],
             when=describe(row.at),
-            who=Mention(row.actor),
+            who=who,
             board=row.from_board or board,
             source=row.from_board,
             to=row.to_board,
-            how=said("automatically") if automatic else said("by {who}", who=Mention(row.actor)),
+            how=said("automatically") if automatic else said("by {who}", who=who),
         )
         reason = (row.detail or {}).get("reason")
         if reason and row.kind in ("escalated", "reassigned"):
@@ -278,6 +285,11 @@ def current_post_key(session: Session, escalation_id: int) -> str:
         .limit(1)
     ).first()
     return reposts or card_post_key(escalation_id)
+
+
+def is_card_key(key: str) -> bool:
+    """An escalation card's post or update: its delivery is recorded (`record_card_delivery`)."""
+    return _CARD_KEY.match(key) is not None
 
 
 def record_card_delivery(session: Session, message: OutboxMessage) -> None:

@@ -68,13 +68,17 @@ def start_escalation(
     actor: str,
     reason: str,
     kind: str = "routed",
+    fresh: bool = False,
 ) -> Escalation:
-    """Put the issue in front of a board with a fresh ladder: card queued, history written."""
+    """Put the issue in front of a board with a fresh ladder: card queued, history written.
+
+    `fresh`: the issue was raised in this transaction (nothing told about it yet: reads saved)."""
     ladder = snapshot(board, sensitive=issue.sensitive, taken_at=now)
     escalation = new_escalation(issue, ladder, 0, previous=None, now=now)
     session.add(escalation)
     session.flush()
-    enqueue_rows(session, announce(session, [(escalation, kind, actor, reason)], now=now, render=render))
+    rows = announce(session, [(escalation, kind, actor, reason)], now=now, render=render, fresh=fresh)
+    enqueue_rows(session, rows)
     return escalation
 
 
@@ -111,7 +115,14 @@ def route_received_issue(
         return RoutingDecision(**base, kind="triage", reason=decision.reason)
     board = session.get(Board, decision.board_id)
     escalation = start_escalation(
-        session, issue, board, now=now, render=render, actor=SYSTEM, reason=decision.reason
+        session,
+        issue,
+        board,
+        now=now,
+        render=render,
+        actor=SYSTEM,
+        reason=decision.reason,
+        fresh=just_raised,
     )
     return RoutingDecision(
         **base,
