@@ -32,7 +32,10 @@ REDACTED = "[redacted]"
 # Query parameters that carry a credential (sign-in and preview links put theirs in `token`).
 SECRET_QUERY_KEYS = frozenset({"token", "secret", "key", "code", "signature", "password", "api_key"})
 # Path segments that are themselves a credential: `/mailchimp/webhook/<secret>`.
-SECRET_PATHS = (re.compile(r"(/mailchimp/webhook/)[^/?#\s]+"),)
+SECRET_PATHS = (
+    re.compile(r"(/mailchimp/webhook/)[^/?#\s]+"),
+    re.compile(r"(/dashboard/email/(?:act|sign-in)/)[^/?#\s]+"),  # the e-mails' single-use links
+)
 # Dashboard query parameters that only choose a filter or a page; any other value (a search) is hidden.
 DASHBOARD_PLAIN_KEYS = frozenset(
     {"board", "theme", "state", "organisation", "period", "page", "per_page", "quarter", "signed_out"}

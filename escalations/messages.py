@@ -175,7 +175,7 @@ def history_lines(session: Session, escalations: list[Escalation]) -> dict[int, 
         select(EscalationEvent)
         .where(EscalationEvent.issue_id.in_(list(wanted)), EscalationEvent.kind.in_(HISTORY_KINDS))
         .order_by(EscalationEvent.issue_id, EscalationEvent.at, EscalationEvent.id)
-    )
+    ).all()
     lines: dict[int, list[Wording]] = {}
     templates = {
         "routed": "routed to {to}",

@@ -45,7 +45,7 @@ def names_of(session: Session, slack_user_ids: Iterable[str | None]) -> dict[str
         for member_id, member_name in session.execute(
             select(BoardMember.id, BoardMember.name).where(BoardMember.id.in_(sorted(by_email)))
         ):
-            names[by_email[member_id]] = member_name or "a board member (by e-mail)"
+            names[by_email[member_id]] = member_name or "a board member"
     return names
 
 

@@ -104,6 +104,19 @@ class DigestView:
     items: tuple[DigestItem, ...] = field(default_factory=tuple)
 
 
+MAIL_ACTOR = "mail:"  # models.email_links.ACTOR_PREFIX: a board member outside Slack
+
+
+def person(escalation: Escalation, actor: str | None) -> Mention | str:
+    """Who acted, as a mention — or, for a board member outside Slack (`mail:<row id>`, who has no
+    Slack id to mention), their name from the board's members (plain text, escaped as typed)."""
+    if not actor or not actor.startswith(MAIL_ACTOR):
+        return Mention(actor)
+    board = escalation.board
+    found = next((m.name for m in (board.members if board else []) if f"{MAIL_ACTOR}{m.id}" == actor), None)
+    return f"{found or 'a board member'} (by e-mail)"
+
+
 def withhold_organisation(escalation: Escalation) -> bool:
     rung = escalation.current_rung
     return bool(escalation.issue.sensitive and rung.withhold_organisation)
@@ -142,13 +155,15 @@ def card_view(
     if escalation.acknowledged_at is not None:
         acknowledged = said(
             "{who}, {when}",
-            who=Mention(escalation.acknowledged_by),
+            who=person(escalation, escalation.acknowledged_by),
             when=describe(escalation.acknowledged_at),
         )
     responded = None
     if escalation.responded_at is not None:
         responded = said(
-            "{who}, {when}", who=Mention(escalation.responded_by), when=describe(escalation.responded_at)
+            "{who}, {when}",
+            who=person(escalation, escalation.responded_by),
+            when=describe(escalation.responded_at),
         )
     description = issue.description
     if len(description) > DESCRIPTION_PREVIEW:
@@ -195,14 +210,14 @@ def state_in_words(escalation: Escalation) -> Wording:
     if state == EscalationState.ACKNOWLEDGED:
         return said(
             "{ref} was acknowledged by {who} and awaits {board}'s response (due {due}).",
-            who=Mention(escalation.acknowledged_by),
+            who=person(escalation, escalation.acknowledged_by),
             due=describe(escalation.respond_by),
             **values,
         )
     if state == EscalationState.RESPONDED:
         return said(
             "{ref} was already answered by {who} on {when} ({outcome}).",
-            who=Mention(escalation.responded_by),
+            who=person(escalation, escalation.responded_by),
             when=describe(escalation.responded_at) if escalation.responded_at else "earlier",
             outcome=escalation.outcome.value if escalation.outcome else "answered",
             **values,

@@ -12,6 +12,7 @@ link, a link opened in a browser signed in as someone else, an already answered 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -150,8 +151,9 @@ def slack_dms_to(slack_api, user: str) -> list[str]:
 
 
 def test_email_only_board_acknowledges_and_answers_from_smtp_links(
-    smtp_app, session_factory, db, smtp_server, slack_api
+    smtp_app, session_factory, db, smtp_server, slack_api, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     inbox, _ = smtp_server
     _, _board, chair, member, item, escalation = routed_to_email_board(db)
     deliver(session_factory, slack_api)
@@ -201,7 +203,9 @@ def test_email_only_board_acknowledges_and_answers_from_smtp_links(
 
     deliver(session_factory, slack_api)
     assert any("We will fund two more places." in dm for dm in slack_dms_to(slack_api, RAISER))
-    assert slack_api.of("chat.update"), "the Slack card shows the answer"
+    updates = [json.dumps(call.args) for call in slack_api.of("chat.update")]
+    assert updates, "the Slack card shows the answer"
+    assert any("Jo Smith (by e-mail)" in u for u in updates) and not any("mail:" in u for u in updates)
     confirmation = inbox.wait_for(CHAIR_ADDRESS, 2)[-1]
     assert "has answered" in confirmation["Subject"] and "We will fund two more places." in text_of(
         confirmation
@@ -210,6 +214,9 @@ def test_email_only_board_acknowledges_and_answers_from_smtp_links(
     # The item is answered: Jo's Decline link is refused with where the item stands.
     refused = client.get(path_of(links["Decline"]))
     assert refused.status_code == 409 and "already answered" in refused.get_data(as_text=True)
+    # No log line of ours holds an address (aiosmtpd's own "mail.log" is the test server's, not ours).
+    ours = [r for r in caplog.records if not r.name.startswith("mail.log")]
+    assert ours and not any(a in r.getMessage() for r in ours for a in (CHAIR_ADDRESS, MEMBER_ADDRESS))
 
 
 def test_the_same_through_the_notify_fake(notify_app, session_factory, db, notify_api, slack_api):
@@ -429,3 +436,24 @@ def test_the_digest_goes_to_an_email_chair_with_the_meeting_attached(
     assert not [m for m in inbox.to(MEMBER_ADDRESS) if "pending" in m["Subject"]], (
         "the chair's, not everyone's"
     )
+
+
+def test_start_up_and_doctor_say_which_email_transport_is_on(engine, slack_api):
+    from bot.commands.serve import capabilities
+
+    def line(**mail) -> str:
+        return next(x for x in capabilities(_settings(engine, slack_api, **mail)) if x.startswith("E-mail"))
+
+    assert line().startswith("E-mail: DISABLED — set NOTIFY_API_KEY")
+    assert line(smtp_url="smtp://mail.example.org:587", email_from="a@example.org") == (
+        "E-mail: enabled (SMTP via mail.example.org:587)"
+    )
+    assert line(notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID) == "E-mail: enabled (GOV.UK Notify)"
+    assert "NOTIFY_TEMPLATE_ID is not set" in line(notify_api_key=API_KEY)
+
+
+def test_access_log_lines_hide_the_links_tokens():
+    from bot.log_privacy import redact_request_line
+
+    line = redact_request_line("GET /dashboard/email/act/eyJuIjoiYWJjIiwibSI6M30.axbx.qITZ HTTP/1.1")
+    assert line == "GET /dashboard/email/act/[redacted] HTTP/1.1"
