@@ -64,6 +64,7 @@ from simulation.mailer import SimulatedMailer
 from simulation.monthly import MonthlyEvents
 from simulation.organisations import OrganisationEvents
 from simulation.slack import PlainRenderer, SimulatedSlack
+from simulation.surveys import SurveyEvents
 from simulation.world import (
     ARTICLE_LAST_DAY,
     ARTICLES_PER_DAY,
@@ -86,7 +87,7 @@ from simulation.world import (
 log = logging.getLogger(__name__)
 
 
-class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
+class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents, SurveyEvents):
     """One simulated period; `run()` plays it and returns the health figures counted afterwards."""
 
     def __init__(
@@ -215,6 +216,7 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents):
             day += timedelta(days=1)
         self._plan_joiners()
         self._plan_departure()
+        self._plan_surveys()  # "Have your say" once a year
 
     def _date_founding_members(self, session: Session) -> None:
         """The network file's organisations, their services and people were members before the simulated

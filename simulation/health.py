@@ -34,9 +34,11 @@ from models.bulletins import Bulletin
 from models.escalations import Escalation, EscalationEvent, EscalationState, rungs_of
 from models.issues import Issue
 from models.outbox import OutboxMessage, OutboxStatus
+from models.surveys import Survey
 from reporting.figures import first_routings
 from reporting.figures import returns_coverage as figure_coverage
 from reporting.periods import Span
+from reporting.surveys import Rate, compare_with_baseline, surveys_closed_between
 from reporting.timeliness import network_timeliness
 
 LONDON = ZoneInfo("Europe/London")
@@ -87,6 +89,11 @@ class HealthFigures:
     bulletin_open_rate_with_machine_opens: float | None = None
     bulletin_versus_benchmark: str | None = None  # "above", "in line" or "below", on the 95% interval
     benchmark_open_rate: float = 0.203
+    # Surveys closed in the window: organisations that answered of those reached, pooled, and against
+    # 2016's "Have your Say" (54 of 200) on the 95% intervals (`reporting.surveys`).
+    surveys: int = 0
+    survey_response: Share | None = None
+    survey_versus_2016: str | None = None
     # What the simulation did to get here (filled in by `simulate_year`; empty for real data).
     activity: dict[str, int] = field(default_factory=dict)
 
@@ -126,6 +133,12 @@ class HealthFigures:
                 f"vs benchmark {self.benchmark_open_rate:.1%} ({gap:+.1f} points, "
                 f"{self.bulletin_versus_benchmark}); {self.bulletin_open_rate_with_machine_opens:.1%} "
                 "including machine opens"
+            )
+        if self.survey_response is not None:
+            lines.append(
+                f"  Survey response rate:              {self.survey_response.words('organisations')} "
+                f"over {self.surveys} survey{'s' if self.surveys != 1 else ''}, {self.survey_versus_2016} "
+                "(54 of 200 in 2016)"
             )
         return lines
 
@@ -239,7 +252,25 @@ def network_health(
         bulletin_open_rate_with_machine_opens=opens.rate_with_machine_opens,
         bulletin_versus_benchmark=opens.versus(config.benchmark_open_rate),
         benchmark_open_rate=config.benchmark_open_rate,
+        **_survey_figures(session, since=since, until=until, simulated=simulated),
     )
+
+
+def _survey_figures(session: Session, *, since: datetime, until: datetime, simulated: bool | None) -> dict:
+    """The response rate of the surveys closed in the window, pooled over them (organisations)."""
+    closed = [
+        r
+        for r in surveys_closed_between(session, since, until)
+        if simulated is None or session.get(Survey, r.survey_id).simulated == simulated
+    ]
+    if not closed:
+        return {}
+    pooled = Rate(sum(r.organisations.answered for r in closed), sum(r.organisations.reached for r in closed))
+    return {
+        "surveys": len(closed),
+        "survey_response": Share(pooled.answered, pooled.reached),
+        "survey_versus_2016": compare_with_baseline(pooled).verdict,
+    }
 
 
 def _bulletin_opens(
