@@ -16,6 +16,7 @@ from bot.runtime import Context
 from escalations.digest import send_digests
 from escalations.ports import Renderer
 from escalations.sweep import BATCH, SweepReport, due_ids, postpone, sweep_due
+from models import email_links
 from models.base import utcnow
 from models.db import transaction
 
@@ -90,6 +91,7 @@ def send_meeting_digests(ctx: Context | None = None) -> int:
     """Job: the pending escalations to each board's representative two working days before it meets."""
     with transaction(_context(ctx).session_factory) as session:
         queued = send_digests(session, now=utcnow(), render=_renderer())
+        email_links.prune(session)  # e-mail links spent or expired a month ago (the same half-hourly pass)
     if queued:
         log.info("queued %d pre-meeting digests", queued)
     return queued

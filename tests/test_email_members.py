@@ -457,3 +457,33 @@ def test_access_log_lines_hide_the_links_tokens():
 
     line = redact_request_line("GET /dashboard/email/act/eyJuIjoiYWJjIiwibSI6M30.axbx.qITZ HTTP/1.1")
     assert line == "GET /dashboard/email/act/[redacted] HTTP/1.1"
+
+
+def test_without_email_a_board_with_nobody_in_slack_is_chased_through_the_officer(
+    engine, session_factory, db, slack_api
+):
+    """No NOTIFY_API_KEY and no SMTP_URL: nothing is e-mailed, so a board whose members are all outside
+    Slack has no member able to act on a reminder — the officer is reminded in their place."""
+    create_app(_settings(engine, slack_api), engine=engine)  # this process: no e-mail transport
+    net = network(db)
+    board, _chair, _member = email_board(db, parent=net.ctb)
+    item = issue(
+        db, net.organisation, theme=factories.theme(db, "commissioning", "Commissioning", board=board)
+    )
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    escalation_id = flows.route_received_issue(db, item, now=start, render=RENDERER).escalation_id
+    db.commit()
+    assert not db.scalars(select(OutboxMessage).where(OutboxMessage.method == "email")).all()
+
+    def nudged() -> bool:
+        return any(
+            k.startswith(f"escalation:{escalation_id}:nudge:1") for k in db.scalars(select(OutboxMessage.key))
+        )
+
+    _sweep_until(db, start + timedelta(hours=1), nudged)
+    nudges = [
+        m
+        for m in db.scalars(select(OutboxMessage))
+        if m.key.startswith(f"escalation:{escalation_id}:nudge:1")
+    ]
+    assert [m.payload.get("user") for m in nudges] == ["U0OFFICER1"]
