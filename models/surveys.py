@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Timestamps, UTCDateTime, enum_column, utcnow
@@ -62,10 +62,12 @@ class SurveyRecipient(Base):
     """One person the survey reached: the DM, the reminders, and whether they have answered (no more)."""
 
     __tablename__ = "survey_recipients"
-    __table_args__ = (UniqueConstraint("survey_id", "slack_user_id"),)
+    # Not unique: erasing an organisation turns its people's ids into "erased" on every row (and keeps
+    # the rows, so response rates do not change); opening a survey inserts each person once.
+    __table_args__ = (Index("ix_survey_recipients_survey_person", "survey_id", "slack_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL"), index=True

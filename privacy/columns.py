@@ -212,7 +212,9 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
         "source": (KEEP, "where it came from: slack, file, simulation"),
     },
     "survey_recipients": {"slack_user_id": PERSON},
-    "survey_responses": {"slack_user_id": PERSON, "answers": CLEAR},
+    # A named answer's person is emptied (CLEAR), not "erased": one organisation's several people may
+    # have answered one survey, and (survey, person) is unique.
+    "survey_responses": {"slack_user_id": CLEAR, "answers": CLEAR},
     "survey_drafts": {"token": (KEEP, "a random token"), "answers": CLEAR},
     # Notices: the sender (an officer or a sending board's member) writes them to the network; who they
     # reached is each person's row, deleted with the person (`privacy.erase.ROWS_OF_A_PERSON`).

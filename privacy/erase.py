@@ -139,6 +139,8 @@ def own_rows(found: Footprint) -> dict[str, list[Base]]:
         *found.contacts,
         *found.articles,
         *found.audit_rows,
+        *found.survey_recipients,
+        *found.survey_responses,
     ]:
         rows.setdefault(row.__table__.name, []).append(row)
     return rows

@@ -78,6 +78,8 @@ def export_organisation(session: Session, organisation: Organisation) -> dict[st
         "bulletin_contacts": [row_data(c) for c in found.contacts],
         "articles": [row_data(a) for a in found.articles],
         "audit": [row_data(a) for a in found.audit_rows],
+        "survey_recipients": [row_data(r) for r in found.survey_recipients],
+        "survey_responses": [row_data(r) for r in found.survey_responses],
         "sensitive_issues": [i.reference for i in found.issues if i.sensitive],
         "copies_elsewhere": [
             {"table": row.__table__.name, "id": row.id, "columns": sorted(changed)}

@@ -23,6 +23,7 @@ from models.membership import officer_ids
 from models.network import Board, BoardMember, Member, MemberRole, Organisation, Service
 from models.records import AuditLog
 from models.returns import ReturnReminder, WaitingListReturn
+from models.surveys import SurveyRecipient, SurveyResponse
 
 ERASED = "erased"  # stands in for a Slack id (the columns are short); never one of an organisation's people
 
@@ -46,6 +47,9 @@ class Footprint:
     articles: list[Article]
     audit_rows: list[AuditLog]
     board_roles: list[tuple[str, str]] = field(default_factory=list)  # (Slack id, board name)
+    # Surveys: whom they reached, and the named answers (anonymous ones name no one, so none are found).
+    survey_recipients: list[SurveyRecipient] = field(default_factory=list)
+    survey_responses: list[SurveyResponse] = field(default_factory=list)
 
     @property
     def emails(self) -> set[str]:
@@ -131,6 +135,22 @@ def footprint(session: Session, organisation: Organisation) -> Footprint:
         articles,
         audit_rows,
         board_roles,
+        _rows(
+            session,
+            SurveyRecipient,
+            or_(SurveyRecipient.organisation_id == org_id, SurveyRecipient.slack_user_id.in_(people or {""})),
+            SurveyRecipient.id,
+        ),
+        _rows(
+            session,
+            SurveyResponse,
+            or_(
+                SurveyResponse.organisation_id == org_id,
+                SurveyResponse.for_organisation_id == org_id,
+                SurveyResponse.slack_user_id.in_(people or {""}),
+            ),
+            SurveyResponse.id,
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from handlers.survey_views import RENDERER
 from models import OutboxMessage, Survey, SurveyRecipient, SurveyResponse, SurveyState
 from models.base import frozen_clock
 from reporting.surveys import survey_results
-from surveys import lifecycle, reminders
+from surveys import answers, lifecycle, reminders
 from surveys.definition import check_definition
 from tests import factories
 from tests.intake_support import (
@@ -339,3 +339,28 @@ def test_delivered_dm_has_an_answer_button(slack, slack_api, db, network, sessio
     dms = dms_to(slack_api, FAMILY[0])
     assert len(dms) == 1
     assert [b["action_id"] for b in buttons(dms[0]["blocks"])] == [SurveyAction.ANSWER]
+
+
+def test_export_and_erase_cover_survey_rows_and_keep_the_rates(db, network):
+    from models import Organisation
+    from privacy.erase import erase_organisation
+    from privacy.export import export_organisation
+
+    with frozen_clock(NOW):
+        survey = open_survey(db, definition())
+        raw = {"q1": 3, "q2": "Always", "q3": ["CTB"], "q4": "Canary-7f3a in our words"}
+        for user in CARERS:
+            answers.submit(db, survey.id, user=user, raw=raw, now=NOW, render=RENDERER)
+        db.commit()
+    before = survey_results(db, survey.id)
+    carers = db.get(Organisation, network["carers"])
+    exported = json.dumps(export_organisation(db, carers), default=str)
+    assert "Canary-7f3a" in exported and CARERS[1] in exported
+    erase_organisation(db, carers, actor=OFFICER)
+    db.commit()
+    db.expire_all()
+    for row in db.scalars(select(SurveyResponse)):
+        assert row.slack_user_id is None and "Canary-7f3a" not in json.dumps(row.answers)
+    assert not set(db.scalars(select(SurveyRecipient.slack_user_id))) & set(CARERS)
+    after = survey_results(db, survey.id)
+    assert (after.people, after.organisations) == (before.people, before.organisations)
