@@ -191,3 +191,22 @@ def test_open_referral_directory_holds_no_board_address(app, session_factory):
     assert listed["contents"], "the demo network lists services"
     for address in DEMO_ADDRESSES:
         assert not any(address in body for body in bodies)
+
+
+def test_cli_prints_a_sign_in_link_for_a_member_outside_slack(cli_database, capsys, monkeypatch):  # noqa: F811
+    from bot.cli import main
+    from models.db import make_session_factory
+    from models.email_links import SIGN_IN, check_link
+
+    monkeypatch.setenv("SECRET_KEY", "cli-secret-for-the-e-mail-sign-in-test")
+    assert main(["network", "load", str(DEMO_NETWORK_FILE)]) == 0
+    capsys.readouterr()
+    assert main(["sign-in", DEMO_ADDRESSES[0]]) == 0
+    out = capsys.readouterr().out
+    assert "Director of Children's Services (demo)" in out and "board member (HWBB)" in out
+    token = out.strip().rsplit("/dashboard/email/sign-in/", 1)[1]
+    with make_session_factory(cli_database)() as session:
+        link = check_link(session, token, secret="cli-secret-for-the-e-mail-sign-in-test", action=SIGN_IN)
+        assert link.used_at is None
+    assert main(["sign-in", "nobody@example.org"]) == 2
+    assert "not the address of a board member" in capsys.readouterr().err

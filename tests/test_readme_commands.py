@@ -71,6 +71,7 @@ COMMANDS = [
     ("org erase 3 --yes", 0, "Erased:"),
     ("sign-in", 0, "/dashboard/sign-in?token="),
     ("sign-in U0OFFICER1", 0, "/dashboard/sign-in?token="),
+    ("sign-in director.childrens@example.org", 0, "/dashboard/email/sign-in/"),
     ("doctor", 0, "Pango"),
     ("socket", 2, "Socket Mode needs SLACK_BOT_TOKEN"),
 ]

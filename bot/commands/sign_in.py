@@ -1,4 +1,7 @@
-"""`linkedup sign-in [SLACK_ID]` — a fresh one-time dashboard link from the shell.
+"""`linkedup sign-in [SLACK_ID|EMAIL]` — a fresh one-time dashboard link from the shell.
+
+With a board member's e-mail address (a member outside Slack), the link is the one the e-mail sign-in
+page would send them, for the officer to pass on.
 
 Without Slack (the demo, or a network being set up) this is the way in: before it, the only
 other way was restarting `serve --demo`. The link is signed with SECRET_KEY, so the running server
@@ -19,7 +22,10 @@ from reporting.access import viewer_for
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser("sign-in", help="print a one-time sign-in link to the web dashboard")
     parser.add_argument(
-        "slack_id", nargs="?", metavar="SLACK_ID", help="whose link (default: the network's first officer)"
+        "slack_id",
+        nargs="?",
+        metavar="SLACK_ID|EMAIL",
+        help="whose link: a Slack id or a board member's e-mail address (default: the first officer)",
     )
     parser.set_defaults(func=run_sign_in)
 
@@ -34,6 +40,8 @@ def run_sign_in(args) -> int:
             "SECRET_KEY is not set, so the server would refuse a link signed here: set SECRET_KEY "
             "(see .env.example; `linkedup serve --demo` writes one to .env)"
         )
+    if args.slack_id and "@" in args.slack_id:
+        return _email_sign_in(settings, args.slack_id)
     context = build_context(settings)
     try:
         with transaction(context.session_factory) as session:
@@ -57,3 +65,37 @@ def _first_officer(session) -> str:
     if not officers:
         raise CommandError("the network has no officer yet: load a network file, or name a SLACK_ID")
     return officers[0]
+
+
+def _email_sign_in(settings, address: str) -> int:
+    """A board member outside Slack: the same one-time link the e-mail sign-in page sends them."""
+    from sqlalchemy import func, select
+
+    from bot.signing import signing_key
+    from models.email_links import SIGN_IN, SIGN_IN_LIFETIME, new_link, sign_link
+    from models.network import BoardMember
+
+    context = build_context(settings)
+    try:
+        with transaction(context.session_factory) as session:
+            member = session.scalars(
+                select(BoardMember)
+                .where(
+                    func.lower(BoardMember.email) == address.strip().lower(),
+                    BoardMember.slack_user_id.is_(None),
+                )
+                .order_by(BoardMember.id)
+                .limit(1)
+            ).first()
+            if member is None:
+                raise CommandError(f"{address} is not the address of a board member outside Slack")
+            viewer = viewer_for(session, f"mail:{member.id}")
+            nonce = new_link(session, member, SIGN_IN)
+            token = sign_link(signing_key(settings), nonce, member.id)
+    finally:
+        context.engine.dispose()
+    minutes = int(SIGN_IN_LIFETIME.total_seconds() // 60)
+    roles = "; ".join(viewer.roles)
+    print(f"Dashboard sign-in for {viewer.name} ({roles}), works once within {minutes} minutes:")
+    print(f"{settings.public_base_url}/dashboard/email/sign-in/{token}")
+    return 0
