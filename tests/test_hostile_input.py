@@ -38,6 +38,8 @@ from handlers.ids import (
     IntakeAction,
     IntakeCallback,
     Shortcut,
+    SurveyAction,
+    SurveyCallback,
 )
 from models import EscalationState, Issue
 from models.bulletins import BulletinState
@@ -487,6 +489,19 @@ def _entry_points() -> list[EntryPoint]:
             lambda w: _text_state(reason="Out of area"),
             lambda w: {"article": w.article_id},
         ),
+        SurveyCallback.CREATE: _view(
+            SurveyCallback.CREATE,
+            lambda w: (
+                _text_state(title="Have your say", questions="rating: Useful?\nlong: Why? (optional)")
+                | {"closes": {"field": {"type": "datepicker", "selected_date": "2030-01-07"}}}
+            ),
+        ),
+        SurveyCallback.CONFIRM: _view(SurveyCallback.CONFIRM, lambda w: {}, lambda w: {"survey": 1}),
+        SurveyCallback.ANSWER: _view(
+            SurveyCallback.ANSWER,
+            lambda w: {"q1": {"field": {"type": "radio_buttons", "selected_option": {"value": "3"}}}},
+            lambda w: {"survey": 1, "page": 1, "pages": 1, "token": "t"},
+        ),
     }
     for callback, values in ESCALATION_VALUES.items():
         metadata = (
@@ -519,6 +534,9 @@ def _entry_points() -> list[EntryPoint]:
         BulletinAction.SEND_NOW_INSTEAD: lambda w: w.month,
         BulletinAction.CANCEL_SCHEDULE: lambda w: w.month,
         EscalationAction.ROUTE: lambda w: str(w.triage_issue_id),
+        SurveyAction.ANSWER: lambda w: "1",
+        SurveyAction.PREVIEW: lambda w: "1",
+        SurveyAction.OPEN: lambda w: "1",
     }
     for action in EscalationAction:
         values.setdefault(action, lambda w: str(w.routine_escalation_id))
