@@ -262,6 +262,23 @@ def test_notify_refusing_is_retried_and_never_logs_the_address(
         )
     assert CHAIR_ADDRESS not in caplog.text and MEMBER_ADDRESS not in caplog.text
 
+    # Retried with back-off; after the last attempt it is marked failed for the officer, as Slack's are.
+    from bot.outbox import MAX_ATTEMPTS
+
+    db.expire_all()
+    waiting = [m for m in db.scalars(select(OutboxMessage).where(OutboxMessage.method == "email"))]
+    assert all(m.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) for m in waiting if m.attempts)
+    for message in waiting:
+        message.attempts, message.next_attempt_at = MAX_ATTEMPTS - 1, datetime.now(UTC) - timedelta(seconds=1)
+    db.commit()
+    notify_api.fail_next.extend([500] * len(waiting))
+    deliver(session_factory, slack_api)
+    db.expire_all()
+    settled = db.scalars(select(OutboxMessage).where(OutboxMessage.method == "email")).all()
+    assert {m.status.value for m in settled} == {"failed"}
+    assert all("GOV.UK Notify answered 500" in m.last_error for m in settled)
+    assert CHAIR_ADDRESS not in caplog.text
+
 
 # --- refusals ------------------------------------------------------------------------------------
 
@@ -324,14 +341,38 @@ def test_a_sensitive_item_is_never_described_in_an_email(
     smtp_app, session_factory, db, smtp_server, slack_api
 ):
     inbox, _ = smtp_server
-    _, _board, _chair, _member, _item, escalation = routed_to_email_board(db, sensitive=True, private=True)
+    _, _board, chair, _member, _item, escalation = routed_to_email_board(db, sensitive=True, private=True)
     deliver(session_factory, slack_api)
     [mail] = inbox.wait_for(CHAIR_ADDRESS, 1)
     whole = mail.as_string()
     assert "Short breaks" not in whole and "twelve weeks" not in whole and "Seacombe" not in whole
     assert "safeguarding-sensitive" in mail["Subject"]
     assert links_in(mail) == {}
-    assert f"/dashboard/email/item/{escalation.id}" in text_of(mail)
+    item_page = f"/dashboard/email/item/{escalation.id}"
+    assert item_page in text_of(mail)
+
+    # The item's page is behind sign-in: Jo signs in by e-mail, reads it there and acknowledges it.
+    client = smtp_app.test_client()
+    assert client.get(item_page).status_code == 302
+    page = client.get(f"/dashboard/sign-in/email?next={item_page}")
+    client.post(
+        "/dashboard/sign-in/email",
+        data={"csrf_token": csrf_of(page.get_data(as_text=True)), "email": CHAIR_ADDRESS, "next": item_page},
+    )
+    deliver(session_factory, slack_api)
+    sign_in_mail = next(m for m in inbox.wait_for(CHAIR_ADDRESS, 2) if "sign-in" in m["Subject"])
+    url = links_in(sign_in_mail)["Sign in"]
+    shown = client.get(path_of(url))
+    signed = client.post(
+        path_of(url), data={"csrf_token": csrf_of(shown.get_data(as_text=True)), "next": item_page}
+    )
+    assert signed.status_code == 302 and signed.headers["Location"].endswith(item_page)
+    opened = client.get(item_page)
+    html = opened.get_data(as_text=True)
+    assert opened.status_code == 200 and "&lt;script&gt;" in html and "twelve weeks" in html
+    done = client.post(f"{item_page}/acknowledge", data={"csrf_token": csrf_of(html)})
+    assert done.status_code == 200 and state_of(db, escalation.id) == EscalationState.ACKNOWLEDGED
+    assert db.get(Escalation, escalation.id).acknowledged_by == f"mail:{chair.id}"
 
 
 # --- the sweep -----------------------------------------------------------------------------------
