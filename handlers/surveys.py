@@ -273,7 +273,8 @@ def submit_answer(ack: Ack, body: dict, view: dict, context: BoltContext) -> Non
     db.commit()
     title = escape(survey.title)
     if stored.duplicate and survey.anonymous:
-        headline = f"Your answer to *{title}* is already in — thank you."
+        whose = "Your organisation's answer" if survey.per_organisation else "Your answer"
+        headline = f"{whose} to *{title}* is already in — thank you; nothing more was stored."
     elif stored.duplicate:
         headline = f"Your answer to *{title}* is in, unchanged."
     else:

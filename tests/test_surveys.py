@@ -364,3 +364,59 @@ def test_export_and_erase_cover_survey_rows_and_keep_the_rates(db, network):
     assert not set(db.scalars(select(SurveyRecipient.slack_user_id))) & set(CARERS)
     after = survey_results(db, survey.id)
     assert (after.people, after.organisations) == (before.people, before.organisations)
+
+
+def test_preview_to_the_officer_alone_then_send_from_the_draft_note(slack, slack_api, db, network):
+    from tests.intake_support import home_opened, published_view
+
+    with frozen_clock(NOW):
+        confirm = receipt_of(create_from_modal(slack, slack_api, {**GOOD, "categories": ["youth work"]}))
+        survey_id = json.loads(confirm["private_metadata"])["survey"]
+        note = db.scalar(
+            select(OutboxMessage).where(OutboxMessage.key == f"survey:{survey_id}:draft:{OFFICER}")
+        )
+        actions = [b["action_id"] for b in buttons(note.payload["blocks"])]
+        assert actions == [SurveyAction.PREVIEW, SurveyAction.OPEN]
+        # A member cannot preview or send it.
+        action(slack, user_id=YOUTH[0], action_id=SurveyAction.OPEN, value=str(survey_id))
+        action(slack, user_id=YOUTH[0], action_id=SurveyAction.PREVIEW, value=str(survey_id))
+        db.expire_all()
+        assert db.scalar(select(func.count()).select_from(SurveyRecipient)) == 0
+        # The preview: exactly the invitation, to the officer only; answering it is refused (not sent yet).
+        action(slack, user_id=OFFICER, action_id=SurveyAction.PREVIEW, value=str(survey_id))
+        db.expire_all()
+        previews = db.scalars(
+            select(OutboxMessage.key).where(OutboxMessage.key.like("survey:%:preview:%"))
+        ).all()
+        assert previews == [f"survey:{survey_id}:preview:{OFFICER}"]
+        assert db.scalar(select(func.count()).select_from(SurveyRecipient)) == 0
+        action(slack, user_id=OFFICER, action_id=SurveyAction.OPEN, value=str(survey_id))
+        db.expire_all()
+        assert set(db.scalars(select(SurveyRecipient.slack_user_id))) == set(YOUTH)
+        # Home: the member sees it waiting with Answer; the officer sees the live response rate.
+        home_opened(slack, user_id=YOUTH[0])
+        home = published_view(slack_api)
+        assert_view_within_limits(home)
+        assert SurveyAction.ANSWER in [b["action_id"] for b in buttons(home)]
+        assert "waiting for your answer" in view_text(home)
+        view = press_answer(slack, slack_api, YOUTH[0], survey_id)
+        submit(slack, view, user_id=YOUTH[0], values={"q1": "5", "q2": "1", "q3": ["0"], "q5": "Fine"})
+        home_opened(slack, user_id=YOUTH[0])
+        assert "answered" in view_text(published_view(slack_api))
+        home_opened(slack, user_id=OFFICER)
+        officer_home = view_text(published_view(slack_api))
+        assert "1 of 1 people (100%), 1 of 1 organisations (100%)" in officer_home
+
+
+def test_anonymous_one_per_organisation_takes_one_answer_per_organisation(slack, slack_api, db, network):
+    with frozen_clock(NOW):
+        survey = open_survey(db, definition(anonymous=True, one_answer_per_organisation=True))
+        view = press_answer(slack, slack_api, CARERS[0], survey.id)
+        receipt_of(submit(slack, view, user_id=CARERS[0], values=ANSWERS))
+        # The colleague is refused politely (already answered for the organisation) and nothing is added.
+        colleague = submit(slack, view, user_id=CARERS[1], values=ANSWERS)
+        assert "already in" in view_text(receipt_of(colleague))
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+    marks = dict(db.execute(select(SurveyRecipient.slack_user_id, SurveyRecipient.answered)).tuples().all())
+    assert marks[CARERS[0]] and marks[CARERS[1]] and not marks[FAMILY[0]]
