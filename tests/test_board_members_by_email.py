@@ -210,3 +210,16 @@ def test_cli_prints_a_sign_in_link_for_a_member_outside_slack(cli_database, caps
         assert link.used_at is None
     assert main(["sign-in", "nobody@example.org"]) == 2
     assert "not the address of a board member" in capsys.readouterr().err
+
+
+def test_the_bulletin_holds_no_board_address(session_factory, db):
+    """The bulletin shows the network's boards and meetings; a board member's address is never in it."""
+    from datetime import UTC, datetime
+
+    from bulletins.compile import compile_bulletin
+
+    load_text(session_factory, WIRRAL)
+    bulletin = compile_bulletin(db, datetime.now(UTC).strftime("%Y-%m"))
+    for address in DEMO_ADDRESSES:
+        assert address not in bulletin.html and address not in bulletin.text
+        assert address not in (bulletin.web_html or "")
