@@ -52,7 +52,7 @@ class Outcome(enum.StrEnum):
 class Delivery:
     outcome: Outcome
     waits_for: str | None = None  # WAITING: the key of the post it updates
-    retry_in: float | None = None  # POSTPONED: seconds until Slack's allowance lets it go
+    retry_in: float | None = None  # POSTPONED, or FAILED on a 429: seconds until it may go again
     booked: bool = False  # POSTPONED: the slot at `retry_in` is booked for this message
 
 
@@ -247,7 +247,8 @@ def _settle(
         if error is not None:
             _failed(message, error)
             session.commit()
-            return Delivery(Outcome.FAILED)
+            # After a 429 the message is due again after Retry-After: a deliverer may come back then.
+            return Delivery(Outcome.FAILED, retry_in=retry_after_seconds(error))
         message.result = result
         message.status = OutboxStatus.SENT
         message.sent_at = utcnow()

@@ -208,6 +208,8 @@ class OutboxSender:
         )
         if delivery.outcome is Outcome.POSTPONED and delivery.retry_in is not None:
             self._later_by(delivery.retry_in + 0.01, _Again(key, booked=delivery.booked))
+        elif delivery.outcome is Outcome.FAILED and delivery.retry_in:  # a 429: back after Retry-After
+            self._later_by(delivery.retry_in + 0.05, _Again(key))
         elif delivery.outcome is Outcome.WAITING and delivery.waits_for:
             with self._lock:
                 if len(self._waiting) < MAX_WAITING:

@@ -18,10 +18,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from audience.selection import resolve
-from models.base import utcnow
+from escalations.messages import enqueue_rows
 from models.errors import ValidationError
 from models.notices import Notice, NoticeKind, NoticeRecipient, NoticeStatus, dm_key
-from models.outbox import OutboxMessage, OutboxStatus, enqueue
+from models.outbox import enqueue
 from notices.compose import confirmable, spec_from_dict
 from notices.ports import ChannelPointer, NoticeBodies, NoticeCard, SenderNote
 
@@ -98,23 +98,20 @@ def send(session: Session, notice: Notice, bodies: NoticeBodies, *, now: datetim
     ]
     body = bodies.card(card_view(notice))
     # Recipients and their DMs are written in one transaction: someone not yet a recipient has no DM.
-    now_utc = utcnow()
+    # `enqueue_rows` is INSERT … ON CONFLICT DO NOTHING on the key, and hands the keys to the at-once
+    # sender when the transaction commits.
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(NoticeRecipient), rows[start : start + CHUNK])
     messages = [
         {
             "key": dm_key(notice.id, r.slack_user_id),
             "method": "dm",
             "payload": {"user": r.slack_user_id, **body},
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now_utc,
-            "created_at": now_utc,
         }
         for r in fresh
     ]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(NoticeRecipient), rows[start : start + CHUNK])
     for start in range(0, len(messages), CHUNK):
-        session.execute(insert(OutboxMessage), messages[start : start + CHUNK])
+        enqueue_rows(session, messages[start : start + CHUNK])
     if notice.channel:
         pointer = ChannelPointer(
             notice_id=notice.id,

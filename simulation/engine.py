@@ -62,6 +62,7 @@ from simulation.boards import IssueEvents
 from simulation.health import HealthFigures, network_health
 from simulation.mailer import SimulatedMailer
 from simulation.monthly import MonthlyEvents
+from simulation.notices import NoticeEvents
 from simulation.organisations import OrganisationEvents
 from simulation.slack import PlainRenderer, SimulatedSlack
 from simulation.surveys import SurveyEvents
@@ -87,7 +88,7 @@ from simulation.world import (
 log = logging.getLogger(__name__)
 
 
-class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents, SurveyEvents):
+class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents, SurveyEvents, NoticeEvents):
     """One simulated period; `run()` plays it and returns the health figures counted afterwards."""
 
     def __init__(
@@ -217,6 +218,7 @@ class Simulation(OrganisationEvents, IssueEvents, MonthlyEvents, SurveyEvents):
         self._plan_joiners()
         self._plan_departure()
         self._plan_surveys()  # "Have your say" once a year
+        self._plan_notices()  # safeguarding updates each quarter, MASH training every other month
 
     def _date_founding_members(self, session: Session) -> None:
         """The network file's organisations, their services and people were members before the simulated

@@ -37,6 +37,7 @@ from models.outbox import OutboxMessage, OutboxStatus
 from models.surveys import Survey
 from reporting.figures import first_routings
 from reporting.figures import returns_coverage as figure_coverage
+from reporting.notices import figures_by_kind
 from reporting.periods import Span
 from reporting.surveys import Rate, compare_with_baseline, surveys_closed_between
 from reporting.timeliness import network_timeliness
@@ -94,6 +95,10 @@ class HealthFigures:
     surveys: int = 0
     survey_response: Share | None = None
     survey_versus_2016: str | None = None
+    # Targeted notices sent in the window, and of the people asked to acknowledge one, how many did
+    # (`reporting.notices.figures_by_kind`, as the dashboard and the board report count them).
+    notices: int = 0
+    notice_acknowledgement: Share | None = None
     # What the simulation did to get here (filled in by `simulate_year`; empty for real data).
     activity: dict[str, int] = field(default_factory=dict)
 
@@ -140,6 +145,9 @@ class HealthFigures:
                 f"over {self.surveys} survey{'s' if self.surveys != 1 else ''}, {self.survey_versus_2016} "
                 "(54 of 200 in 2016)"
             )
+        if self.notices:
+            acknowledged = self.notice_acknowledgement.words("people") if self.notice_acknowledgement else "—"
+            lines.append(f"  Notices acknowledged:              {acknowledged} over {self.notices} notices")
         return lines
 
 
@@ -253,7 +261,21 @@ def network_health(
         bulletin_versus_benchmark=opens.versus(config.benchmark_open_rate),
         benchmark_open_rate=config.benchmark_open_rate,
         **_survey_figures(session, since=since, until=until, simulated=simulated),
+        **_notice_figures(session, since=since, until=until, simulated=simulated),
     )
+
+
+def _notice_figures(session: Session, *, since: datetime, until: datetime, simulated: bool | None) -> dict:
+    """Notices sent in the window and their acknowledgement rate, pooled over the kinds that ask for one."""
+    kinds = figures_by_kind(session, Span(since, until), simulated=simulated)
+    sent = sum(k.notices for k in kinds)
+    if not sent:
+        return {}
+    asked = sum(k.asked_to_acknowledge for k in kinds)
+    return {
+        "notices": sent,
+        "notice_acknowledgement": Share(sum(k.acknowledged for k in kinds), asked) if asked else None,
+    }
 
 
 def _survey_figures(session: Session, *, since: datetime, until: datetime, simulated: bool | None) -> dict:
