@@ -528,3 +528,26 @@ def test_without_email_a_board_with_nobody_in_slack_is_chased_through_the_office
         if m.key.startswith(f"escalation:{escalation_id}:nudge:1")
     ]
     assert [m.payload.get("user") for m in nudges] == ["U0OFFICER1"]
+
+
+def test_decline_needs_a_reason_and_escalate_moves_the_item_up(
+    smtp_app, session_factory, db, smtp_server, slack_api
+):
+    inbox, _ = smtp_server
+    net, _board, _chair, _member, _item, escalation = routed_to_email_board(db)
+    deliver(session_factory, slack_api)
+    jos, sams = links_in(inbox.wait_for(CHAIR_ADDRESS, 1)[0]), links_in(inbox.wait_for(MEMBER_ADDRESS, 1)[0])
+    client = smtp_app.test_client()
+
+    status, page = confirm(client, jos["Decline"], db, escalation.id, reason="   ")
+    assert status == 400 and "Say why it is declined" in page
+    assert state_of(db, escalation.id) == EscalationState.OPEN  # nothing half-saved, the link still works
+    status, page = confirm(
+        client, sams["Escalate to the next board"], db, escalation.id, reason="Needs the CTB's budget"
+    )
+    assert status == 200 and "has gone up to the Children&#39;s Trust Board" in page
+    assert state_of(db, escalation.id) == EscalationState.ESCALATED
+    deliver(session_factory, slack_api)
+    assert any(call["channel"] == net.ctb.slack_channel for call in slack_api.of("chat.postMessage"))
+    moved_on = client.get(path_of(jos["Decline"]))
+    assert moved_on.status_code == 409 and "moved up the ladder" in moved_on.get_data(as_text=True)
