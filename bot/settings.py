@@ -107,6 +107,29 @@ class Settings(BaseSettings):
             raise ValueError("a Mailchimp API key ends with -<server prefix>, e.g. -us21")
         return value
 
+    @field_validator("notify_api_key")
+    @classmethod
+    def _notify_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # {key name}-{service id}-{secret}: the client reads the last 73 characters as two UUIDs.
+        uuid = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+        if value is not None and not re.fullmatch(rf".+-{uuid}-{uuid}", value.get_secret_value()):
+            raise ValueError("a GOV.UK Notify API key is <key name>-<service id>-<secret> (two UUIDs)")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.match(r"^smtps?://[^/?#\s]+", value.get_secret_value()):
+            raise ValueError("an SMTP URL is smtp://[user:password@]host[:port] or smtps://…")
+        return value
+
+    @field_validator("email_from")
+    @classmethod
+    def _email_from(cls, value: str | None) -> str | None:
+        if value is not None and "@" not in value:
+            raise ValueError("the sender's address, e.g. linkedup@your-council.gov.uk or Linked-up <…>")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:

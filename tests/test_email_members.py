@@ -551,3 +551,19 @@ def test_decline_needs_a_reason_and_escalate_moves_the_item_up(
     assert any(call["channel"] == net.ctb.slack_channel for call in slack_api.of("chat.postMessage"))
     moved_on = client.get(path_of(jos["Decline"]))
     assert moved_on.status_code == 409 and "moved up the ladder" in moved_on.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("notify_api_key", "not-a-key", "NOTIFY_API_KEY: Value error, a GOV.UK Notify API key is"),
+        ("smtp_url", "http://mail.example.org", "SMTP_URL: Value error, an SMTP URL is"),
+        ("email_from", "linkedup", "EMAIL_FROM: Value error, the sender's address"),
+    ],
+)
+def test_a_malformed_email_setting_stops_start_up_naming_it(variable, value, message):
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError) as refused:
+        load_settings(_env_file=None, **{variable: value})
+    assert message in str(refused.value) and (value not in str(refused.value) or variable == "email_from")
