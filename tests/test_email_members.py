@@ -287,7 +287,7 @@ def test_expired_altered_and_other_persons_links_are_refused(
     smtp_app, session_factory, db, smtp_server, slack_api
 ):
     inbox, _ = smtp_server
-    _, _board, chair, member, _item, escalation = routed_to_email_board(db)
+    _, _board, chair, member, item, escalation = routed_to_email_board(db)
     client = smtp_app.test_client()
 
     old = new_link(
@@ -319,6 +319,13 @@ def test_expired_altered_and_other_persons_links_are_refused(
     assert signed.status_code == 302
     overview = client.get("/dashboard/")
     assert "Sam Patel" in overview.get_data(as_text=True)
+    for page_path in (
+        "/dashboard/issues",
+        "/dashboard/waiting-lists",
+        "/dashboard/meetings",
+        f"/dashboard/issues/{item.reference}",
+    ):
+        assert client.get(page_path).status_code == 200, page_path  # a board member's dashboard
 
     jos = links_in(inbox.wait_for(CHAIR_ADDRESS, 1)[0])
     other = client.get(path_of(jos["Acknowledge"]))
