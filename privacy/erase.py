@@ -141,7 +141,7 @@ def own_rows(found: Footprint) -> dict[str, list[Base]]:
         *found.audit_rows,
         *found.survey_recipients,
         *found.survey_responses,
-    ]:
+    ]:  # a notice's recipients are deleted with their person (ROWS_OF_A_PERSON), not given column rules
         rows.setdefault(row.__table__.name, []).append(row)
     return rows
 

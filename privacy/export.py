@@ -80,6 +80,7 @@ def export_organisation(session: Session, organisation: Organisation) -> dict[st
         "audit": [row_data(a) for a in found.audit_rows],
         "survey_recipients": [row_data(r) for r in found.survey_recipients],
         "survey_responses": [row_data(r) for r in found.survey_responses],
+        "notice_recipients": [row_data(r) for r in found.notice_recipients],
         "sensitive_issues": [i.reference for i in found.issues if i.sensitive],
         "copies_elsewhere": [
             {"table": row.__table__.name, "id": row.id, "columns": sorted(changed)}

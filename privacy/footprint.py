@@ -21,6 +21,7 @@ from models.issues import Issue
 from models.joining import JoinRequest
 from models.membership import officer_ids
 from models.network import Board, BoardMember, Member, MemberRole, Organisation, Service
+from models.notices import NoticeRecipient
 from models.records import AuditLog
 from models.returns import ReturnReminder, WaitingListReturn
 from models.surveys import SurveyRecipient, SurveyResponse
@@ -50,6 +51,8 @@ class Footprint:
     # Surveys: whom they reached, and the named answers (anonymous ones name no one, so none are found).
     survey_recipients: list[SurveyRecipient] = field(default_factory=list)
     survey_responses: list[SurveyResponse] = field(default_factory=list)
+    # Notices: whom each reached, and what they did with it (acknowledged, a place asked for).
+    notice_recipients: list[NoticeRecipient] = field(default_factory=list)
 
     @property
     def emails(self) -> set[str]:
@@ -150,6 +153,12 @@ def footprint(session: Session, organisation: Organisation) -> Footprint:
                 SurveyResponse.slack_user_id.in_(people or {""}),
             ),
             SurveyResponse.id,
+        ),
+        _rows(
+            session,
+            NoticeRecipient,
+            or_(NoticeRecipient.organisation_id == org_id, NoticeRecipient.slack_user_id.in_(people or {""})),
+            NoticeRecipient.id,
         ),
     )
 

@@ -308,3 +308,20 @@ def test_a_double_confirmation_sends_once(db, world):
         select(OutboxMessage.key).where(OutboxMessage.key.like(f"notice:{preview.notice.id}:to:%"))
     )
     assert len(keys.all()) == 12
+
+
+def test_an_organisations_export_holds_its_notices_and_erasure_takes_its_people_off_them(db, world):
+    from privacy.erase import erase_organisation
+    from privacy.export import export_organisation
+
+    update = send(db, WSCB_MEMBER, safeguarding_draft())
+    acknowledge(db, update.id, EARLY_YEARS[0], RENDERER, now=SENT + timedelta(hours=1))
+    db.commit()
+    nursery = db.scalar(select(Member).where(Member.slack_user_id == EARLY_YEARS[0])).organisation
+    exported = export_organisation(db, nursery)["notice_recipients"]
+    assert {row["slack_user_id"] for row in exported} == set(EARLY_YEARS)
+    assert any(row["acknowledged_at"] for row in exported)
+    erase_organisation(db, nursery, actor=OFFICER)
+    db.commit()
+    people = {row.slack_user_id for row in delivery_report(db, update.id).people}
+    assert people == set(FAMILY_SAFETY + PARENTS), "the erased organisation's people are gone from it"
