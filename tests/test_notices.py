@@ -325,3 +325,24 @@ def test_an_organisations_export_holds_its_notices_and_erasure_takes_its_people_
     db.commit()
     people = {row.slack_user_id for row in delivery_report(db, update.id).people}
     assert people == set(FAMILY_SAFETY + PARENTS), "the erased organisation's people are gone from it"
+
+
+def test_hostile_titles_bodies_and_names_reach_slack_as_typed(db, world):
+    from tests.test_slack_escaping import HOSTILE, TITLE, assert_safe
+
+    factories.organisation(db, "Tots <!channel> & Co", members=("U0HOSTILE1",))
+    db.scalar(select(Member).where(Member.slack_user_id == "U0HOSTILE1")).display_name = HOSTILE[:120]
+    db.flush()
+    spec = AudienceSpec(everyone=True)
+    update = send(db, OFFICER, safeguarding_draft(title=TITLE, body=HOSTILE * 3, audience=spec))
+    training = send(db, OFFICER, training_draft(title=TITLE, body=HOSTILE, audience=spec, places=1))
+    acknowledge(db, update.id, "U0HOSTILE1", RENDERER, now=SENT + timedelta(hours=1))
+    for person in ("U0HOSTILE1", YOUTH[0]):
+        request_place(db, training.id, person, RENDERER, now=SENT + timedelta(hours=1))
+    remind_due(db, RENDERER, now=SENT + timedelta(days=1, hours=1))
+    summarise_due(db, RENDERER, now=DEADLINE)
+    db.commit()
+    messages = db.scalars(select(OutboxMessage).where(OutboxMessage.key.like("notice:%"))).all()
+    assert {m.key.split(":")[2] for m in messages} >= {"to", "ack", "place", "reminder", "summary", "channel"}
+    for message in messages:
+        assert_safe(message.payload, message.key)
