@@ -20,6 +20,8 @@ from surveys import answers, lifecycle
 from surveys.file import TEMPLATE, SurveyFileError, read_definition
 from tests import factories
 from tests.dashboard_support import sign_in
+from tests.test_browser import OFFICER as BROWSER_OFFICER
+from tests.test_browser import chromium, live_dashboard  # noqa: F401 - fixtures
 
 OFFICER = "U0OFFICER1"
 NOW = datetime(2026, 11, 2, 11, 0, tzinfo=UTC)  # a Monday in 2026 Q4
@@ -195,3 +197,27 @@ def test_cli_creates_lists_and_writes_results(tmp_path, monkeypatch, capsys):
         assert main(["survey", "results", "9"]) == 2
     with make_session_factory(engine)() as session:
         assert session.scalar(select(Survey.state)) is SurveyState.DRAFT
+
+
+def test_survey_pages_reflow_at_320px(chromium, live_dashboard):  # noqa: F811
+    """The simulated quarter's closed survey: its list and results pages fit a 320 px screen (WCAG 1.4.10)
+    and their charts' text stays legible (as `tests/test_reflow.py` holds the other pages)."""
+    from models.db import transaction
+    from models.sign_in import issue_sign_in_link
+    from tests.test_reflow import MEASURE
+
+    base, app, session_factory = live_dashboard
+    with transaction(session_factory) as session:
+        survey_id = session.scalar(select(Survey.id).order_by(Survey.id))
+        link = issue_sign_in_link(session, BROWSER_OFFICER, base_url=base, secret=app.secret_key)
+    assert survey_id is not None, "the simulated quarter sends Have your say"
+    page = chromium.new_page(viewport={"width": 320, "height": 640})
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/dashboard/")
+    for path in ("/dashboard/surveys", f"/dashboard/surveys/{survey_id}"):
+        page.goto(base + path)
+        measured = page.evaluate(MEASURE)
+        assert measured["scrollWidth"] <= 320, (path, measured["scrollWidth"], measured["wide"])
+        assert all(size >= 11 for size in measured["chartText"]), path
+    page.close()
