@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from handlers.ids import SurveyAction, SurveyCallback
@@ -420,3 +422,40 @@ def test_anonymous_one_per_organisation_takes_one_answer_per_organisation(slack,
     assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 1
     marks = dict(db.execute(select(SurveyRecipient.slack_user_id, SurveyRecipient.answered)).tuples().all())
     assert marks[CARERS[0]] and marks[CARERS[1]] and not marks[FAMILY[0]]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    answering=st.lists(st.sampled_from((*CARERS, *FAMILY, *YOUTH)), unique=True, min_size=1),
+    text=st.text(alphabet="abcdefghij <>&", min_size=12, max_size=40),
+    per_organisation=st.booleans(),
+)
+def test_no_row_links_an_anonymous_answer_to_anyone(db, network, answering, text, per_organisation):
+    """Whatever answers, nothing stored outside the answer row holds its words, nothing points at it,
+    and the answer row names no person, organisation or time."""
+    from sqlalchemy import JSON, String, Text
+
+    from models import Base
+
+    marker = f"MARK{abs(hash(text)) % 10**8:08d} {text}"
+    with frozen_clock(NOW):
+        survey = open_survey(db, definition(anonymous=True, one_answer_per_organisation=per_organisation))
+        for user in answering:
+            raw = {"q1": 4, "q2": "Never", "q3": ["SEND"], "q4": marker}
+            answers.submit(
+                db, survey.id, user=user, raw=raw, now=NOW, render=RENDERER
+            )  # a colleague's: stored once
+            db.commit()
+    db.expire_all()
+    rows = db.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == survey.id)).all()
+    assert rows and all(
+        r.slack_user_id is None and r.organisation_id is None and r.for_organisation_id is None for r in rows
+    )
+    assert all(r.submitted_at is None for r in rows)
+    for table in Base.metadata.sorted_tables:
+        assert not any(fk.column.table.name == "survey_responses" for fk in table.foreign_keys), table.name
+        if table.name == "survey_responses":
+            continue
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        for row in db.execute(select(*columns)) if columns else []:
+            assert not any(marker[:12] in json.dumps(value, default=str) for value in row), table.name
