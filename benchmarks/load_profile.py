@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="deliver what requests queue at once, as a server does (bot.outbox_sender); its CPU counts",
     )
+    parser.add_argument(
+        "--deliveries",
+        action="store_true",
+        help="then deliver what the requests queued, one message at a time in this thread, timed and "
+        "profiled like the requests (what the at-once sender's threads do, which a profiler misses)",
+    )
     parser.add_argument("--show-sql", metavar="KIND", default=None, help="print the SQL of one KIND request")
     parser.add_argument("--pg-admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", load.DEFAULT_PG_ADMIN))
     args = parser.parse_args(argv)
@@ -63,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--count must be between 1 and 20000")
     if not 0 <= args.warmup <= 20_000:
         parser.error("--warmup must be between 0 and 20000")
+    if args.deliveries and args.at_once:
+        parser.error("--deliveries delivers in this thread: leave out --at-once")
 
     weights = {args.kind: 1} if args.kind else None
     try:
@@ -145,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             if verdict.error:
                 errors[f"{kind.name}: {verdict.error}"] += 1
         drain_cpu = _drain(app.extensions["linkedup"].sender)
+        if args.deliveries:
+            _stop(args.profiler, profiler, args.top, args.show_all)  # the requests' profile is left out
+            profiler = _start(args.profiler)
+            deliveries = _deliver_all(app.extensions["linkedup"].session_factory, settings, statements)
         report = _stop(args.profiler, profiler, args.top, args.show_all)
 
         print(f"\n{args.count} requests in one thread, {args.db}, profiler {args.profiler}")
@@ -161,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<24}{len(values):>6}{mean:>10.2f}{p50:>10.2f}{p95:>10.2f}{cpu:>10.2f}{sql:>10.1f}")
         if args.at_once:
             print(f"at-once sender: {drain_cpu * 1000:.0f} ms of CPU after the last request, finishing")
+        if args.deliveries:
+            print(
+                "\ndelivering what the requests queued, one message at a time (the profile below is of this)"
+            )
+            print(f"{'method':<24}{'n':>6}{'mean ms':>10}{'CPU ms':>10}{'SQL/msg':>10}")
+            for method, rows in sorted(deliveries.items()):
+                n = len(rows)
+                wall, cpu, sql = (sum(row[i] for row in rows) / n for i in range(3))
+                print(f"{method:<24}{n:>6}{wall:>10.2f}{cpu:>10.2f}{sql:>10.1f}")
         if shown_sql is not None:
             print(f"\nSQL of one {args.show_sql} request ({len(shown_sql)} statements):")
             for number, sql in enumerate(shown_sql, 1):
@@ -172,6 +193,34 @@ def main(argv: list[str] | None = None) -> int:
         if database is not None:
             database.cleanup()
         remove_tmp()
+
+
+def _deliver_all(session_factory, settings, statements: list[str]) -> dict[str, list[tuple]]:
+    """Deliver every due message as the at-once sender does (`bot.outbox.deliver`, no pacing: the
+    benchmark's cards all go to a few channels, whose one post a second would only add waiting);
+    per method, each message's wall ms, CPU ms and statements."""
+    from sqlalchemy import select
+
+    from bot.outbox import deliver
+    from bot.slack import web_client
+    from models.base import utcnow
+    from models.outbox import OutboxMessage, OutboxStatus
+
+    client = web_client(settings)
+    with session_factory() as session:
+        due = session.execute(
+            select(OutboxMessage.key, OutboxMessage.method)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= utcnow())
+            .order_by(OutboxMessage.id)
+        ).all()
+    timings: dict[str, list[tuple]] = defaultdict(list)
+    for key, method in due:
+        statements.clear()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        deliver(session_factory, client, key, max_wait=0.0)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        timings[method].append((elapsed * 1000, cpu * 1000, len(statements)))
+    return timings
 
 
 def _drain(sender, timeout: float = 60) -> float:

@@ -83,6 +83,7 @@ def enqueue(
 NOTIFY_CHANNEL = "linkedup_outbox"
 _QUEUED = "linkedup_outbox_queued"  # session.info: keys queued in the open transaction, in order
 _HELD = "linkedup_outbox_held"  # session.info: of those, the keys held for later → when they are due
+_NOTIFIED = "linkedup_outbox_notified"  # session.info: the open transaction has sent its NOTIFY
 
 
 def queued_keys(session: Session) -> list[str]:
@@ -107,9 +108,15 @@ def _remember(session: Session | None, keys: list[str], due: dict[str, datetime]
 
 @event.listens_for(OutboxMessage, "after_insert")
 def _queued_by_flush(_mapper, connection, row: OutboxMessage) -> None:
-    _remember(object_session(row), [row.key], {row.key: row.next_attempt_at})
-    if connection.dialect.name == "postgresql":  # also when flushed by the commit itself
+    session = object_session(row)
+    _remember(session, [row.key], {row.key: row.next_attempt_at})
+    if connection.dialect.name == "postgresql" and not session.info.get(
+        _NOTIFIED
+    ):  # also in the commit's flush
         connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        # PostgreSQL folds a transaction's repeated NOTIFYs into one, so one round trip is enough — unless
+        # this is a savepoint, whose rollback would take the NOTIFY with it.
+        session.info[_NOTIFIED] = not session.in_nested_transaction()
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -128,7 +135,9 @@ def _queued_by_statement(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_commit")
 def _notify(session: Session) -> None:
     """PostgreSQL delivers a NOTIFY only if its transaction commits: a rolled-back message wakes nobody."""
-    if not session.info.get(_QUEUED) or session.get_bind().dialect.name != "postgresql":
+    if not session.info.get(_QUEUED) or session.info.get(_NOTIFIED):
+        return
+    if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
@@ -139,3 +148,4 @@ def _forget(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_QUEUED, None)
         session.info.pop(_HELD, None)
+        session.info.pop(_NOTIFIED, None)
