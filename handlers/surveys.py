@@ -33,7 +33,7 @@ from handlers.survey_views import (
 from models.base import utcnow
 from models.errors import ValidationError
 from models.network import Organisation, OrganisationStatus, Service
-from models.surveys import Survey, SurveyRecipient
+from models.surveys import Survey
 from surveys import answers, lifecycle
 from surveys.definition import check_definition, parse_question_lines
 
@@ -242,14 +242,14 @@ def submit_answer(ack: Ack, body: dict, view: dict, context: BoltContext) -> Non
     now = utcnow()
     survey = lifecycle.get_survey(db, meta.get("survey"))
     pages = pages_of(lifecycle.questions_of(survey))
-    number = max(1, min(int(meta.get("page") or 1), len(pages)))
+    page_number = str(meta.get("page") or "1")
+    number = max(1, min(int(page_number) if page_number.isdigit() else 1, len(pages)))
     token = str(meta.get("token") or "")[:64] or None
     page = pages[number - 1]
     values = page_values(page, context["form"])
     if number < len(pages):
-        answers.save_page(
-            db, survey.id, user=user, token=token or uuid.uuid4().hex, page=page, raw=values, now=now
-        )
+        token = token or uuid.uuid4().hex
+        answers.save_page(db, survey.id, user=user, token=token, page=page, raw=values, now=now)
         db.commit()
         found = answers.standing(db, survey.id, user=user, now=now)
         ack(
@@ -262,7 +262,7 @@ def submit_answer(ack: Ack, body: dict, view: dict, context: BoltContext) -> Non
                 number=number + 1,
                 pages=len(pages),
                 earlier={**found.earlier, **answers.draft_answers(db, token)},
-                token=token or "",
+                token=token,
                 organisation=found.organisation,
             ),
         )
@@ -285,16 +285,6 @@ def submit_answer(ack: Ack, body: dict, view: dict, context: BoltContext) -> Non
     if len(pages) > 1:
         receipt = {**receipt, "clear_on_close": True}  # Done closes the earlier pages too
     ack(response_action="update", view=receipt)
-
-
-def waiting_for_home(db: Session, user: str) -> list[tuple[str, int, object, bool]]:
-    return [
-        (s.title, s.id, s.closes_at, answered) for s, answered in answers.waiting_for(db, user, now=utcnow())
-    ]
-
-
-def recipients_count(db: Session, survey_id: int) -> int:
-    return db.scalar(select(func.count()).where(SurveyRecipient.survey_id == survey_id)) or 0
 
 
 def register(app: App) -> None:
