@@ -58,6 +58,15 @@ AUDIENCE_CHOICES = {
 }
 
 
+def _escaped_within(text: str, limit: int) -> str:
+    """`text` escaped and within `limit` characters, clipped before escaping so no entity is cut in two
+    (`&` becomes five characters, so a long text of them needs clipping that its length does not show)."""
+    text = clip(text, INTRODUCTION_MAX)
+    while len(escape(text)) > limit:
+        text = clip(text, len(text) - (len(escape(text)) - limit) // 5 - 1)
+    return escape(text)
+
+
 def _closes(at: datetime) -> str:
     return describe_moment(at)
 
@@ -79,7 +88,7 @@ class SlackSurveyRenderer:
         )
         specs = [kit.section(lead)]
         if invitation.introduction:
-            specs.append(kit.section(escape(clip(invitation.introduction, INTRODUCTION_MAX))))
+            specs.append(kit.section(_escaped_within(invitation.introduction, SECTION_MAX)))
         specs.append(kit.context(_facts(invitation)))
         specs.append(kit.actions(f"survey-{invitation.survey_id}", [_answer_button(invitation)]))
         return kit.message(f"{'Preview: ' if invitation.preview else ''}{escape(invitation.title)}", specs)
@@ -363,7 +372,7 @@ def answer_modal(
     """One page of the answers; earlier pages' answers are kept under `token` between pages."""
     blocks: list = []
     if number == 1:
-        intro = escape(clip(introduction, INTRODUCTION_MAX)) if introduction else ""
+        intro = _escaped_within(introduction, SECTION_MAX - 600) if introduction else ""
         lines = [f"*{escape(title)}*", intro]
         if organisation:
             lines.append(f"You answer for *{escape(organisation)}*.")
