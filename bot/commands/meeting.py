@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.cli import CommandError, needs_database
-from bot.runtime import build_context
 from bot.settings import load_settings
-from models.db import transaction
+from models.db import make_engine, make_session_factory, transaction
 
 ANSWERS = {"yes": True, "no": False, "unknown": None}
 LISTED_DAYS = 366
@@ -58,10 +57,11 @@ def run_attendance(args) -> int:
     answer = None if args.answer is None else args.answer.strip().lower()
     if answer is not None and answer not in ANSWERS:
         raise CommandError(f"{args.answer!r}: answer yes, no or unknown")
-    context = build_context(load_settings())
+    # The database alone: nothing is sent, so no mail or signing set-up (and none of its warnings).
+    engine = make_engine(load_settings().database_url)
     now = utcnow()
     try:
-        with transaction(context.session_factory) as session:
+        with transaction(make_session_factory(engine)) as session:
             board = find_board(session, args.board)
             if board is None:
                 raise CommandError(f"no board called {args.board!r}: `linkedup network show` lists them")
@@ -74,8 +74,9 @@ def run_attendance(args) -> int:
                 if not held:
                     print("  none in the calendar")
                 else:
-                    first = held[-1].meeting.starts_at.astimezone(LONDON).date()
-                    print(f"Record one with: linkedup meeting attendance {board.slug} {first} yes")
+                    unrecorded = [each for each in held if each.attended is None]
+                    example = (unrecorded or held)[-1].meeting.starts_at.astimezone(LONDON).date()
+                    print(f"Record one with: linkedup meeting attendance {board.slug} {example} yes")
                 return 0
             meetings = [m for m in meetings_on(session, board, day) if m.starts_at <= now]
             if not meetings:
@@ -93,5 +94,5 @@ def run_attendance(args) -> int:
                     outcome = f"the sector's representative {_words(ANSWERS[answer])} ({state})"
                 print(f"{board.name}, {when:%A %-d %B %Y, %H:%M}: {outcome}.")
     finally:
-        context.engine.dispose()
+        engine.dispose()
     return 0
