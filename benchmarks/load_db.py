@@ -285,9 +285,41 @@ def open_escalations(database: BenchDatabase, count: int, board_users: list[str]
                         reason="load benchmark seed",
                     )
                     opened += 1
+        _as_delivered(factory)
         return opened
     finally:
         engine.dispose()
+
+
+def _as_delivered(factory) -> None:
+    """What the worker has done long before anyone presses Acknowledge on a seeded card: the card
+    posted in the board's channel (its channel and ts recorded on the escalation, as delivery records
+    them) and the raiser's note sent. Left pending, every press would edit a card never posted (its
+    update waiting for the post, tried again and again by the at-once sender, since a web process
+    runs no poll) and fold its note into one still held: neither is what a press meets in Slack."""
+    from sqlalchemy import select, update
+
+    from models.base import utcnow
+    from models.db import transaction
+    from models.escalations import Escalation, Rung
+    from models.outbox import OutboxMessage, OutboxStatus
+
+    with transaction(factory) as session:
+        unposted = session.execute(
+            select(Escalation.id, Escalation.ladder, Escalation.rung).where(Escalation.card_ts.is_(None))
+        ).all()
+        for escalation_id, ladder, rung in unposted:
+            channel = Rung.from_json(ladder["rungs"][rung]).channel
+            session.execute(
+                update(Escalation.__table__)
+                .where(Escalation.__table__.c.id == escalation_id)
+                .values(card_channel=channel, card_ts=f"1700000000.{escalation_id:06d}")
+            )
+        session.execute(
+            update(OutboxMessage.__table__)
+            .where(OutboxMessage.__table__.c.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENT, sent_at=utcnow(), attempts=1)
+        )
 
 
 def mix_context(database: BenchDatabase, users: list[str], board_users: list[str] | None = None):
