@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.runtime import Context
 from models.base import utcnow
 from models.db import transaction
+from notices.compose import drop_stale_drafts
 from notices.delivery import due_ids, send_scheduled
 from notices.ports import NoticeBodies
 from notices.reminders import remind_due, summarise_due
@@ -53,6 +54,7 @@ def run_notices(ctx: Context | None = None, *, now: datetime | None = None) -> d
         done["reminders"] = remind_due(session, bodies, now=now)
     with transaction(session_factory) as session:
         done["summaries"] = summarise_due(session, bodies, now=now)
+        drop_stale_drafts(session, now=now)
     if any(done.values()):
         log.info("notices: %s", done)
     return done

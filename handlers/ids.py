@@ -181,6 +181,7 @@ class NoticeAction(enum.StrEnum):
     ACKNOWLEDGE = "notice_acknowledge"
     REQUEST_PLACE = "notice_request_place"
     COMPOSE = "notice_compose_open"  # the sender's App Home button
+    OPEN_LINK = "notice_open_link"  # a link button: Slack opens the address, we only acknowledge
     VALUE = "value"  # the one action id inside each notice modal input
 
 

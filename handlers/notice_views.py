@@ -135,7 +135,7 @@ class NoticeBlocks:
                 ButtonElement(
                     text="Book or read more" if view.offers_places else "Read more",
                     url=view.link,
-                    action_id=f"notice_link_{view.notice_id}",
+                    action_id=NoticeAction.OPEN_LINK,
                 )
             )
         if buttons:
@@ -194,9 +194,7 @@ class NoticeBlocks:
             blocks.append(
                 ActionsBlock(
                     elements=[
-                        ButtonElement(
-                            text="Read more", url=view.link, action_id=f"notice_link_{view.notice_id}"
-                        )
+                        ButtonElement(text="Read more", url=view.link, action_id=NoticeAction.OPEN_LINK)
                     ]
                 )
             )

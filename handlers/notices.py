@@ -201,4 +201,4 @@ def register(app: App) -> None:
     app.action(NoticeAction.ACKNOWLEDGE)(press_acknowledge)
     app.action(NoticeAction.REQUEST_PLACE)(press_place)
     app.action(NoticeAction.COMPOSE, middleware=[refuse_in_modal])(open_from_home)
-    app.action(re.compile(r"^notice_link_\d+$"))(lambda ack: ack())  # a link button: Slack opens it
+    app.action(NoticeAction.OPEN_LINK)(lambda ack: ack())  # a link button: Slack opens the address

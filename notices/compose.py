@@ -177,6 +177,19 @@ def create_draft(session: Session, sender: str, draft: Draft, *, now: datetime) 
     return Preview(notice, audience, summary)
 
 
+DRAFTS_KEPT = timedelta(days=1)
+
+
+def drop_stale_drafts(session: Session, *, now: datetime) -> int:
+    """Drafts never confirmed (the sender closed the confirmation) are deleted after a day."""
+    stale = session.scalars(
+        select(Notice).where(Notice.status == NoticeStatus.DRAFT, Notice.created_at < now - DRAFTS_KEPT)
+    ).all()
+    for notice in stale:
+        session.delete(notice)
+    return len(stale)
+
+
 def confirmable(session: Session, notice_id: int, sender: str) -> Notice:
     """The sender's own draft (a confirmed one answers as it stands: a double click sends once)."""
     notice = session.get(Notice, notice_id, with_for_update=True)

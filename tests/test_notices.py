@@ -346,3 +346,25 @@ def test_hostile_titles_bodies_and_names_reach_slack_as_typed(db, world):
     assert {m.key.split(":")[2] for m in messages} >= {"to", "ack", "place", "reminder", "summary", "channel"}
     for message in messages:
         assert_safe(message.payload, message.key)
+
+
+def test_the_notices_job_sends_what_is_due_reminds_summarises_and_drops_stale_drafts(
+    db, session_factory, world
+):
+    from types import SimpleNamespace
+
+    from bot.notice_jobs import run_notices
+
+    later = SENT + timedelta(hours=1)
+    scheduled = send(db, OFFICER, safeguarding_draft(send_at=later))
+    forgotten = create_draft(db, OFFICER, training_draft(), now=SENT).notice
+    forgotten.created_at = SENT - timedelta(days=2)
+    db.commit()
+    forgotten_id, scheduled_id = forgotten.id, scheduled.id
+    ctx = SimpleNamespace(session_factory=session_factory)
+    assert run_notices(ctx, now=later) == {"sent": 1, "reminders": 0, "summaries": 0}
+    assert run_notices(ctx, now=later)["sent"] == 0, "once"
+    assert run_notices(ctx, now=SENT + timedelta(days=1, hours=2))["reminders"] == 4
+    assert run_notices(ctx, now=DEADLINE)["summaries"] == 1
+    db.expire_all()
+    assert db.get(Notice, forgotten_id) is None and db.get(Notice, scheduled_id).status is NoticeStatus.SENT
