@@ -1,8 +1,10 @@
-"""`linkedup survey create FILE.yaml | list | results ID [--csv FILE] | close ID`: surveys from a terminal.
+"""`linkedup survey template | create FILE.yaml | list | results ID [--csv FILE] | close ID`.
 
-`create` reads a survey file (`surveys/templates/have_your_say.yaml` is the "Have your say" template),
-refuses it whole with each problem's line, and creates a draft: the officer gets its note in Slack with
-Preview and Send it now, so nothing reaches the network from the command line unseen.
+`template` writes the "Have your say" template (`surveys/templates/have_your_say.yaml`) to edit;
+`create` reads a survey file, refuses it whole with each problem's line, and creates a draft: the
+officer gets its note in Slack with Preview and Send it now, so nothing reaches the network from the
+command line unseen. On the demo network (every organisation made up) the survey reaches the made-up
+members, and says so; anywhere else it never does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from models.errors import DomainError
 def add_commands(subparsers) -> None:
     parser = subparsers.add_parser("survey", help="surveys to the network: create from a file, list, results")
     actions = parser.add_subparsers(dest="survey_action", required=True, metavar="ACTION")
+
+    template = actions.add_parser("template", help='write the "Have your say" template to edit')
+    template.add_argument("--out", type=Path, default=Path("have-your-say.yaml"), help="where to write it")
+    template.set_defaults(func=run_template)
 
     create = actions.add_parser("create", help="create a draft survey from a YAML file")
     create.add_argument("file", type=Path, help="the survey file (see surveys/templates/have_your_say.yaml)")
@@ -41,6 +47,19 @@ def add_commands(subparsers) -> None:
     close.set_defaults(func=run_close)
 
 
+def run_template(args) -> int:
+    from surveys.file import TEMPLATE
+
+    if args.out.exists():
+        raise CommandError(f"{args.out} exists already: give another --out, or edit that one")
+    args.out.write_text(TEMPLATE.read_text(encoding="utf-8"), encoding="utf-8")
+    print(
+        f"Wrote {args.out}: the Have your say template (14 questions from the 2016 report's themes). "
+        f"Edit it, then `linkedup survey create {args.out} --closes YYYY-MM-DD`."
+    )
+    return 0
+
+
 def _renderer():
     from handlers.survey_views import RENDERER
 
@@ -49,9 +68,13 @@ def _renderer():
 
 @needs_database
 def run_create(args) -> int:
+    from dataclasses import replace
+
     import yaml
+    from sqlalchemy import select
 
     from models.membership import officer_ids
+    from models.network import Organisation
     from surveys.file import SurveyFileError, read_definition
     from surveys.lifecycle import create_survey
 
@@ -73,6 +96,10 @@ def run_create(args) -> int:
         raise CommandError(str(error)) from None
     context = build_context(load_settings())
     with transaction(context.session_factory) as session:
+        demo = not session.scalar(select(Organisation.id).where(Organisation.simulated.is_(False)).limit(1))
+        if demo:
+            definition = replace(definition, audience=replace(definition.audience, include_simulated=True))
+            print("The demo network: the survey reaches its made-up members.")
         officer = args.officer or next(iter(officer_ids(session)), None)
         if officer is None:
             raise CommandError(
@@ -80,7 +107,13 @@ def run_create(args) -> int:
             )
         try:
             survey = create_survey(
-                session, definition, officer=officer, now=now, render=_renderer(), source="file"
+                session,
+                definition,
+                officer=officer,
+                now=now,
+                render=_renderer(),
+                source="file",
+                simulated=demo,
             )
         except DomainError as error:
             problems = getattr(error, "errors", None)
