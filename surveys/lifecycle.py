@@ -68,9 +68,17 @@ def get_survey(session: Session, survey_id: int | str, *, lock: bool = False) ->
     return survey
 
 
+def is_demo(session: Session) -> bool:
+    """A network whose every organisation is made up (the demo): its made-up members are who a survey
+    reaches. Anywhere else a survey never reaches a simulated organisation."""
+    return session.scalar(select(Organisation.id).where(Organisation.simulated.is_(False)).limit(1)) is None
+
+
 def with_named_organisations(session: Session, definition: Definition) -> AudienceSpec:
     """The audience with the organisations the definition names (by name or slug) as ids."""
     spec = definition.audience
+    if not spec.include_simulated and is_demo(session):
+        spec = AudienceSpec(**{**asdict(spec), "include_simulated": True})
     if not definition.organisation_names:
         return spec
     ids, unknown = [], []

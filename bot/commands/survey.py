@@ -68,15 +68,11 @@ def _renderer():
 
 @needs_database
 def run_create(args) -> int:
-    from dataclasses import replace
-
     import yaml
-    from sqlalchemy import select
 
     from models.membership import officer_ids
-    from models.network import Organisation
     from surveys.file import SurveyFileError, read_definition
-    from surveys.lifecycle import create_survey
+    from surveys.lifecycle import create_survey, is_demo
 
     if not args.file.is_file():
         raise CommandError(f"{args.file}: no such file")
@@ -96,9 +92,8 @@ def run_create(args) -> int:
         raise CommandError(str(error)) from None
     context = build_context(load_settings())
     with transaction(context.session_factory) as session:
-        demo = not session.scalar(select(Organisation.id).where(Organisation.simulated.is_(False)).limit(1))
+        demo = is_demo(session)
         if demo:
-            definition = replace(definition, audience=replace(definition.audience, include_simulated=True))
             print("The demo network: the survey reaches its made-up members.")
         officer = args.officer or next(iter(officer_ids(session)), None)
         if officer is None:
