@@ -3,7 +3,8 @@
 What people typed (titles, introductions, questions, answers, organisation names) reaches mrkdwn only
 through `escape`; in plain_text (labels, options) Slack shows it as typed. The answer modal is cut
 into pages of at most `QUESTIONS_PER_PAGE` questions: a page is at most 13 blocks, far inside
-Slack's 100, and a title within 24 characters; a long survey reads better a page at a time.
+Slack's 100, and a title within 24 characters; a long survey reads better a page at a time. At most
+20 questions make at most 2 pages, inside Slack's stack of 3 views (the receipt replaces the last).
 """
 
 from __future__ import annotations
