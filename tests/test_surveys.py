@@ -459,3 +459,65 @@ def test_no_row_links_an_anonymous_answer_to_anyone(db, network, answering, text
         columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
         for row in db.execute(select(*columns)) if columns else []:
             assert not any(marker[:12] in json.dumps(value, default=str) for value in row), table.name
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 30) | st.text(max_size=300) | st.dates().map(str),
+    lambda inner: st.lists(inner, max_size=25) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+    max_leaves=60,
+)
+FIELDS = ("title", "introduction", "anonymous", "one_answer_per_organisation", "closes", "reminders")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            **{name: json_values for name in FIELDS},
+            "audience": json_values,
+            "questions": st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "kind": st.sampled_from(["rating", "single", "multiple", "short", "long", "poll"]),
+                        "text": json_values,
+                        "options": json_values,
+                        "required": json_values,
+                    },
+                ),
+                max_size=25,
+            ),
+        },
+    )
+)
+def test_any_definition_is_accepted_whole_or_refused_with_reasons(raw):
+    from surveys.definition import QUESTIONS_MAX
+
+    parsed, problems = check_definition(raw, now=NOW)
+    assert (parsed is None) == bool(problems)
+    assert all(isinstance(message, str) and message for _, message in problems)
+    if parsed is not None:
+        assert 1 <= len(parsed.questions) <= QUESTIONS_MAX and parsed.closes_at > NOW
+
+
+def test_the_longest_survey_fits_slack_s_view_stack_and_block_limits():
+    from handlers.survey_views import answer_modal, pages_of
+    from surveys.definition import QUESTIONS_MAX, Question
+
+    questions = [Question(f"q{n}", "long", "Why? " * 50) for n in range(1, QUESTIONS_MAX + 1)]
+    pages = pages_of(questions)
+    assert len(pages) <= 2  # Slack stacks at most 3 views; the receipt replaces the last
+    for number, page in enumerate(pages, start=1):
+        view = answer_modal(
+            survey_id=1,
+            title="A very long survey title indeed, longer than a modal's",
+            introduction="x" * 2000,
+            page=page,
+            number=number,
+            pages=len(pages),
+            earlier={},
+            token="t",
+        )
+        assert_view_within_limits(view)
+        assert len(view["title"]["text"]) <= 24
