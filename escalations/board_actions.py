@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from escalations.by_email import answered_emails
+from escalations.by_email import answered_emails, moved_emails
 from escalations.errors import MovedOn
 from escalations.flow_support import (
     ANSWER_MAX,
@@ -397,6 +397,7 @@ def move_all(
         )
         rows.append(card)
         cards.append(card["key"])
+        rows += moved_emails(session, move.escalation, new, now=now)  # the old board's members outside Slack
     told = tell_raisers(
         session,
         [(new.issue, _move_words(session, move, new)) for move, new in zip(moves, news, strict=True)],

@@ -274,6 +274,33 @@ def answered_emails(session: Session, escalation: Escalation, *, now: datetime) 
     return rows
 
 
+def moved_emails(session: Session, old: Escalation, new: Escalation, *, now: datetime) -> list[dict]:
+    """The item has left the board (escalated or re-assigned): its e-mail members are told, as the Slack
+    card in their channel says it moved on; their links for it now answer that it has moved on."""
+    render = mail_renderer()
+    if render is None:
+        return []
+    members = email_members(session, [old.board_id]).get(old.board_id, [])
+    issue = old.issue
+    how = "re-assigned" if old.state == EscalationState.REASSIGNED else "escalated"
+    heading = f"{issue.reference} has left the {old.board_name}: {how} to the {new.board_name}"
+    paragraphs = ("Nothing more is needed from your board for it.",)
+    rows = []
+    for member in members:
+        view = _item_view(
+            session,
+            old,
+            member,
+            kind=MailKind.MOVED,
+            heading=heading,
+            paragraphs=paragraphs,
+            now=now,
+            with_links=False,
+        )
+        rows.append(email_row(email_key(old.id, "moved", member), member, render.message(view)))
+    return rows
+
+
 def digest_recipient(board: Board) -> BoardMember | None:
     """The e-mail member who gets the board's digest: its representative, else its chair, when that
     person has no Slack id (a Slack representative or chair gets it in Slack)."""

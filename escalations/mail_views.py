@@ -17,6 +17,7 @@ class MailKind(enum.StrEnum):
     REMINDER = "reminder"
     ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
     ANSWERED = "answered"  # the board's answer, confirmed to its members
+    MOVED = "moved"  # the item left the board (escalated or re-assigned)
     DIGEST = "digest"  # before a meeting: what the board has pending (with the meeting as .ics)
     SIGN_IN = "sign_in"  # a one-time link to the dashboard
 

@@ -556,6 +556,12 @@ def test_decline_needs_a_reason_and_escalate_moves_the_item_up(
     assert state_of(db, escalation.id) == EscalationState.ESCALATED
     deliver(session_factory, slack_api)
     assert any(call["channel"] == net.ctb.slack_channel for call in slack_api.of("chat.postMessage"))
+    left = [
+        m
+        for m in inbox.wait_for(CHAIR_ADDRESS, 2)
+        if "has left the Joint Commissioning Group" in m["Subject"]
+    ]
+    assert left and "escalated to the Children's Trust Board" in left[0]["Subject"] and not links_in(left[0])
     moved_on = client.get(path_of(jos["Decline"]))
     assert moved_on.status_code == 409 and "moved up the ladder" in moved_on.get_data(as_text=True)
 
