@@ -49,6 +49,7 @@ from surveys.definition import (
 from surveys.ports import AnsweredFor, Closed, Draft, Invitation
 
 QUESTIONS_PER_PAGE = 10
+CATEGORIES_SHOWN = 8  # on the officer's Home, per open survey; the dashboard page lists them all
 FIELD = SurveyAction.FIELD
 AUDIENCE_CHOICES = {
     "everyone": "Every member organisation",
@@ -460,6 +461,14 @@ def officer_rate_lines(results: list[SurveyResults]) -> list[kit.Spec]:
                 f"({r.organisations.percent()}); closes {_closes(r.closes_at)}"
             )
         )
+        shown = [c for c in r.by_category if not c.suppressed][:CATEGORIES_SHOWN]
+        if shown:
+            specs.append(
+                kit.context(
+                    "By service category (people): "
+                    + "; ".join(f"{escape(c.category)} {c.people.answered}/{c.people.reached}" for c in shown)
+                )
+            )
     return specs
 
 

@@ -59,7 +59,14 @@ from models.notices import NoticeKind as TargetedKind
 from models.notices import PlaceStatus
 from models.wording import Mention, Wording, quoted, said
 from notices import ports as notice_ports
-from reporting.surveys import QuestionResult, Rate, SurveyResults, TextAnswer, compare_with_baseline
+from reporting.surveys import (
+    CategoryRate,
+    QuestionResult,
+    Rate,
+    SurveyResults,
+    TextAnswer,
+    compare_with_baseline,
+)
 from surveys.definition import KINDS, Question
 from surveys.ports import AnsweredFor, Closed, Draft, Invitation, SurveyRenderer
 from tests.escalation_fixtures import (
@@ -501,7 +508,7 @@ def _survey_results(text: str) -> SurveyResults:
         responses=3,
         people=rate,
         organisations=rate,
-        by_category=[],
+        by_category=[CategoryRate(text, rate, rate, False)],
         comparison=compare_with_baseline(rate),
         questions=[QuestionResult(_questions(text)[0], 1, themes=[(text, [TextAnswer(text, text)])])],
         withheld=False,
