@@ -137,14 +137,17 @@ def _item_view(
     e-mail leaves them out with the rest of its details."""
     issue = escalation.issue
     if issue.sensitive:
+        # The heading is the bot's own words (reference, boards, dates); the subject, which would carry
+        # the title, is replaced by it.
         return MailView(
             kind=kind,
-            subject=f"{issue.reference}: a safeguarding-sensitive item for the {escalation.board_name}",
-            heading=f"A safeguarding-sensitive item awaits the {escalation.board_name}",
+            subject=f"{heading} (safeguarding-sensitive)",
+            heading=heading,
             recipient=member.name,
             reference=issue.reference,
             paragraphs=(
-                "Its details are never sent by e-mail. Sign in to read it and to act on it.",
+                "This item is safeguarding-sensitive: its details are never sent by e-mail. Sign in to read "
+                "it and to act on it.",
                 *(() if typed_paragraphs else paragraphs),
             ),
             sensitive=True,

@@ -107,3 +107,81 @@ def test_any_typed_text_stays_inert(
         if typed:
             assert typed in shown  # shown as written, never read as markup
     assert f"{BASE}/dashboard/email/act/signed-7" in body["text"]
+
+
+def test_no_builder_describes_a_sensitive_item(db):
+    """Card, reminder, answer and move e-mails of a safeguarding-sensitive item: no title, description,
+    answer or organisation in any part, only the bot's own words and the signed-in page."""
+    from datetime import UTC, datetime
+
+    from escalations import flows
+    from escalations.by_email import answered_emails, card_emails, moved_emails, nudge_emails
+    from escalations.ports import mail_renderer, use_mail
+    from handlers.escalation_views import RENDERER
+    from models import Escalation
+    from models.email_links import actor_of
+    from models.escalations import NextStep
+    from tests import factories
+    from tests.email_support import email_board
+    from tests.escalation_fixtures import issue, network
+
+    before = mail_renderer()
+    use_mail(_bodies())
+    try:
+        net = network(db)
+        board, chair, _member = email_board(db, parent=net.ctb, private=True)
+        net.safeguarding.board = board
+        theme = factories.theme(db, "commissioning", "Commissioning", board=board)
+        secret_words = (
+            "Girls collected by a grey van",
+            "Amy-Leigh",
+            "strategy discussion",
+            net.organisation.name,
+        )
+        item = issue(
+            db, net.organisation, theme=theme, title=f"{secret_words[0]} — {secret_words[1]}", sensitive=True
+        )
+        now = datetime.now(UTC)
+        escalation = db.get(
+            Escalation, flows.route_received_issue(db, item, now=now, render=RENDERER).escalation_id
+        )
+        bodies = card_emails(db, escalation, now=now)
+        escalation.reminders_sent = 1
+        bodies += nudge_emails(db, escalation, [chair], step=NextStep.REMIND_ACKNOWLEDGE, now=now)
+        flows.respond(
+            db,
+            escalation_id=escalation.id,
+            actor=actor_of(chair),
+            answer=f"A {secret_words[2]} is open",
+            outcome="accepted",
+            now=now,
+            render=RENDERER,
+        )
+        bodies += answered_emails(db, escalation, now=now)
+        other = db.get(
+            Escalation,
+            flows.route_received_issue(
+                db,
+                issue(db, net.organisation, theme=theme, title=secret_words[0], sensitive=True),
+                now=now,
+                render=RENDERER,
+            ).escalation_id,
+        )
+        moved = flows.reassign(
+            db,
+            escalation_id=other.id,
+            actor=actor_of(chair),
+            board_id=net.wscb.id,
+            reason="the safeguarding board's",
+            now=now,
+            render=RENDERER,
+        )
+        bodies += moved_emails(db, other, moved, now=now)
+        assert len(bodies) >= 7
+        for row in bodies:
+            whole = str(row["payload"])
+            assert not any(word in whole for word in secret_words), whole
+            assert "/dashboard/email/item/" in row["payload"]["text"]
+            assert "/dashboard/email/act/" not in whole
+    finally:
+        use_mail(before)
