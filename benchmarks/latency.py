@@ -125,7 +125,9 @@ class Deliveries(threading.Thread):
                 self.acknowledged[ref].append(event)
         if event["method"] == "chat.postMessage":
             self.by_channel[channel].append(event["t"])
-        if event["method"] == "chat.postMessage" and channel.startswith("D"):
+        # A DM: to its D… channel, or (as the bot posts them) to the person's user id, which Slack delivers
+        # to the app's DM with them.
+        if event["method"] == "chat.postMessage" and channel[:1] in ("D", "U", "W"):
             for mark in event["marks"]:
                 self.dms.setdefault((mark, channel), event)
 
@@ -252,7 +254,7 @@ def run_flow(port: int, seen: Deliveries, n: int, theme_id: int, wait: float) ->
     if status != 200 or b"errors" in raw:
         flow.errors.append(f"answer: HTTP {status} {raw[:120]!r}")
         return flow
-    dm = seen.wait_for(lambda: seen.dms.get((mark, "D" + raiser[1:])), wait)
+    dm = seen.wait_for(lambda: seen.dms.get((mark, raiser)) or seen.dms.get((mark, "D" + raiser[1:])), wait)
     if dm is None:
         flow.lost.append("answer")
     else:
