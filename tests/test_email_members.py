@@ -131,6 +131,9 @@ def confirm(client, url: str, db, escalation_id: int, **form) -> tuple[int, str]
     state, unused = state_of(db, escalation_id), unused_links(db)
     page = client.get(path_of(url))
     assert page.status_code == 200, page.get_data(as_text=True)
+    # The link's page is not cached, and its address (the token) is never sent on as a referrer.
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]  # no script at all
     assert state_of(db, escalation_id) == state and unused_links(db) == unused  # GET acts on nothing
     html = page.get_data(as_text=True)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
