@@ -214,7 +214,10 @@ def capability(settings: Settings) -> str:
         )
     if isinstance(transport, NotifyTransport) and not transport.template_id:
         return "E-mail: GOV.UK Notify, but NOTIFY_TEMPLATE_ID is not set — every e-mail will fail"
-    return f"E-mail: enabled ({transport.describe()})"
+    line = f"E-mail: enabled ({transport.describe()})"
+    if settings.secret_key is None or not settings.secret_key.get_secret_value():
+        line += " — set SECRET_KEY: without it the links in e-mails work only in the process that sent them"
+    return line
 
 
 def send_email(payload: dict, *, reference: str = "") -> dict:

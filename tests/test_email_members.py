@@ -501,6 +501,10 @@ def test_start_up_and_doctor_say_which_email_transport_is_on(engine, slack_api):
     )
     assert line(notify_api_key=API_KEY, notify_template_id=TEMPLATE_ID) == "E-mail: enabled (GOV.UK Notify)"
     assert "NOTIFY_TEMPLATE_ID is not set" in line(notify_api_key=API_KEY)
+    from bot.email import capability
+
+    keyless = load_settings(_env_file=None, smtp_url="smtp://mail.example.org", email_from="a@example.org")
+    assert "set SECRET_KEY" in capability(keyless)
 
 
 def test_access_log_lines_hide_the_links_tokens():
