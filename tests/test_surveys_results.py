@@ -151,6 +151,7 @@ def test_page_csv_and_report_section_agree(app, db):
     assert "against 54 of 200 in 2016 (27%" in html
     assert "&lt;b&gt;0&lt;/b&gt;" in html and "<b>0</b>" not in html  # answers are escaped
     assert html.count("<figure") >= 8  # a chart per choice or rating question, each with its table
+    assert "Who said what" in html and "<summary>U0MEMBER00 (Organisation 0)</summary>" in html
     listing = officer.get("/dashboard/surveys").get_data(as_text=True)
     assert "5 of 6 (83%)" in listing
     # A member is refused the officer's pages.
