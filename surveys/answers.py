@@ -77,7 +77,7 @@ def _recipient(session: Session, survey: Survey, user: str) -> SurveyRecipient:
 
 
 def _open(session: Session, survey_id: int | str, now: datetime, *, lock: bool = False) -> Survey:
-    survey = get_survey(session, survey_id, lock=lock)
+    survey = get_survey(session, survey_id, share=lock)
     if survey.state is SurveyState.CLOSED or (survey.state is SurveyState.OPEN and survey.closes_at <= now):
         raise NotAllowed(closed_sentence(survey))
     if survey.state is not SurveyState.OPEN:

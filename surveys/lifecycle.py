@@ -54,14 +54,16 @@ def require_officer(session: Session, user: str) -> None:
         raise NotAllowed("Only the development officer sends surveys to the network.")
 
 
-def get_survey(session: Session, survey_id: int | str, *, lock: bool = False) -> Survey:
+def get_survey(session: Session, survey_id: int | str, *, lock: bool = False, share: bool = False) -> Survey:
+    """The survey by number (`NotFound` otherwise). `lock`: held against every other writer (opening,
+    closing); `share`: answers hold it shared, so they run side by side but never beside its closing."""
     try:
         number = int(str(survey_id).strip().lstrip("#"))
     except ValueError:
         raise NotFound(f"There is no survey {survey_id!r}: give its number, e.g. 3.") from None
     statement = select(Survey).where(Survey.id == number)
-    if lock:
-        statement = statement.with_for_update()
+    if lock or share:
+        statement = statement.with_for_update(read=share and not lock)
     survey = session.scalar(statement)
     if survey is None:
         raise NotFound(f"There is no survey number {number}.")
