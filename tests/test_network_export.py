@@ -30,10 +30,14 @@ WIRRAL = DEMO_NETWORK_FILE.read_text(encoding="utf-8")
 
 def normal(document: NetworkDocument) -> dict:
     """A document as data, in the orders the database keeps (members of organisations and services
-    by name, meetings by time) and board members as (e-mail, name, Slack id)."""
+    by name, meetings by time), and board members, chairs and representatives as (e-mail, name, Slack
+    id): the file may name a chair by either, the database keeps both."""
     data = document.model_dump(mode="json")
     for board, spec in zip(data["boards"], document.boards, strict=True):
         board["members"] = [(p.email, p.name, p.slack) for p in spec.people]
+        for role in ("chair", "representative"):  # the same person, by Slack id or by address
+            person = spec.person(board[role])
+            board[role] = (person.email, person.name, person.slack) if person else None
         board["meetings"] = sorted(board["meetings"], key=lambda m: m["starts_at"])
     data["network"]["linked_up_meeting"]["meetings"].sort()
     for org in data["organisations"]:
@@ -156,14 +160,16 @@ def networks(draw) -> dict:
     names = draw(_unique(TEXT, min_size=len(slugs), max_size=len(slugs)))
     boards = []
     for index, (slug, name) in enumerate(zip(slugs, names, strict=True)):
-        members = []
-        for slack in draw(st.lists(st.sampled_from(board_people), unique=True, max_size=3)):
-            members.append(slack)
+        slacks = draw(st.lists(st.sampled_from(board_people), unique=True, max_size=4))
+        members: list = []
         for email in draw(_unique(EMAIL, max_size=2)):
             person = {"email": email}
             if draw(st.booleans()):
                 person["name"] = draw(TEXT)
+            if slacks and draw(st.booleans()):
+                person["slack"] = slacks.pop()  # reached on Slack, known by address too
             members.append(person)
+        members = draw(st.permutations([*slacks, *members]))
         acknowledge = draw(st.integers(1, 10))
         meetings = []
         for start in sorted(draw(st.lists(MOMENT, unique=True, max_size=3))):
@@ -173,7 +179,10 @@ def networks(draw) -> dict:
             if draw(st.booleans()):
                 meeting["location"] = draw(TEXT)
             meetings.append(meeting)
-        refs = [m if isinstance(m, str) else m["email"] for m in members]
+        refs = [
+            m if isinstance(m, str) else draw(st.sampled_from([v for k, v in m.items() if k != "name"]))
+            for m in members
+        ]
         board = {
             "slug": slug,
             "name": name,
