@@ -521,3 +521,42 @@ def test_the_longest_survey_fits_slack_s_view_stack_and_block_limits():
         )
         assert_view_within_limits(view)
         assert len(view["title"]["text"]) <= 24
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_two_submissions_at_once_store_one_answer(session_factory, anonymous):
+    """A double click reaching two workers at the same moment: one answer row, one mark."""
+    import threading
+
+    with session_factory() as db:
+        factories.officer(db, OFFICER)
+        org = factories.organisation(db, "Seacombe Young Carers", members=CARERS)
+        factories.service(db, org, "Young carers group", category="young carers")
+        db.commit()
+        with frozen_clock(NOW):
+            survey_id = open_survey(db, definition(anonymous=anonymous)).id
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def answer() -> None:
+        try:
+            with session_factory() as db:
+                barrier.wait()
+                answers.submit(db, survey_id, user=CARERS[0], raw=ANSWERS_RAW, now=NOW, render=RENDERER)
+                db.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    with session_factory() as db:
+        assert db.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+        marks = db.scalars(select(SurveyRecipient.answered).where(SurveyRecipient.slack_user_id == CARERS[0]))
+        assert list(marks) == [True]
+
+
+ANSWERS_RAW = {"q1": 4, "q2": "Always", "q3": ["CTB"], "q4": "Both at once"}
