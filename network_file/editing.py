@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from models.audit import record
 from models.errors import DomainError
 from models.escalations import LIVE_STATES, Escalation
-from models.network import Board, Meeting
+from models.issues import Issue
+from models.network import Board, Meeting, Theme
 from network_file.document import DEFAULT_TIMEZONE, SLACK_USER_RE, NetworkFileError, parse_network
 from network_file.export import dump_yaml, export_data
 from network_file.loader import LoadReport, load_network
@@ -61,8 +62,11 @@ Change = Callable[[Document, Session], str]
 """Makes one change to the document in place and says it in words (or raises ChangeRefused)."""
 
 
-def apply_change(session: Session, change: Change, *, actor: str) -> Edited:
-    """Export, change, validate as a file, load; nothing is written when anything is refused."""
+def apply_change(session: Session, change: Change, *, actor: str, by: str | None = None) -> Edited:
+    """Export, change, validate as a file, load; nothing is written when anything is refused.
+
+    `actor` is who made the change as the audit log keys people (a Slack id); `by` their name, kept
+    beside the words so the log reads without a look-up."""
     document = export_data(session)
     before = copy.deepcopy(document)
     said = change(document, session)
@@ -84,7 +88,7 @@ def apply_change(session: Session, change: Change, *, actor: str) -> Edited:
             action="network.edit",
             entity="network",
             entity_id=document["network"]["slug"],
-            after={"change": said, "summary": report.summary()},
+            after={"change": said, "by": by or actor, "summary": report.summary()},
         )
     return Edited(said=said, report=report, warnings=tuple(_clashes_made(session, before, document)))
 
@@ -265,8 +269,20 @@ class RemoveTheme:
 
     def __call__(self, document: Document, session: Session) -> str:
         theme = _theme(document, self.slug)
+        filed = session.scalar(
+            select(func.count(Issue.id))
+            .join(Theme, Theme.id == Issue.theme_id)
+            .where(Theme.slug == self.slug)
+        )
+        if filed:
+            raise ChangeRefused(
+                [
+                    f"{filed} issue{'s are' if filed != 1 else ' is'} filed under {theme['name']}, and the "
+                    "reports count them there; rename the theme or give it another board instead"
+                ]
+            )
         document["themes"].remove(theme)
-        return f"Removed the theme {theme['name']} (its issues keep their history; new ones go by keywords)"
+        return f"Removed the theme {theme['name']}"
 
 
 # --- meetings ----------------------------------------------------------------------------------
