@@ -132,6 +132,11 @@ def test_page_csv_and_report_section_agree(app, db):
     # The board report's section is the same row.
     report = build_board_report(db, parse_quarter("2026Q4"), now=CLOSED + timedelta(days=1))
     assert report.tables["surveys"].rows == [row]
+    from bot.report import render_html
+    from reporting.periods import LONDON
+
+    printed = render_html(report, tz=LONDON)
+    assert "Have your say: surveys of the network" in printed and "83.3%" in printed
     # The CSV's first table is the same row (rates as fractions).
     tables = _csv_tables(results_csv(results))
     header, values = tables[0]
