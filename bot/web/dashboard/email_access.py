@@ -88,12 +88,17 @@ def _other_person(link: EmailLink) -> str | None:
     )
 
 
-def _page(escalation: Escalation, action: str, *, form_action: str, errors=None, values=None, status=200):
-    boards = []
-    if action == "reassign":
-        boards = db().scalars(select(Board).where(Board.id != escalation.board_id).order_by(Board.name)).all()
-        if escalation.issue.sensitive:
-            boards = [b for b in boards if b.private]
+def _page(
+    escalation: Escalation,
+    action: str,
+    *,
+    form_action: str,
+    errors=None,
+    values=None,
+    status=200,
+    choices=(),
+):
+    """The item, as the card shows it, and the form for one action (`choices`: links to the others)."""
     return (
         render_template(
             "dashboard/email_action.html",
@@ -104,7 +109,8 @@ def _page(escalation: Escalation, action: str, *, form_action: str, errors=None,
             action=action,
             label=LINK_LABELS[action],
             form_action=form_action,
-            boards=boards,
+            choices=choices,
+            boards=_boards_for(escalation) if action == "reassign" else [],
             outcomes=ANSWER_OUTCOMES,
             errors=errors or {},
             values=values or {},
@@ -135,6 +141,8 @@ def email_act(token: str):
     escalation = session.get(Escalation, link.escalation_id)
     if escalation is None:
         return _refused("That item no longer exists.", 404)
+    if escalation.issue.sensitive:  # never shown to whoever holds a link: read behind sign-in
+        return redirect(url_for("dashboard.email_item", escalation_id=escalation.id))
     if link.action not in link_actions(escalation):
         return _refused(_state(escalation), 409)
     return _page(escalation, link.action, form_action=url_for("dashboard.email_act", token=token))
@@ -161,6 +169,9 @@ def email_act_confirm(token: str):
     member = session.get(BoardMember, link.board_member_id)
     if member is None:
         return _refused("You are no longer on this board, so this link no longer works.")
+    held = session.get(Escalation, link.escalation_id)
+    if held is not None and held.issue.sensitive:
+        return _refused("This item is safeguarding-sensitive: sign in to the dashboard to act on it.")
     escalation_id, action = link.escalation_id, link.action
     try:
         spend_link(session, link, now=now())
@@ -240,21 +251,8 @@ def email_item(viewer: Viewer, escalation_id: int):
     action = request.args.get("action", actions[0])
     if action not in actions:
         action = actions[0]
-    return render_template(
-        "dashboard/email_action.html",
-        viewer=viewer,
-        escalation=escalation,
-        issue=escalation.issue,
-        facts=item_facts(escalation),
-        action=action,
-        label=LINK_LABELS[action],
-        form_action=url_for("dashboard.email_item_act", escalation_id=escalation_id, action=action),
-        choices=[(a, LINK_LABELS[a]) for a in actions],
-        boards=_boards_for(escalation) if action == "reassign" else [],
-        outcomes=ANSWER_OUTCOMES,
-        errors={},
-        values={},
-    )
+    form_action = url_for("dashboard.email_item_act", escalation_id=escalation_id, action=action)
+    return _page(escalation, action, form_action=form_action, choices=[(a, LINK_LABELS[a]) for a in actions])
 
 
 def _boards_for(escalation: Escalation) -> list[Board]:
