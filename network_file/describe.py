@@ -74,6 +74,7 @@ def describe_network(session: Session) -> dict[str, Any]:
                 "cadence": b.cadence,
                 "description": b.description,
                 "withhold_organisation_when_sensitive": b.withhold_organisation_when_sensitive,
+                "sends_notices": b.sends_notices,
                 "meetings": [_meeting(m) for m in by_board.get(b.id, [])],
             }
             for b in boards
@@ -180,6 +181,8 @@ def format_network(data: dict[str, Any]) -> str:
         )
         if board["cadence"]:
             lines.append(f"    meets: {board['cadence']}")
+        if board.get("sends_notices"):
+            lines.append("    its members may send targeted notices (/linkedup notice)")
         if board["meetings"]:
             lines.append(f"    meetings: {_when_list(board['meetings'], zone)}")
 

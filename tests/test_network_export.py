@@ -193,6 +193,7 @@ def networks(draw) -> dict:
             "max_reminders": draw(st.integers(0, 10)),
             "members": members,
             "withhold_organisation_when_sensitive": draw(st.booleans()),
+            "sends_notices": draw(st.booleans()),
             "meetings": meetings,
         }
         if index and draw(st.booleans()):
