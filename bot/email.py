@@ -188,18 +188,22 @@ def transport_for(settings: Settings) -> SmtpTransport | NotifyTransport | None:
 
 
 def configure(settings: Settings) -> None:
-    """Use these settings for e-mail in this process, and install the domain's e-mail renderer."""
-    from bot.signing import signing_key
+    """Use these settings for e-mail in this process, and install the domain's e-mail renderer.
 
-    secret = signing_key(settings)
-
-    def sign(nonce: str, member_id: int) -> str:
-        return sign_link(secret, nonce, member_id)
-
+    Without a transport nothing is built for e-mail: such members are treated as unreachable (the
+    sweep then reminds the officer), rather than queueing e-mails that could only fail."""
     transport = transport_for(settings)
-    # Without a transport nothing is built for e-mail: such members are treated as unreachable (the
-    # sweep then reminds the officer), rather than queueing e-mails that could only fail.
-    use_mail(MailBodies(base_url=settings.public_base_url, sign=sign) if transport else None)
+    renderer = None
+    if transport is not None:
+        from bot.signing import signing_key
+
+        secret = signing_key(settings)
+
+        def sign(nonce: str, member_id: int) -> str:
+            return sign_link(secret, nonce, member_id)
+
+        renderer = MailBodies(base_url=settings.public_base_url, sign=sign)
+    use_mail(renderer)
     with _lock:
         _transport[:] = [transport]
 

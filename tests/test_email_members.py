@@ -74,7 +74,8 @@ def smtp_app(engine, session_factory, slack_api, smtp_server):
     )
     app = create_app(settings, engine=engine)
     app.config["TESTING"] = True
-    return app
+    yield app
+    _no_email()
 
 
 @pytest.fixture
@@ -88,7 +89,17 @@ def notify_app(engine, session_factory, slack_api, notify_api):
     )
     app = create_app(settings, engine=engine)
     app.config["TESTING"] = True
-    return app
+    yield app
+    _no_email()
+
+
+def _no_email() -> None:
+    """E-mail is configured per process: leave none behind for the tests that follow."""
+    from bot import email
+    from escalations.ports import use_mail
+
+    use_mail(None)
+    email._transport[:] = []
 
 
 def deliver(session_factory, slack_api) -> int:
