@@ -304,6 +304,34 @@ def moved_emails(session: Session, old: Escalation, new: Escalation, *, now: dat
     return rows
 
 
+def follow_up_emails(session: Session, escalation: Escalation, *, now: datetime) -> list[dict]:
+    """The follow-up the board promised is due today: its chair, when outside Slack, is told by e-mail
+    (a Slack chair gets the DM)."""
+    render = mail_renderer()
+    board = escalation.board
+    if render is None or board is None or board.chair_slack_user_id or not board.chair_email:
+        return []
+    chair = next((m for m in board.members if m.email == board.chair_email and m.slack_user_id is None), None)
+    if chair is None:
+        return []
+    issue = escalation.issue
+    view = _item_view(
+        session,
+        escalation,
+        chair,
+        kind=MailKind.FOLLOW_UP,
+        heading=f"Follow-up due today on {issue.reference}",
+        paragraphs=(
+            f"The {escalation.board_name} said it would follow up by today. Tell the Linked-up officer what "
+            "has happened since the answer, and they will pass it on to the organisation.",
+        ),
+        now=now,
+        with_links=False,
+    )
+    key = email_key(escalation.id, f"follow_up:{escalation.follow_up_date}", chair)
+    return [email_row(key, chair, render.message(view))]
+
+
 def digest_recipient(board: Board) -> BoardMember | None:
     """The e-mail member who gets the board's digest: its representative, else its chair, when that
     person has no Slack id (a Slack representative or chair gets it in Slack)."""

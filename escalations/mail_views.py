@@ -18,6 +18,7 @@ class MailKind(enum.StrEnum):
     ACKNOWLEDGE_OVERDUE = "acknowledge_overdue"
     ANSWERED = "answered"  # the board's answer, confirmed to its members
     MOVED = "moved"  # the item left the board (escalated or re-assigned)
+    FOLLOW_UP = "follow_up"  # the follow-up the board promised is due
     DIGEST = "digest"  # before a meeting: what the board has pending (with the meeting as .ics)
     SIGN_IN = "sign_in"  # a one-time link to the dashboard
 

@@ -27,7 +27,7 @@ from sqlalchemy import ARRAY, Integer, any_, cast, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import Session, joinedload
 
-from escalations.by_email import email_members, nudge_emails
+from escalations.by_email import email_members, follow_up_emails, nudge_emails
 from escalations.flows import (
     lock_database_for_write,
     move_all,
@@ -225,6 +225,7 @@ def sweep_due(
             continue
         if step == NextStep.FOLLOW_UP:
             _follow_up(escalation, outbox, events, now=now, render=render)
+            outbox.extend(follow_up_emails(session, escalation, now=now))  # a chair outside Slack
             report.follow_ups += 1
             continue
         # A nudge to the chair: a reminder before a deadline, or the acknowledgement overdue notice.

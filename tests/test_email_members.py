@@ -598,3 +598,36 @@ def test_a_malformed_email_setting_stops_start_up_naming_it(variable, value, mes
     with pytest.raises(SettingsError) as refused:
         load_settings(_env_file=None, **{variable: value})
     assert message in str(refused.value) and (value not in str(refused.value) or variable == "email_from")
+
+
+def test_a_follow_up_due_reaches_a_chair_outside_slack(smtp_app, session_factory, db, smtp_server, slack_api):
+    from datetime import date
+
+    from escalations.working_days import at_london
+    from models.email_links import actor_of
+
+    inbox, _ = smtp_server
+    net = network(db)
+    board, chair, _member = email_board(db, parent=net.ctb)
+    item = issue(
+        db, net.organisation, theme=factories.theme(db, "commissioning", "Commissioning", board=board)
+    )
+    start = at_london(date(2026, 6, 1), time(10, 0))  # a Monday
+    escalation_id = flows.route_received_issue(db, item, now=start, render=RENDERER).escalation_id
+    flows.respond(
+        db,
+        escalation_id=escalation_id,
+        actor=actor_of(chair),
+        answer="We will check the new places in two days.",
+        outcome="accepted",
+        follow_up_date=date(2026, 6, 3),
+        now=start,
+        render=RENDERER,
+    )
+    db.commit()
+    sweep_due(db, now=at_london(date(2026, 6, 3), time(10, 0)), render=RENDERER)
+    db.commit()
+    deliver(session_factory, slack_api)
+    due = [m for m in inbox.wait_for(CHAIR_ADDRESS, 3) if m["Subject"].startswith("Follow-up due today")]
+    assert due and item.reference in due[0]["Subject"] and "Linked-up officer" in text_of(due[0])
+    assert not [m for m in inbox.to(MEMBER_ADDRESS) if m["Subject"].startswith("Follow-up")], "the chair's"
