@@ -38,9 +38,8 @@ def names_of(session: Session, slack_user_ids: Iterable[str | None]) -> dict[str
             names[slack_user_id] = display_name.strip()
         elif role == MemberRole.OFFICER and slack_user_id not in names:
             names[slack_user_id] = "the Linked-up officer"
-    by_email = {
-        int(v[len(ACTOR_PREFIX) :]): v for v in wanted if v.startswith(ACTOR_PREFIX) and v[5:].isdigit()
-    }
+    ids = {value: value.removeprefix(ACTOR_PREFIX) for value in wanted if value.startswith(ACTOR_PREFIX)}
+    by_email = {int(number): value for value, number in ids.items() if number.isdigit()}
     if by_email:  # board members outside Slack, named as the network file names them
         for member_id, member_name in session.execute(
             select(BoardMember.id, BoardMember.name).where(BoardMember.id.in_(sorted(by_email)))
