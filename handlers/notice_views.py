@@ -45,6 +45,7 @@ from handlers.blockkit import (
     option,
     pack_lines,
 )
+from handlers.forms import encode_metadata
 from handlers.ids import NoticeAction, NoticeCallback, NoticeField
 from models.notices import NoticeKind, PlaceStatus
 from notices.compose import BODY_MAX, TITLE_MAX, Choices
@@ -363,7 +364,7 @@ def confirm_modal(
     return View(
         type="modal",
         callback_id=NoticeCallback.CONFIRM,
-        private_metadata=str(notice_id),
+        private_metadata=encode_metadata({"notice": notice_id}),
         title="Confirm the notice",
         submit="Send" if send_at is None else "Schedule",
         close="Back",

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from audience.selection import AudienceSpec, Reach
 from handlers.commands import subcommand
 from handlers.errors import refuse_in_modal, whisper
-from handlers.forms import open_modal
+from handlers.forms import metadata, open_modal
 from handlers.ids import NoticeAction, NoticeCallback, NoticeField
 from handlers.notice_views import (
     RENDERER,
@@ -51,46 +51,60 @@ def parse_ages(text: str | None) -> tuple[tuple[int, int] | None, str | None]:
 
 def picked_time(view: dict, block_id: str) -> datetime | None:
     """A date-and-time picker's choice (Slack sends it as a Unix time, in `selected_date_time`)."""
-    state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
-    for element in state.values():
-        stamp = (element or {}).get("selected_date_time")
-        if stamp:
-            return datetime.fromtimestamp(int(stamp), UTC)
+    values = (view.get("state") or {}).get("values") if isinstance(view, dict) else None
+    state = values.get(block_id) if isinstance(values, dict) else None
+    for element in state.values() if isinstance(state, dict) else ():
+        stamp = element.get("selected_date_time") if isinstance(element, dict) else None
+        if isinstance(stamp, int) and 0 < stamp < 32_503_680_000:  # before the year 3000
+            return datetime.fromtimestamp(stamp, UTC)
     return None
+
+
+def _text(value: object) -> str:
+    """A typed field's value; anything but text (a crafted payload) counts as empty."""
+    return value if isinstance(value, str) else ""
+
+
+def _chosen(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def draft_from(form: dict, view: dict) -> Draft:
     errors: dict[str, str] = {}
-    ages, ages_error = parse_ages(form.get(NoticeField.AGES))
+    ages, ages_error = parse_ages(_text(form.get(NoticeField.AGES)))
     if ages_error:
         errors[NoticeField.AGES] = ages_error
-    places = form.get(NoticeField.PLACES)
-    also = set(form.get(NoticeField.AUDIENCE) or [])
-    try:
-        organisations = tuple(int(v) for v in form.get(NoticeField.ORGANISATIONS) or [])
-    except ValueError:
-        organisations = ()
+    places = _text(form.get(NoticeField.PLACES)).strip()
+    if places and not (places.isascii() and places.isdigit() and len(places) <= 6):
+        errors[NoticeField.PLACES] = "Give the number of places as a whole number, or leave it empty."
+    also = set(_chosen(form.get(NoticeField.AUDIENCE)))
+    reach = _text(form.get(NoticeField.REACH)) or Reach.EVERY_MEMBER.value
+    if reach not in {r.value for r in Reach}:
+        errors[NoticeField.REACH] = "Choose whom to reach in each organisation."
+        reach = Reach.EVERY_MEMBER.value
     audience = AudienceSpec(
         everyone="everyone" in also,
-        categories=tuple(form.get(NoticeField.CATEGORIES) or []),
+        categories=tuple(_chosen(form.get(NoticeField.CATEGORIES))),
         age_range=ages,
-        themes=tuple(form.get(NoticeField.THEMES) or []),
-        boards=tuple(form.get(NoticeField.BOARDS) or []),
+        themes=tuple(_chosen(form.get(NoticeField.THEMES))),
+        boards=tuple(_chosen(form.get(NoticeField.BOARDS))),
         board_members="board_members" in also,
-        organisations=organisations,
-        reach=Reach(form.get(NoticeField.REACH) or Reach.EVERY_MEMBER),
+        organisations=tuple(
+            int(v) for v in _chosen(form.get(NoticeField.ORGANISATIONS)) if v.isascii() and v.isdigit()
+        ),
+        reach=Reach(reach),
     )
     return Draft(
-        kind=form.get(NoticeField.KIND) or "",
-        title=form.get(NoticeField.TITLE) or "",
-        body=form.get(NoticeField.BODY) or "",
+        kind=_text(form.get(NoticeField.KIND)),
+        title=_text(form.get(NoticeField.TITLE)),
+        body=_text(form.get(NoticeField.BODY)),
         audience=audience,
-        link=form.get(NoticeField.LINK),
-        requires_acknowledgement="required" in (form.get(NoticeField.ACKNOWLEDGEMENT) or []),
+        link=_text(form.get(NoticeField.LINK)) or None,
+        requires_acknowledgement="required" in _chosen(form.get(NoticeField.ACKNOWLEDGEMENT)),
         deadline=picked_time(view, NoticeField.DEADLINE),
         send_at=picked_time(view, NoticeField.SEND_AT),
-        places=int(places) if places and str(places).isdigit() else None,
-        channel=form.get(NoticeField.CHANNEL),
+        places=int(places) if places.isascii() and places.isdigit() and len(places) <= 6 else None,
+        channel=_text(form.get(NoticeField.CHANNEL)) or None,
         errors=errors,
     )
 
@@ -131,9 +145,11 @@ def submit_compose(ack: Ack, body: dict, view: dict, context: BoltContext) -> No
 
 def submit_confirm(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     db = context["db"]
+    notice_id = metadata(view).get("notice")
     try:
-        notice_id = int(view.get("private_metadata") or 0)
-        notice = confirm(db, notice_id, body["user"]["id"], RENDERER, now=utcnow())
+        notice = confirm(
+            db, notice_id if isinstance(notice_id, int) else 0, body["user"]["id"], RENDERER, now=utcnow()
+        )
     except ValidationError as refused:
         db.rollback()
         ack(response_action="update", view=sent_modal(" ".join(refused.errors.values())))
@@ -163,8 +179,15 @@ def press_place(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
 
 
 def _notice_id(body: dict) -> int:
-    value = (body.get("actions") or [{}])[0].get("value") or ""
-    return int(value) if value.isdigit() else 0
+    """The notice a card's button names (0, found by nobody, for anything but a number)."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    value = first.get("value") if isinstance(first, dict) else None
+    return (
+        int(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+        else 0
+    )
 
 
 def home_blocks(db, user: str) -> list:

@@ -37,6 +37,8 @@ from handlers.ids import (
     EscalationCallback,
     IntakeAction,
     IntakeCallback,
+    NoticeAction,
+    NoticeCallback,
     Shortcut,
     SurveyAction,
     SurveyCallback,
@@ -497,6 +499,14 @@ def _entry_points() -> list[EntryPoint]:
             ),
         ),
         SurveyCallback.CONFIRM: _view(SurveyCallback.CONFIRM, lambda w: {}, lambda w: {"survey": 1}),
+        NoticeCallback.COMPOSE: _view(
+            NoticeCallback.COMPOSE,
+            lambda w: (
+                _option_state(kind="general", reach="every_member")
+                | _text_state(title="Room bookings", body="The hall is closed on Friday.", ages="0-5")
+            ),
+        ),
+        NoticeCallback.CONFIRM: _view(NoticeCallback.CONFIRM, lambda w: {}, lambda w: {"notice": 1}),
         SurveyCallback.ANSWER: _view(
             SurveyCallback.ANSWER,
             lambda w: {"q1": {"field": {"type": "radio_buttons", "selected_option": {"value": "3"}}}},
@@ -537,6 +547,10 @@ def _entry_points() -> list[EntryPoint]:
         SurveyAction.ANSWER: lambda w: "1",
         SurveyAction.PREVIEW: lambda w: "1",
         SurveyAction.OPEN: lambda w: "1",
+        NoticeAction.ACKNOWLEDGE: lambda w: "1",
+        NoticeAction.REQUEST_PLACE: lambda w: "1",
+        NoticeAction.COMPOSE: lambda w: "",
+        NoticeAction.OPEN_LINK: lambda w: "",
     }
     for action in EscalationAction:
         values.setdefault(action, lambda w: str(w.routine_escalation_id))
