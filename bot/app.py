@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import email, log_privacy, outbox_sender
 from bot.outbox_sender import OutboxSender
+from bot.runtime import install_renderers
 from bot.settings import Settings, load_settings
 from bot.slack import build_bolt_app, disabled_message
 from bot.slack_http import Refused, admit
@@ -48,6 +49,7 @@ def create_app(
     settings = settings or load_settings()
     log_privacy.install()
     email.configure(settings)  # board members outside Slack: the domain's e-mails, Notify or SMTP
+    install_renderers()  # a leaver's Home tab, however they are removed
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     sender = outbox_sender.attach(settings, session_factory) if deliver_at_once else None

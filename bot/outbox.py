@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack_pacing import Pacing, channel_of
 from models.base import utcnow
+from models.leavers import DIRECT_METHODS, withheld_from
 from models.outbox import OutboxMessage, OutboxStatus
 
 _OUTBOX = OutboxMessage.__table__
@@ -188,13 +189,23 @@ def _claim(
                 _OUTBOX.c.next_attempt_at <= (due_by or now),
             )
             .values(next_attempt_at=now + LEASE, attempts=_OUTBOX.c.attempts + 1)
-            .returning(_OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload)
+            .returning(_OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.created_at)
         ).first()
         if claimed is None:
             session.rollback()
             return Delivery(Outcome.NOT_CLAIMED)
-        message_id, method, stored = claimed
+        message_id, method, stored, queued_at = claimed
         payload = dict(stored)
+        if method in DIRECT_METHODS and (
+            withheld := withheld_from(session, payload.get("user"), queued_at=queued_at)
+        ):  # its person left after it was queued (`models.leavers`): kept, never sent
+            session.execute(
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id == message_id)
+                .values(status=OutboxStatus.FAILED, last_error=withheld, attempts=_OUTBOX.c.attempts - 1)
+            )
+            session.commit()
+            return Delivery(Outcome.FAILED)
         source = payload.pop("ts_from", None)
         if method == "chat.update" and source and not payload.get("ts"):
             message = session.get(OutboxMessage, message_id)  # an update of a post another row makes

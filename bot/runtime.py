@@ -23,5 +23,15 @@ def build_context(settings: Settings | None = None, **overrides: object) -> Cont
     from bot import email
 
     email.configure(settings)  # what a command queues for board members outside Slack is e-mailed
+    install_renderers()
     engine = make_engine(settings.database_url)
     return Context(settings, engine, make_session_factory(engine))
+
+
+def install_renderers() -> None:
+    """The Slack layer's renderers that the domain reaches without a caller passing them: the Home tab
+    of a member removed (`models.leavers`), whether by the officer, the command line or the network file."""
+    from handlers.intake_views import RENDERER
+    from models.leavers import use_leaver_home
+
+    use_leaver_home(RENDERER)

@@ -1,5 +1,6 @@
 """Block Kit for what intake tells people outside a request: the application card each officer
-gets, the decision the applicant gets, and the monthly waiting-list return reminder.
+gets, the decision the applicant gets, the monthly waiting-list return reminder, and the Home tab of
+someone no longer a member (`models.leavers`).
 
 `SlackIntakeRenderer` implements `intake.ports.IntakeRenderer`; `intake.notices` decides who gets
 which message and queues it in the outbox. The application card itself is built in
@@ -61,6 +62,22 @@ class SlackIntakeRenderer:
             ),
         ]
         return {"text": text, "blocks": [block.to_dict() for block in blocks]}
+
+    def leaver_home(self, organisation: str) -> dict:
+        """The Home tab of someone just removed: what it showed of the organisation is gone."""
+        text = (
+            f"You are no longer a member of *{escape(clip(organisation, NAME_MAX * 2))}* in Linked-up, so "
+            "this page no longer shows its issues, returns or history. What you raised stays with the "
+            "organisation. If this is a mistake, ask the development officer; to register another "
+            "organisation or join one, use the button."
+        )
+        blocks = [
+            SectionBlock(text=MarkdownTextObject(text=text)),
+            ActionsBlock(
+                elements=[ButtonElement(text="Register or join", action_id=IntakeAction.OPEN_JOIN_FORM)]
+            ),
+        ]
+        return {"type": "home", "blocks": [block.to_dict() for block in blocks]}
 
 
 RENDERER = SlackIntakeRenderer()

@@ -38,3 +38,7 @@ class IntakeRenderer(Protocol):
     def return_reminder(self, reminder: MissingReturnReminder) -> dict:
         """The monthly reminder to an organisation's members, with a button to send the return."""
         ...
+
+    def leaver_home(self, organisation: str) -> dict:
+        """The Home tab (a view) of someone removed from `organisation` (`models.leavers.LeaverHome`)."""
+        ...

@@ -6,18 +6,23 @@ is the officer's too; everyone else is refused and nothing changes.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from bot.cli import main
 from bot.paths import DEMO_NETWORK_FILE
-from models import AuditLog, Issue, Member
+from escalations.messages import enqueue_rows
+from models import AuditLog, Issue, Member, outbox
 from models.db import transaction
+from models.outbox import OutboxMessage, OutboxStatus
 from models.sign_in import SignInLink, issue_sign_in_link
 from network_file.loader import load_path
 from tests import factories
 from tests.dashboard_support import link_for, sign_in
-from tests.intake_support import opened_view
+from tests.intake_support import deliver, dms_to, opened_view
 from tests.test_bulletin_compile import cli_database_url
 
 OFFICER = "U0OFFICER1"
@@ -168,7 +173,93 @@ def test_reloading_the_network_file_names_leavers_then_removes_them_with_yes(
     assert browser.get("/dashboard/").status_code == 302
     [row] = _removals(db)
     assert row.actor == "cli" and "no longer listed by moreton-minds" in row.after["why"]
+    [home] = db.scalars(select(OutboxMessage).where(OutboxMessage.topic == "left:U0DEMOORG09"))
+    assert home.method == "views.publish" and home.payload["user_id"] == "U0DEMOORG09"
+    assert "no longer a member of *Moreton" in json.dumps(home.payload["view"])
 
     # Loading the same file again: nothing left to remove, nothing changes.
     assert _cli(monkeypatch, engine, tmp_path, "network", "load", str(edited), "--yes") == 0
     assert "no changes" in capsys.readouterr().out and len(_removals(db)) == 1
+
+
+def _outbox(db, key: str) -> OutboxMessage:
+    db.expire_all()
+    return db.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
+
+
+# What waits in the outbox when the officer removes LEAVER: their private messages (a DM, a file in their
+# DM, one queued in bulk as a notice's are) and the same for a colleague who stays; a card in a channel.
+WAITING = {
+    "reminder:leaver": ("dm", {"user": LEAVER, "text": "Seacombe's return is due"}),
+    "file:leaver": ("files.upload", {"user": LEAVER, "filename": "a.csv", "content_base64": "YQ=="}),
+    "notice:leaver": ("dm", {"user": LEAVER, "text": "Safeguarding update for Seacombe"}),
+    "reminder:stayer": ("dm", {"user": STAYER, "text": "Seacombe's return is due"}),
+    "card:board": ("chat.postMessage", {"channel": "C0BOARD01", "text": "An issue for the board"}),
+}
+
+
+def test_a_leaver_s_home_says_so_and_what_waited_for_them_is_kept_but_never_sent(
+    slack, slack_api, db, session_factory, org
+):
+    already = outbox.enqueue(db, key="sent:leaver", method="dm", payload={"user": LEAVER, "text": "Hi"})
+    already.status = OutboxStatus.SENT
+    for key, (method, payload) in WAITING.items():
+        if key == "notice:leaver":
+            enqueue_rows(db, [{"key": key, "method": method, "payload": payload}])
+        else:
+            outbox.enqueue(db, key=key, method=method, payload=payload)
+    db.commit()
+
+    slack.command(f"member remove seacombe {LEAVER}", user_id=OFFICER)
+    deliver(session_factory, slack_api)
+
+    assert dms_to(slack_api, LEAVER) == [] and not slack_api.of("conversations.open")
+    assert [m["text"] for m in dms_to(slack_api, STAYER)] == ["Seacombe's return is due"]
+    assert len(slack_api.of("chat.postMessage")) == 2  # the stayer's reminder and the board's card
+    [home] = [call.args for call in slack_api.of("views.publish") if call.args["user_id"] == LEAVER]
+    shown = json.dumps(home["view"])
+    assert home["view"]["type"] == "home" and "no longer a member of *Seacombe" in shown
+    for key in ("reminder:leaver", "file:leaver", "notice:leaver"):
+        row = _outbox(db, key)
+        assert row.status == OutboxStatus.FAILED, key
+        assert row.last_error.startswith("Not sent: the person it was for is no longer a member of Seacombe")
+        assert row.payload == WAITING[key][1], "the record stays as it was queued"
+    assert _outbox(db, "sent:leaver").status == OutboxStatus.SENT
+    assert {_outbox(db, key).status for key in ("reminder:stayer", "card:board")} == {OutboxStatus.SENT}
+    [row] = _removals(db)
+    assert row.after["messages_not_sent"] == 3
+
+    # A second removal (a retried command) publishes nothing again.
+    slack.command(f"member remove seacombe {LEAVER}", user_id=OFFICER)
+    deliver(session_factory, slack_api)
+    assert len([c for c in slack_api.of("views.publish") if c.args["user_id"] == LEAVER]) == 1
+
+
+@pytest.mark.parametrize(
+    ("queued", "rejoined", "sent"),
+    [
+        (timedelta(minutes=-1), False, False),  # queued by a transaction that had not seen the removal
+        (timedelta(minutes=1), False, True),  # queued for them afterwards (an application's receipt)
+        (timedelta(minutes=-1), True, True),  # they left, then the officer added them again
+    ],
+)
+def test_delivery_refuses_a_dm_to_someone_who_left_after_it_was_queued(
+    slack, slack_api, db, session_factory, org, queued, rejoined, sent
+):
+    slack.command(f"member remove seacombe {LEAVER}", user_id=OFFICER)
+    deliver(session_factory, slack_api)
+    if rejoined:
+        slack.command(f"member add seacombe {LEAVER}", user_id=OFFICER)
+    marker = db.scalar(select(OutboxMessage).where(OutboxMessage.key.startswith(f"leaver-home:{LEAVER}:")))
+    message = outbox.enqueue(db, key="late:leaver", method="dm", payload={"user": LEAVER, "text": "Late"})
+    message.created_at = marker.created_at + queued
+    db.commit()
+
+    deliver(session_factory, slack_api)
+
+    row = _outbox(db, "late:leaver")
+    assert [m["text"] for m in dms_to(slack_api, LEAVER)] == (["Late"] if sent else [])
+    assert row.status == (OutboxStatus.SENT if sent else OutboxStatus.FAILED)
+    if not sent:
+        assert row.last_error == "Not sent: the person it was for is no longer a member of the network."
+        assert row.attempts == 0, "refused before any attempt"

@@ -430,6 +430,7 @@ PORT_CALLS = {
     (IntakeRenderer, "return_reminder"): lambda t: intake_views.RENDERER.return_reminder(
         MissingReturnReminder(organisation=t, period=date(2026, 5, 1), services=[t] * 12)
     ),
+    (IntakeRenderer, "leaver_home"): lambda t: intake_views.RENDERER.leaver_home(t),
     (SurveyRenderer, "invitation"): lambda t: [
         survey_views.RENDERER.invitation(_invitation(t, preview=preview)) for preview in (False, True)
     ],
