@@ -37,7 +37,7 @@ from intake.joining import (
     ensure_may_apply,
     search_organisations,
 )
-from intake.notices import ask_officers_to_decide, tell_applicant
+from intake.notices import ask_officers_to_decide
 from intake.service_entries import MAX_SERVICES_PER_FORM, service_categories
 from models.base import utcnow
 from models.errors import NotAllowed, NotFound
@@ -170,7 +170,9 @@ def approve_request(ack: Ack, body: dict, client: WebClient, context: BoltContex
     user = body["user"]["id"]
     request_id, channel, ts, from_home = _request_and_origin(body)
     # Approving a registration routes the issues held while it waited, in the same transaction.
-    decision = approve_and_route_held(db, request_id=request_id, officer=user, now=utcnow(), render=RENDERER)
+    decision = approve_and_route_held(
+        db, request_id=request_id, officer=user, now=utcnow(), render=RENDERER, tell=intake_views.RENDERER
+    )
     after_decision(db, client, decision, officer=user, channel=channel, ts=ts, from_home=from_home)
 
 
@@ -209,6 +211,7 @@ def submit_decline(ack: Ack, body: dict, view: dict, client: WebClient, context:
         officer=user,
         approve=False,
         reason=context["form"].get(DecisionField.REASON),
+        tell=intake_views.RENDERER,
     )
     after_decision(
         db,
@@ -232,10 +235,9 @@ def after_decision(
     ts: str | None,
     from_home: bool,
 ) -> None:
-    """Tell the applicant (once), replace the buttons on the card clicked, refresh the Home tab."""
+    """Replace the buttons on the card clicked and refresh the Home tab (the applicant was told by the
+    decision itself)."""
     request = decision.request
-    if decision.changed:
-        tell_applicant(db, request, render=intake_views.RENDERER)
     if channel and ts:
         enqueue(
             db,

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from escalations.flows import RoutingDecision, route_pending_issues_of
 from escalations.ports import Renderer
 from intake.identifiers import InvalidIdentifier, normalise_org_id
+from intake.notices import tell_applicant
+from intake.ports import IntakeRenderer
 from intake.references import next_reference
 from intake.service_entries import parse_entries, service_categories
 from intake.submissions import Stored, store_once
@@ -275,9 +277,18 @@ def _make_member(session: Session, slack_user_id: str, organisation: Organisatio
 
 
 def decide_request(
-    session: Session, *, request_id: object, officer: str, approve: bool, reason: object = None
+    session: Session,
+    *,
+    request_id: object,
+    officer: str,
+    approve: bool,
+    reason: object = None,
+    tell: IntakeRenderer | None = None,
 ) -> Decision:
-    """Approve or decline an application. Deciding one already decided changes nothing."""
+    """Approve or decline an application. Deciding one already decided changes nothing.
+
+    With `tell`, the applicant's message saying so is queued in the same transaction (once: a replayed
+    decision changes nothing, so queues nothing)."""
     if not is_officer(session, officer):
         raise NotAllowed("Only the development officer can approve or decline organisations.")
     chosen = fields.record_id(request_id)
@@ -316,18 +327,26 @@ def decide_request(
             "reason": clean_reason,
         },
     )
+    if tell is not None:
+        tell_applicant(session, request, render=tell)
     return Decision(request, changed=True)
 
 
 def approve_and_route_held(
-    session: Session, *, request_id: object, officer: str, now: datetime, render: Renderer
+    session: Session,
+    *,
+    request_id: object,
+    officer: str,
+    now: datetime,
+    render: Renderer,
+    tell: IntakeRenderer | None = None,
 ) -> Decision:
     """Approve an application; approving a registration routes the issues held while it waited.
 
     The approval and the routing share the caller's transaction: an organisation is never approved
     with its issues left behind. A second click (already decided) routes nothing again.
     """
-    decision = decide_request(session, request_id=request_id, officer=officer, approve=True)
+    decision = decide_request(session, request_id=request_id, officer=officer, approve=True, tell=tell)
     if not decision.changed or decision.request.kind != RequestKind.REGISTER:
         return decision
     routed = route_pending_issues_of(session, decision.request.organisation, now=now, render=render)

@@ -396,3 +396,38 @@ def test_add_another_service_keeps_what_was_typed_and_stops_at_the_cap(slack, sl
     assert len(names) == MAX_SERVICES_PER_FORM
     assert f"the most one form takes ({MAX_SERVICES_PER_FORM})" in view_text(view)
     assert_view_within_limits(view)
+
+
+@pytest.mark.parametrize("approve", [True, False])
+def test_the_decision_itself_tells_the_applicant_once_in_its_transaction(
+    slack, slack_api, db, session_factory, officer, approve
+):
+    """The listener makes one domain call: deciding queues the applicant's message with the decision,
+    so a decision rolled back tells no one and a replayed one tells no one twice."""
+    from handlers.escalation_views import RENDERER as CARDS
+    from handlers.intake_views import RENDERER
+    from intake.joining import approve_and_route_held, decide_request
+    from models.base import utcnow
+    from models.outbox import OutboxMessage
+
+    receipt_of(_register(slack, slack_api))
+    request_id = db.scalar(select(JoinRequest.id))
+
+    def decide():
+        if approve:
+            return approve_and_route_held(
+                db, request_id=request_id, officer=OFFICER, now=utcnow(), render=CARDS, tell=RENDERER
+            )
+        return decide_request(
+            db, request_id=request_id, officer=OFFICER, approve=False, reason="No.", tell=RENDERER
+        )
+
+    def told() -> list[OutboxMessage]:
+        return list(db.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith("join-decision:"))))
+
+    assert decide().changed and [row.payload["user"] for row in told()] == [APPLICANT]
+    db.rollback()
+    assert told() == [], "rolled back with the decision"
+    assert decide().changed and not decide().changed
+    db.commit()
+    assert len(told()) == 1
