@@ -223,3 +223,18 @@ def test_the_bulletin_holds_no_board_address(session_factory, db):
     for address in DEMO_ADDRESSES:
         assert address not in bulletin.html and address not in bulletin.text
         assert address not in (bulletin.web_html or "")
+
+
+def test_a_representative_outside_slack_is_named_in_the_board_report(db):
+    from datetime import UTC, datetime
+
+    from reporting.board_report.representation import board_seats
+    from reporting.periods import parse_period
+    from tests import factories
+
+    board = factories.board(db, "hwbb", "Health and Wellbeing Board", channel="C0HWB00001")
+    board.representative_email = "jo.smith@council.example.org"
+    db.add(BoardMember(board=board, email="jo.smith@council.example.org", name="Jo Smith"))
+    db.commit()
+    [seat] = board_seats(db, parse_period("2026Q3"), now=datetime(2026, 12, 1, tzinfo=UTC))
+    assert (seat.board, seat.representative) == ("Health and Wellbeing Board", "Jo Smith")

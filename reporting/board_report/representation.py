@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models.attendance import MeetingAttendance
@@ -40,9 +40,10 @@ def board_seats(session: Session, period: Period, *, now: datetime) -> list[Boar
     end = min(now, period.end_utc)
     names = dict(session.execute(select(Member.slack_user_id, Member.display_name)).all())
     seats = []
-    for board in session.scalars(
-        select(Board).where(Board.representative_slack_user_id.is_not(None)).order_by(Board.name)
-    ):
+    represented = or_(
+        Board.representative_slack_user_id.is_not(None), Board.representative_email.is_not(None)
+    )
+    for board in session.scalars(select(Board).where(represented).order_by(Board.name)):
         held = session.execute(
             select(Meeting.starts_at, MeetingAttendance.attended)
             .outerjoin(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
@@ -57,6 +58,7 @@ def board_seats(session: Session, period: Period, *, now: datetime) -> list[Boar
                 slug=board.slug,
                 board=board.name,
                 representative=names.get(board.representative_slack_user_id)
+                or _by_email(board)
                 or "the network's representative",
                 meetings=[day for day, _ in days],
                 attended={day: attended for day, attended in days if attended is not None},
@@ -78,3 +80,10 @@ def representation_table(seats: list[BoardSeat], period: Period) -> Table:
         [[seat.board, seat.representative, len(seat.meetings), seat.attendance] for seat in seats],
         note="Meetings from the network's calendar; attendance as the officer recorded it for each meeting.",
     )
+
+
+def _by_email(board: Board) -> str | None:
+    """A representative outside Slack, by the name the network file gives them (never the address)."""
+    if board.representative_slack_user_id or not board.representative_email:
+        return None
+    return next((m.name for m in board.members if m.email == board.representative_email and m.name), None)
