@@ -18,11 +18,14 @@ class Context:
     session_factory: sessionmaker[Session]
 
 
-def build_context(settings: Settings | None = None, **overrides: object) -> Context:
+def build_context(settings: Settings | None = None, *, mail: bool = True, **overrides: object) -> Context:
+    """`mail=False` for a command that queues nothing (a report, a schema change): e-mail's set-up signs
+    links with SECRET_KEY, and would warn of a missing one that such a command never uses."""
     settings = settings or load_settings(**overrides)
-    from bot import email
+    if mail:
+        from bot import email
 
-    email.configure(settings)  # what a command queues for board members outside Slack is e-mailed
+        email.configure(settings)  # what a command queues for board members outside Slack is e-mailed
     install_renderers()
     engine = make_engine(settings.database_url)
     return Context(settings, engine, make_session_factory(engine))

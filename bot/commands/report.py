@@ -62,7 +62,7 @@ def run_report(args) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise CommandError(f"--out {args.out} exists and is not a directory")
     settings = load_settings()
-    context = build_context(settings)
+    context = build_context(settings, mail=False)  # it sends and signs nothing
     with transaction(context.session_factory) as session:
         report = build_board_report(session, quarter, edits=edits)
     pdf = pango_available()
