@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 8
 BATCH = 100
 WAIT_FOR_POST = 5  # seconds an update waits for the post it edits
 LEASE = timedelta(minutes=5)  # a claimed message is left alone this long (Slack calls time out well before)
+BOOKED_GRACE = timedelta(seconds=5)  # a booked message is the booker's this long after its slot
 MAX_PACING_WAIT = 2.0  # seconds a deliverer waits in place for Slack's allowance; longer, the row waits
 
 OnSent = Callable[[Session, OutboxMessage], None]
@@ -221,10 +222,16 @@ def _claim(
             channel = channel_of(method, payload)
             wait = pacing.reserve(method, channel, max_wait=max_wait, book=book, booked=booked)
             if wait > max_wait:
+                # A booked slot is this deliverer's: the poll leaves the row alone until BOOKED_GRACE
+                # after it (it would take a second slot for the same message), unless this one died.
+                grace = BOOKED_GRACE if book and not booked else timedelta(0)
                 session.execute(
                     update(_OUTBOX)
                     .where(_OUTBOX.c.id == message_id)
-                    .values(next_attempt_at=now + timedelta(seconds=wait), attempts=_OUTBOX.c.attempts - 1)
+                    .values(
+                        next_attempt_at=now + timedelta(seconds=wait) + grace,
+                        attempts=_OUTBOX.c.attempts - 1,
+                    )
                 )
                 session.commit()
                 return Delivery(Outcome.POSTPONED, retry_in=wait, booked=book and not booked)

@@ -36,7 +36,7 @@ from slack_sdk import WebClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.outbox import WAIT_FOR_POST, Outcome, deliver, deliver_due
+from bot.outbox import BOOKED_GRACE, WAIT_FOR_POST, Outcome, deliver, deliver_due
 from bot.settings import Settings
 from bot.slack_pacing import PACING, Pacing
 from models.base import utcnow
@@ -196,6 +196,8 @@ class OutboxSender:
         # An update waiting for its post is due within WAIT_FOR_POST; one claimed elsewhere has a long lease.
         early = again is not None and again.waiting_for_post
         due_by = utcnow() + timedelta(seconds=WAIT_FOR_POST + 1) if early else None
+        if again is not None and again.booked:  # its row waits BOOKED_GRACE past the slot for this sender
+            due_by = utcnow() + BOOKED_GRACE + timedelta(seconds=1)
         delivery = deliver(
             self.session_factory,
             self.client,

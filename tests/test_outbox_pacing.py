@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.outbox import MAX_ATTEMPTS, MAX_PACING_WAIT, Outcome, deliver
+from bot.outbox import BOOKED_GRACE, MAX_ATTEMPTS, MAX_PACING_WAIT, Outcome, deliver, deliver_due
 from bot.slack import web_client
 from bot.slack_pacing import POST_BURST, POSTS_MARGIN, Pacing
 from models.base import utcnow
@@ -135,3 +135,16 @@ def test_the_workspace_allowance_spaces_posts_to_different_people():
     assert pacing.reserve("dm", "dm:U1", max_wait=0) == 0.0
     assert pacing.reserve("dm", "dm:U2", max_wait=1) == pytest.approx(interval)
     assert pacing.reserve("chat.postMessage", "C1", max_wait=1) == pytest.approx(2 * interval), "posts too"
+
+
+def test_a_booked_message_is_left_to_its_booker_past_its_slot(session_factory, settings, slack_api):
+    """The poll must not take a booked row at its slot: it would take a second slot for the same message."""
+    pacing = Pacing(posts_per_minute=60)
+    for key in ("first", "second"):
+        _queue(session_factory, key, "dm", {"user": f"U0{key.upper()}", "text": key})
+    assert deliver(session_factory, web_client(settings), "first", pacing=pacing).outcome is Outcome.SENT
+    later = deliver(session_factory, web_client(settings), "second", pacing=pacing, max_wait=0, book=True)
+    assert later.outcome is Outcome.POSTPONED and later.booked
+    row = _row(session_factory, "second")
+    assert row.next_attempt_at >= utcnow() + timedelta(seconds=later.retry_in) + BOOKED_GRACE / 2
+    assert deliver_due(session_factory, web_client(settings), pacing=pacing) == 0
