@@ -368,3 +368,25 @@ def test_the_notices_job_sends_what_is_due_reminds_summarises_and_drops_stale_dr
     assert run_notices(ctx, now=DEADLINE)["summaries"] == 1
     db.expire_all()
     assert db.get(Notice, forgotten_id) is None and db.get(Notice, scheduled_id).status is NoticeStatus.SENT
+
+
+def test_the_command_line_lists_notices_and_writes_the_same_csv(
+    db, engine, world, tmp_path, monkeypatch, capsys
+):
+    from bot.cli import main
+    from tests.test_bulletin_compile import cli_database_url
+
+    update = send(db, WSCB_MEMBER, safeguarding_draft())
+    acknowledge(db, update.id, PARENTS[0], RENDERER, now=SENT + timedelta(hours=1))
+    db.commit()
+    monkeypatch.setenv("DATABASE_URL", cli_database_url(engine))
+    monkeypatch.chdir(tmp_path)
+    assert main(["notice", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Sentinel notice" in listed and "1 acknowledged (25%)" in listed
+    assert main(["notice", "report", str(update.id), "--csv", str(tmp_path / "report.csv")]) == 0
+    assert (tmp_path / "report.csv").read_bytes().decode("utf-8") == report_csv(
+        delivery_report(db, update.id), tz=LONDON
+    )
+    assert main(["notice", "report", "x"]) == 2
+    assert "by its number" in capsys.readouterr().err

@@ -69,7 +69,7 @@ def run_report(args) -> int:
             except DomainError as refused:
                 raise CommandError(str(refused)) from None
             if args.csv:
-                args.csv.write_text(report_csv(report, tz=context.settings.tz), encoding="utf-8")
+                args.csv.write_text(report_csv(report, tz=context.settings.tz), encoding="utf-8", newline="")
                 print(f"Wrote {len(report.people)} rows to {args.csv}.")
                 return 0
             n, t = report.notice, report.totals
