@@ -15,6 +15,7 @@ not own is found before the first write, so a refused load leaves the database e
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -314,6 +315,21 @@ class _Writer:
         else:
             changes.unchanged += 1
 
+    def _row(self, rows: dict[str, Any], key: str, make: Callable[[str], Any]) -> tuple[Any, bool]:
+        """The row `rows` holds under `key`, else a new one `make(key)` (added to the session and to
+        `rows`); and whether it is new. Every kind the file lists is matched to its rows this way."""
+        row = rows.get(key)
+        if row is not None:
+            return row, False
+        row = make(key)
+        self.session.add(row)
+        rows[key] = row
+        return row, True
+
+    def _member(self, slack_user_id: str) -> tuple[Member, bool]:
+        """An officer's or an organisation member's row by Slack id (one row a person, whichever they are)."""
+        return self._row(self.state.members, slack_user_id, lambda key: Member(slack_user_id=key))
+
     def _mark_updated(self, kind: str, key: str, what: str) -> None:
         changes = self.report[kind]
         if key not in changes.updated:
@@ -382,13 +398,8 @@ class _Writer:
         existing = self.state.boards
         self._free_names(existing, {b.slug: b.name for b in self.doc.boards})
         for spec in self.doc.boards:
-            row = existing.get(spec.slug)
-            created = row is None
+            row, created = self._row(existing, spec.slug, lambda slug: Board(slug=slug))
             chair, representative = spec.person(spec.chair), spec.person(spec.representative)
-            if created:
-                row = Board(slug=spec.slug)
-                self.session.add(row)
-                existing[spec.slug] = row
             self._apply(
                 "boards",
                 spec.slug,
@@ -455,12 +466,7 @@ class _Writer:
         existing = self.state.themes
         self._free_names(existing, {t.slug: t.name for t in self.doc.themes})
         for position, spec in enumerate(self.doc.themes):
-            row = existing.get(spec.slug)
-            created = row is None
-            if created:
-                row = Theme(slug=spec.slug)
-                self.session.add(row)
-                existing[spec.slug] = row
+            row, created = self._row(existing, spec.slug, lambda slug: Theme(slug=slug))
             board = self.state.boards[spec.board] if spec.board else None
             self._apply(
                 "themes",
@@ -500,12 +506,9 @@ class _Writer:
 
     def meetings(self) -> None:
         for uid, spec in sorted(self.desired_meetings().items()):
-            row = self.state.meetings.get(uid)
-            created = row is None
-            if created:
-                row = Meeting(uid=uid, source=MEETING_SOURCE)
-                self.session.add(row)
-                self.state.meetings[uid] = row
+            row, created = self._row(
+                self.state.meetings, uid, lambda key: Meeting(uid=key, source=MEETING_SOURCE)
+            )
             board = self.state.boards[spec["board"]] if spec["board"] else None
             values = {k: v for k, v in spec.items() if k != "board"}
             values["board_id"] = board.id if board else None
@@ -521,12 +524,7 @@ class _Writer:
         officer_ids = {o.slack_user_id for o in self.doc.officers}
         org_member_ids = {m for org in self.doc.organisations for m in org.members}
         for spec in self.doc.officers:
-            row = members.get(spec.slack_user_id)
-            created = row is None
-            if created:
-                row = Member(slack_user_id=spec.slack_user_id)
-                self.session.add(row)
-                members[spec.slack_user_id] = row
+            row, created = self._member(spec.slack_user_id)
             self._apply(
                 "officers",
                 spec.slack_user_id,
@@ -575,12 +573,7 @@ class _Writer:
         for spec in self.doc.organisations:
             org = rows[spec.slug]
             for slack_user_id in spec.members:
-                row = members.get(slack_user_id)
-                created = row is None
-                if created:
-                    row = Member(slack_user_id=slack_user_id)
-                    self.session.add(row)
-                    members[slack_user_id] = row
+                row, created = self._member(slack_user_id)
                 self._apply(
                     "members",
                     slack_user_id,
