@@ -19,9 +19,11 @@ from models.base import Base, utcnow
 from models.db import transaction
 from models.escalations import Escalation, rungs_of
 from models.outbox import OutboxMessage
+from models.sign_in import issue_sign_in_link
 from network_file.export import export_text
 from network_file.loader import load_path
 from tests.dashboard_support import csrf_of, sign_in
+from tests.test_browser import chromium, live_dashboard  # noqa: F401 - fixtures
 
 OFFICER = "U0OFFICER1"
 CTB_CHAIR = "U0DEMOCTB1"
@@ -389,3 +391,27 @@ def test_the_pages_name_people_and_boards_not_ids(officer):
     assert "Director of Children's Services (demo)" in boards  # an e-mail member, by name
     themes = words_of(officer.get("/dashboard/network/themes"))
     assert "Goes to Children's Joint Commissioning Group." in themes
+
+
+# --- reflow at 320 px (WCAG 2.2 1.4.10), in a real browser (skipped without Chromium, except in CI) ---
+
+
+def test_the_network_pages_reflow_at_320px(chromium, live_dashboard):  # noqa: F811
+    from tests.test_reflow import MEASURE
+
+    base, app, session_factory = live_dashboard
+    with transaction(session_factory) as session:
+        link = issue_sign_in_link(session, OFFICER, base_url=base, secret=app.secret_key)
+    page = chromium.new_page(viewport={"width": 320, "height": 640})
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/dashboard/")
+    listing = page.context.request.get(f"{base}/dashboard/network/organisations").text()
+    organisation = re.search(
+        r'<th scope="row"><a href="(/dashboard/network/organisations/[a-z0-9-]+)"', listing
+    )
+    for path in [*PAGES, organisation.group(1)]:
+        page.goto(base + path)
+        measured = page.evaluate(MEASURE)
+        assert measured["scrollWidth"] <= 320, (path, measured["scrollWidth"], measured["wide"])
+    page.close()
