@@ -12,8 +12,8 @@ saying they are no longer a member (through the outbox, in the same transaction)
 messages still waiting for them (reminders, status notes, notices, survey invitations) are settled
 as not sent, with the reason, so the record stays and nothing more about the organisation reaches
 them. That Home message is also the mark of the leaving (`LEFT_TOPIC`) which delivery checks
-(`withheld_from`): a message queued for them in a transaction that had not seen the removal is
-refused when it comes to be sent.
+(`withheld_from`): a private message for someone who left and has not come back is refused when it
+comes to be sent, whether it was queued by a transaction that had not seen the removal or afterwards.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
+from models.joining import JoinRequest
 from models.network import Member
 from models.outbox import OutboxMessage, OutboxStatus, enqueue
 from models.sign_in import SignInLink, end_sessions_of
@@ -88,19 +89,28 @@ def remove_member(session: Session, member: Member, *, actor: str, why: str) -> 
 
 
 def withheld_from(session: Session, slack_user_id: object, *, queued_at: datetime) -> str | None:
-    """Why a private message queued at `queued_at` must not go to `slack_user_id` (they left after it
-    was queued, and have not come back), or None: it may go."""
+    """Why a private message queued at `queued_at` must not go to `slack_user_id`, or None: it may go.
+
+    It must not go to someone who left and has not come back: not a member again, and no application
+    to join made since they left (whose receipt and decision are theirs to read). That holds for a
+    message queued before the removal committed and for one queued after it by code that did not ask
+    who still belongs (a survey's or a notice's reminder, a status note on what they once raised).
+    """
     if not isinstance(slack_user_id, str) or not slack_user_id:
         return None
-    left = session.scalar(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.topic == LEFT_TOPIC.format(slack_user_id), OutboxMessage.created_at >= queued_at)
+    left_at = session.scalar(
+        select(OutboxMessage.created_at)
+        .where(OutboxMessage.topic == LEFT_TOPIC.format(slack_user_id))
+        .order_by(OutboxMessage.id.desc())
         .limit(1)
     )
-    if left is None:
-        return None
+    if left_at is None:
+        return None  # never removed: the common case, one indexed look-up
     if session.scalar(select(exists().where(Member.slack_user_id == slack_user_id))):
         return None  # a member again
+    applied = exists().where(JoinRequest.slack_user_id == slack_user_id, JoinRequest.created_at >= left_at)
+    if queued_at >= left_at and session.scalar(select(applied)):
+        return None  # knocking again: what they are told about it is theirs
     return "Not sent: the person it was for is no longer a member of the network."
 
 

@@ -17,6 +17,7 @@ from bot.paths import DEMO_NETWORK_FILE
 from escalations.messages import enqueue_rows
 from models import AuditLog, Issue, Member, outbox
 from models.db import transaction
+from models.joining import JoinRequest, RequestKind
 from models.outbox import OutboxMessage, OutboxStatus
 from models.sign_in import SignInLink, issue_sign_in_link
 from network_file.loader import load_path
@@ -236,21 +237,29 @@ def test_a_leaver_s_home_says_so_and_what_waited_for_them_is_kept_but_never_sent
 
 
 @pytest.mark.parametrize(
-    ("queued", "rejoined", "sent"),
+    ("queued", "came_back", "sent"),
     [
-        (timedelta(minutes=-1), False, False),  # queued by a transaction that had not seen the removal
-        (timedelta(minutes=1), False, True),  # queued for them afterwards (an application's receipt)
-        (timedelta(minutes=-1), True, True),  # they left, then the officer added them again
+        (timedelta(minutes=-1), None, False),  # queued by a transaction that had not seen the removal
+        (timedelta(minutes=1), None, False),  # queued afterwards by code that did not ask (a reminder)
+        (timedelta(minutes=-1), "added", True),  # the officer added them again
+        (timedelta(minutes=1), "applied", True),  # they asked to join again: the receipt is theirs
+        (timedelta(minutes=-1), "applied", False),  # ... but not what was queued before they left
     ],
 )
-def test_delivery_refuses_a_dm_to_someone_who_left_after_it_was_queued(
-    slack, slack_api, db, session_factory, org, queued, rejoined, sent
+def test_delivery_refuses_a_dm_to_someone_who_left_and_has_not_come_back(
+    slack, slack_api, db, session_factory, org, queued, came_back, sent
 ):
     slack.command(f"member remove seacombe {LEAVER}", user_id=OFFICER)
     deliver(session_factory, slack_api)
-    if rejoined:
+    if came_back == "added":
         slack.command(f"member add seacombe {LEAVER}", user_id=OFFICER)
-    marker = db.scalar(select(OutboxMessage).where(OutboxMessage.key.startswith(f"leaver-home:{LEAVER}:")))
+    marker = db.scalar(select(OutboxMessage).where(OutboxMessage.topic == f"left:{LEAVER}"))
+    if came_back == "applied":
+        db.add(
+            JoinRequest(
+                reference="LU-2026-0099", kind=RequestKind.JOIN, slack_user_id=LEAVER, organisation=org
+            )
+        )
     message = outbox.enqueue(db, key="late:leaver", method="dm", payload={"user": LEAVER, "text": "Late"})
     message.created_at = marker.created_at + queued
     db.commit()
@@ -263,3 +272,8 @@ def test_delivery_refuses_a_dm_to_someone_who_left_after_it_was_queued(
     if not sent:
         assert row.last_error == "Not sent: the person it was for is no longer a member of the network."
         assert row.attempts == 0, "refused before any attempt"
+    # Someone who never left is never refused.
+    outbox.enqueue(db, key="note:stayer", method="dm", payload={"user": STAYER, "text": "Note"})
+    db.commit()
+    deliver(session_factory, slack_api)
+    assert [m["text"] for m in dms_to(slack_api, STAYER)] == ["Note"]
