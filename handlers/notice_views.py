@@ -367,7 +367,7 @@ def confirm_modal(
         private_metadata=encode_metadata({"notice": notice_id}),
         title="Confirm the notice",
         submit="Send" if send_at is None else "Schedule",
-        close="Back",
+        close="Cancel",
         blocks=[SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_MAX)))],
     )
 
