@@ -3,7 +3,8 @@
 Joining normally goes through `/linkedup join` and the officer's approval (`intake.joining`); this is
 the officer's direct door, for the person who joined or left by e-mail, from `/linkedup member add|remove`
 or `linkedup org member add|remove`. Removing someone does what every removal does
-(`models.leavers`): their sessions end at once, and what they raised stays with the organisation.
+(`models.leavers`): their sessions end at once, their Home tab says they are no longer a member, the
+messages still waiting for them are not sent, and what they raised stays with the organisation.
 An officer is never added or removed here — officers come from the network file.
 """
 
@@ -59,18 +60,27 @@ def _require_officer(session: Session, actor: str | None) -> None:
         raise NotAllowed("Only the development officer can add or remove an organisation's members.")
 
 
+def _change_asked(
+    session: Session, organisation: object, person: object, actor: str | None
+) -> tuple[Organisation, str, Member | None]:
+    """What adding and removing both check first: the officer asks, the organisation and the Slack id
+    are real, and the person is not an officer. The organisation, the id, and their member row if any."""
+    _require_officer(session, actor)
+    org = find_organisation(session, organisation)
+    user = slack_user_id(person)
+    member = find_member(session, user)
+    if member is not None and member.role == MemberRole.OFFICER:
+        raise NotAllowed(f"{user} is an officer; officers come from the network file.")
+    return org, user, member
+
+
 def add_member(
     session: Session, *, organisation: object, person: object, actor: str | None
 ) -> MembershipChange:
     """Make `person` a member of the organisation; the caller commits."""
-    _require_officer(session, actor)
-    org = find_organisation(session, organisation)
-    user = slack_user_id(person)
+    org, user, member = _change_asked(session, organisation, person, actor)
     if org.status == OrganisationStatus.DECLINED:
         raise NotAllowed(f"{org.name} was declined; approve it before adding members.")
-    member = find_member(session, user)
-    if member is not None and member.role == MemberRole.OFFICER:
-        raise NotAllowed(f"{user} is an officer; officers come from the network file.")
     if member is not None and member.organisation_id == org.id:
         return MembershipChange(user, org.name, changed=False)
     if member is not None and member.organisation is not None:
@@ -98,12 +108,7 @@ def remove_from_organisation(
     session: Session, *, organisation: object, person: object, actor: str | None
 ) -> MembershipChange:
     """Take `person` out of the organisation (a leaver); the caller commits."""
-    _require_officer(session, actor)
-    org = find_organisation(session, organisation)
-    user = slack_user_id(person)
-    member = find_member(session, user)
-    if member is not None and member.role == MemberRole.OFFICER:
-        raise NotAllowed(f"{user} is an officer; officers come from the network file.")
+    org, user, member = _change_asked(session, organisation, person, actor)
     if member is None or member.organisation_id != org.id:
         return MembershipChange(user, org.name, changed=False)
     ended = remove_member(session, member, actor=actor or "linkedup org member", why="removed by the officer")
