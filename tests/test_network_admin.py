@@ -252,6 +252,7 @@ def test_an_organisations_members_are_added_and_a_leaver_removed(officer, db):
 def test_a_bad_board_change_is_refused_in_one_sentence_and_nothing_is_saved(
     officer, engine, change, sentence
 ):
+    change = dict(change)  # the parameters are shared by the SQLite and PostgreSQL runs
     slug = change.pop("_board", "cjcg")
     form = board_form(officer, slug)
     form.update(change)
