@@ -34,14 +34,7 @@ def ask_officers_to_decide(session: Session, request: JoinRequest, *, render: In
             "application %s waits with no officer to notify (it is on the triage view)", request.reference
         )
         return
-    body = render.join_request(request)
-    for officer in officers:
-        enqueue(
-            session,
-            key=f"join-request:{request.reference}:{officer}",
-            method="dm",
-            payload={"user": officer, **body},
-        )
+    _dm_each(session, officers, f"join-request:{request.reference}", render.join_request(request))
 
 
 def tell_applicant(session: Session, request: JoinRequest, *, render: IntakeRenderer) -> None:
@@ -72,12 +65,12 @@ def remind_missing_return(
     period = reminder.period
     if not claim_reminder(session, organisation_id=organisation_id, period=period, recipients=members):
         return False
-    body = render.return_reminder(reminder)
-    for user in members:
-        enqueue(
-            session,
-            key=f"return-reminder:{organisation_id}:{period_value(period)}:{user}",
-            method="dm",
-            payload={"user": user, **body},
-        )
+    key = f"return-reminder:{organisation_id}:{period_value(period)}"
+    _dm_each(session, members, key, render.return_reminder(reminder))
     return True
+
+
+def _dm_each(session: Session, people: list[str], key: str, body: dict) -> None:
+    """The same message to each person's DM, keyed `{key}:{person}` so a rerun queues none twice."""
+    for person in people:
+        enqueue(session, key=f"{key}:{person}", method="dm", payload={"user": person, **body})
