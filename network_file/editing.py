@@ -557,7 +557,7 @@ _FIELD_WORDS = {
 
 
 def _differences(before: dict[str, Any], after: dict[str, Any], document: Document) -> str:
-    """What changed, in words: `channel #a → #b; members: added Jo Smith, removed U0…`."""
+    """What changed, in words: `channel #a → #b; members added Jo Smith, removed U0…` (no address)."""
     names = {b["slug"]: b["name"] for b in document["boards"]}
     parts = []
     for key in dict.fromkeys([*before, *after]):
@@ -566,17 +566,24 @@ def _differences(before: dict[str, Any], after: dict[str, Any], document: Docume
             continue
         label = _FIELD_WORDS.get(key, key.replace("_", " "))
         if key == "members":
-            old_lines = [member_line(m) if not isinstance(m, str) else m for m in old or []]
-            new_lines = [member_line(m) if not isinstance(m, str) else m for m in new or []]
-            added = [m for m in new_lines if m not in old_lines]
-            removed = [m for m in old_lines if m not in new_lines]
+            old_people = {_identity(m): m for m in old or []}
+            new_people = {_identity(m): m for m in new or []}
+            added = [_who(m) for k, m in new_people.items() if k not in old_people]
+            removed = [_who(m) for k, m in old_people.items() if k not in new_people]
+            renamed = [_who(m) for k, m in new_people.items() if k in old_people and old_people[k] != m]
             said = "; ".join(
                 text for text in (
                     f"added {_and(added)}" if added else "",
                     f"removed {_and(removed)}" if removed else "",
+                    f"changed the details of {_and(renamed)}" if renamed else "",
                 ) if text
             )  # fmt: skip
             parts.append(f"members {said or 'reordered'}")
+        elif key in ("chair", "representative"):
+            people = [*(before.get("members") or []), *(after.get("members") or [])]
+            parts.append(f"{label} {_named(old, people)} → {_named(new, people)}")
+        elif key == "contact_email":
+            parts.append(f"{label} changed")
         elif key in ("parent", "board"):
             parts.append(f"{label} {names.get(old, old) or 'none'} → {names.get(new, new) or 'none'}")
         elif isinstance(old, bool) or isinstance(new, bool):
@@ -588,6 +595,34 @@ def _differences(before: dict[str, Any], after: dict[str, Any], document: Docume
                 f"{label} {old if old is not None else 'none'} → {new if new is not None else 'none'}"
             )
     return "; ".join(parts) or "nothing"
+
+
+def _identity(entry: str | dict[str, str]) -> str:
+    if isinstance(entry, str):
+        return entry
+    return (entry.get("email") or "").casefold() or entry.get("slack") or ""
+
+
+def _who(entry: str | dict[str, str]) -> str:
+    """A board member in the words of the audit log and the page's notice: their name, else their
+    Slack id, never their address (the log is kept and read; the loader's report keeps addresses out
+    the same way), which is masked to its first letter and domain."""
+    if isinstance(entry, str):
+        return entry
+    if entry.get("name") or entry.get("slack"):
+        return entry.get("name") or entry["slack"]
+    local, _, domain = (entry.get("email") or "").partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def _named(ref: str | None, people: list[str | dict[str, str]]) -> str:
+    """A chair or representative (a Slack id or an address) as `_who` words them."""
+    if ref is None:
+        return "none"
+    for entry in people:
+        if isinstance(entry, dict) and ref in (entry.get("slack"), entry.get("email")):
+            return _who(entry)
+    return ref if "@" not in ref else _who({"email": ref})
 
 
 def _in_words(problem: str, document: Document) -> str:

@@ -122,6 +122,8 @@ def test_a_board_changed_on_the_page_routes_new_issues_to_its_new_channel_and_me
     audit = db.scalars(select(AuditLog).where(AuditLog.action == "network.edit")).all()
     assert [(a.actor, a.after["by"]) for a in audit] == [(OFFICER, "Development Officer (demo)")]
     assert "time to respond 10 → 7" in audit[0].after["change"]
+    assert "members added Jo Smith" in audit[0].after["change"]
+    assert "@" not in str(audit[0].after)  # the log names people, never their address
 
 
 def test_an_open_escalation_keeps_the_ladder_it_started_with(officer, db):
