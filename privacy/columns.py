@@ -126,7 +126,7 @@ COLUMN_RULES: dict[str, dict[str, str | tuple[str, str]]] = {
     },
     "outbox": {
         "key": SCRUB,
-        "topic": (KEEP, "a record's kind and number, e.g. issue:12:status"),
+        "topic": SCRUB,  # a record's kind and number (issue:12:status), or a leaver's Slack id (left:U…)
         "method": (KEEP, "a Slack method name"),
         "payload": SCRUB,
         "status": (KEEP, "a delivery state"),

@@ -277,3 +277,16 @@ def test_delivery_refuses_a_dm_to_someone_who_left_and_has_not_come_back(
     db.commit()
     deliver(session_factory, slack_api)
     assert [m["text"] for m in dms_to(slack_api, STAYER)] == ["Note"]
+
+
+def test_erasing_the_organisation_leaves_no_trace_of_its_leaver_in_the_outbox(
+    slack, slack_api, db, session_factory, org
+):
+    from privacy.erase import erase_organisation
+
+    slack.command(f"member remove seacombe {LEAVER}", user_id=OFFICER)
+    with transaction(session_factory) as session:
+        erase_organisation(session, session.get(type(org), org.id), actor="test")
+    db.expire_all()
+    for row in db.scalars(select(OutboxMessage)):
+        assert LEAVER not in json.dumps([row.key, row.topic, row.payload, row.last_error]), row.key
