@@ -24,14 +24,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from models.audit import record
 from models.errors import DomainError
 from models.escalations import LIVE_STATES, Escalation
 from models.issues import Issue
-from models.network import Board, Meeting, Theme
+from models.network import Board, Meeting, Network, Theme
 from network_file.document import DEFAULT_TIMEZONE, SLACK_USER_RE, NetworkFileError, parse_network
 from network_file.export import dump_yaml, export_data
 from network_file.loader import LoadReport, load_network
@@ -67,6 +67,7 @@ def apply_change(session: Session, change: Change, *, actor: str, by: str | None
 
     `actor` is who made the change as the audit log keys people (a Slack id); `by` their name, kept
     beside the words so the log reads without a look-up."""
+    _one_change_at_a_time(session)
     document = export_data(session)
     before = copy.deepcopy(document)
     said = change(document, session)
@@ -80,7 +81,7 @@ def apply_change(session: Session, change: Change, *, actor: str, by: str | None
     try:
         report = load_network(session, parsed, actor=actor, source=SOURCE, remove_leavers=True)
     except NetworkFileError as exc:
-        raise ChangeRefused([_in_words(problem, document) for problem in exc.problems]) from None
+        raise ChangeRefused([_loader_words(problem, document) for problem in exc.problems]) from None
     if report.changed:
         record(
             session,
@@ -91,6 +92,17 @@ def apply_change(session: Session, change: Change, *, actor: str, by: str | None
             after={"change": said, "by": by or actor, "summary": report.summary()},
         )
     return Edited(said=said, report=report, warnings=tuple(_clashes_made(session, before, document)))
+
+
+def _one_change_at_a_time(session: Session) -> None:
+    """Two changes at once (two officers, or one and `network load`) would each export the network
+    before the other was made, and the second load would undo the first. So a change first takes the
+    network row's lock (FOR UPDATE on PostgreSQL; on SQLite a writing statement, which takes the
+    database's writer gate), and the export it then reads includes every change committed before."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Network.id).with_for_update())
+    else:
+        session.execute(update(Network).where(false()).values(slug=Network.slug))
 
 
 # --- boards ------------------------------------------------------------------------------------
@@ -595,6 +607,16 @@ def _differences(before: dict[str, Any], after: dict[str, Any], document: Docume
                 f"{label} {old if old is not None else 'none'} → {new if new is not None else 'none'}"
             )
     return "; ".join(parts) or "nothing"
+
+
+def _loader_words(problem: str, document: Document) -> str:
+    """The loader's own refusals; the database's (a row outside the file's control) in plain words."""
+    if problem.startswith(f"{SOURCE}: the database refused the change"):
+        return (
+            "The database refused the change (it would clash with records kept elsewhere); "
+            "reload the page and try again"
+        )
+    return _in_words(problem, document)
 
 
 def _identity(entry: str | dict[str, str]) -> str:

@@ -8,6 +8,8 @@ meetings, organisations), one after another, as an officer would over a morning.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
@@ -171,3 +173,58 @@ def test_a_change_is_refused_whole_in_sentences_or_made_and_the_network_still_ro
         with transaction(session_factory) as session:
             assert export_text(session) == text
             assert any(b["members"] for b in export_data(session)["boards"])
+
+
+def test_two_changes_at_once_queue_and_the_second_sees_the_first(session_factory, wirral):
+    """While one change is open, a second waits, then checks itself against the network with the
+    first made: a board renamed by one officer makes the other's new board of that name a clear
+    refusal (without the queue it was validated against the old names and hit the database's
+    unique index instead)."""
+    wirral()
+    first, second = session_factory(), session_factory()
+    refused: list[list[str]] = []
+    try:
+        with transaction(session_factory) as session:
+            cjcg = next(b for b in export_data(session)["boards"] if b["slug"] == "cjcg")
+        renamed = BoardForm(
+            name="Commissioning Group",
+            channel=cjcg["channel"],
+            acknowledge_days=cjcg["acknowledge_days"],
+            respond_days=cjcg["respond_days"],
+            parent=cjcg.get("parent"),
+            chair=cjcg.get("chair"),
+            members=cjcg["members"],
+            private=False,
+        )
+        apply_change(first, SaveBoard(renamed, slug="cjcg"), actor=OFFICER)
+        new_board = BoardForm(
+            name="Commissioning Group",
+            channel="#commissioning",
+            acknowledge_days=2,
+            respond_days=10,
+            parent="ctb",
+            chair=None,
+            members=["U0SOMEONE1"],
+            private=False,
+            slug="commissioning",
+        )
+
+        def other_officer() -> None:
+            try:
+                apply_change(second, SaveBoard(new_board), actor=OFFICER)
+                second.commit()
+            except ChangeRefused as exc:
+                second.rollback()
+                refused.append(exc.problems)
+
+        worker = threading.Thread(target=other_officer)
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive()  # queued behind the first change
+        first.commit()
+        worker.join(timeout=60)
+        assert not worker.is_alive()
+    finally:
+        first.close()
+        second.close()
+    assert refused == [["Another board is already called Commissioning Group."]]
