@@ -342,6 +342,33 @@ def test_an_invalid_contact_address_is_refused(officer, engine):
     assert dump(engine) == before
 
 
+def test_a_theme_with_issues_filed_under_it_is_kept_and_one_without_is_removed(officer, db, engine):
+    funding = db.scalar(select(Theme).where(Theme.slug == "funding-and-commissioning"))
+    raise_and_route(
+        db,
+        now=utcnow(),
+        render=RENDERER,
+        slack_user_id=ORG_MEMBER,
+        description="Rent",
+        theme_id=str(funding.id),
+    )
+    db.commit()
+    before = dump(engine)
+    refused = officer.post(
+        "/dashboard/network/themes/funding-and-commissioning/remove", data={"csrf_token": csrf_of(officer)}
+    )
+    assert refused.status_code == 400
+    assert "1 issue is filed under Funding and commissioning" in text_of(refused)
+    assert dump(engine) == before
+
+    removed = officer.post("/dashboard/network/themes/training/remove", data={"csrf_token": csrf_of(officer)})
+    assert removed.status_code == 302
+    assert "Removed the theme Training." in text_of(officer.get("/dashboard/network/themes"))
+    db.expire_all()
+    assert db.scalar(select(Theme).where(Theme.slug == "training")) is None
+    assert "slug: training\n" not in export_text(db)
+
+
 # --- who may ------------------------------------------------------------------------------------
 
 PAGES = [
