@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
@@ -112,6 +112,18 @@ def withheld_from(session: Session, slack_user_id: object, *, queued_at: datetim
     if queued_at >= left_at and session.scalar(select(applied)):
         return None  # knocking again: what they are told about it is theirs
     return "Not sent: the person it was for is no longer a member of the network."
+
+
+def still_in_network(slack_user_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """SQL: the person in `slack_user_id` has not left, or has come back as a member.
+
+    For jobs that choose whom to remind (a survey's or a notice's reminders, their deadline counts):
+    a leaver is neither reminded nor counted as outstanding, where `withheld_from` would only stop the
+    message at delivery. Correlated on the outbox's indexed topic, so it costs one look-up a row.
+    """
+    left = exists().where(OutboxMessage.topic == literal(LEFT_TOPIC.format("")) + slack_user_id)
+    member = exists().where(Member.slack_user_id == slack_user_id)
+    return or_(~left, member)
 
 
 def _not_sent(organisation: str) -> str:

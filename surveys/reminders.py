@@ -4,7 +4,8 @@ The schedule is a list of working days before the close (`[3, 1]`: three working
 the last working day before). Reminder n is due from 9:00 on its day; the job runs often, sends
 only inside working hours (a reminder due on a Sunday goes on Monday morning), and each person gets
 reminder n at most once: their `reminders_sent` count goes up with the message in one transaction,
-and the outbox key names the survey, the reminder and the person. The number of reminders is capped
+and the outbox key names the survey, the reminder and the person. Someone who has left the network
+is not reminded (`models.leavers.still_in_network`). The number of reminders is capped
 by the definition (at most three), so nobody is nagged daily.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from escalations.working_days import DAY_STARTS, at_london, in_working_hours, london, previous_working_day
+from models.leavers import still_in_network
 from models.network import Organisation
 from models.outbox import enqueue
 from models.surveys import Survey, SurveyRecipient, SurveyState
@@ -65,6 +67,7 @@ def send_reminders(session: Session, *, now: datetime, render: SurveyRenderer) -
                 SurveyRecipient.survey_id == survey.id,
                 SurveyRecipient.answered.is_(False),
                 SurveyRecipient.reminders_sent < number,
+                still_in_network(SurveyRecipient.slack_user_id),
             )
             .values(reminders_sent=number)
             .returning(SurveyRecipient.slack_user_id, SurveyRecipient.organisation_id)

@@ -324,6 +324,22 @@ def test_reminders_go_to_exactly_the_non_respondents_in_working_hours(slack, sla
     assert reminders.send_reminders(db, now=datetime(2026, 12, 17, 9, 5, tzinfo=UTC), render=RENDERER) == 3
 
 
+def test_a_member_who_left_is_not_reminded(slack, slack_api, db, network):
+    from handlers.intake_views import RENDERER as INTAKE
+    from models import Member
+    from models.leavers import remove_member, use_leaver_home
+
+    use_leaver_home(INTAKE)
+    with frozen_clock(NOW):
+        survey = open_survey(db, definition())
+    gone = db.scalar(select(Member).where(Member.slack_user_id == FAMILY[0]))
+    remove_member(db, gone, actor=OFFICER, why="left the charity")
+    db.commit()
+    assert reminders.send_reminders(db, now=datetime(2026, 12, 15, 9, 30, tzinfo=UTC), render=RENDERER) == 3
+    keys = set(db.scalars(select(OutboxMessage.key).where(OutboxMessage.key.like("survey:%:reminder:%"))))
+    assert keys == {f"survey:{survey.id}:reminder:1:{u}" for u in (*CARERS, *YOUTH)}
+
+
 def test_results_compare_with_the_2016_baseline():
     from reporting.surveys import Rate, compare_with_baseline
 
