@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 import models  # noqa: F401 - every table on the metadata, for the dumps
@@ -367,6 +370,41 @@ def test_a_theme_with_issues_filed_under_it_is_kept_and_one_without_is_removed(o
     db.expire_all()
     assert db.scalar(select(Theme).where(Theme.slug == "training")) is None
     assert "slug: training\n" not in export_text(db)
+
+
+FORMS = {
+    "/dashboard/network/boards/cjcg": (
+        "name", "channel", "acknowledge_days", "respond_days", "parent", "chair", "members_text", "private",
+    ),
+    "/dashboard/network/boards/new": (
+        "slug", "name", "channel", "acknowledge_days", "respond_days", "members_text",
+    ),
+    "/dashboard/network/themes/funding-and-commissioning": ("name", "board", "keywords"),
+    "/dashboard/network/themes": ("slug", "name", "board", "keywords"),
+    "/dashboard/network/meetings": ("board", "starts_at", "ends_at", "location"),
+    "/dashboard/network/meetings/remove": ("board", "starts_at"),
+    "/dashboard/network/organisations/new": ("slug", "name", "contact_email", "identifier", "members_text"),
+    "/dashboard/network/boards/a%00b/remove": (),
+}  # fmt: skip
+
+
+@hypothesis_settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(sorted(FORMS)),
+    values=st.lists(
+        st.text(max_size=300) | st.sampled_from(["", "0", "-1", "99999999999999999999", "\x00"]),
+        min_size=9,
+        max_size=9,
+    ),
+)
+def test_hostile_form_values_get_a_sentence_never_a_500(officer, path, values):
+    data = {"csrf_token": csrf_of(officer), **dict(zip(FORMS[path], values, strict=False))}
+    response = officer.post(path, data=data)
+    assert response.status_code in (302, 400, 404), (path, data, response.status_code)
+    if response.status_code == 400:
+        assert 'role="alert"' in response.get_data(as_text=True)
 
 
 # --- who may ------------------------------------------------------------------------------------
