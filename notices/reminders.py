@@ -4,7 +4,8 @@ Reminders: at most `MAX_REMINDERS` a person, only in working hours (09:00–18:0
 days, `escalations.working_days`), only before the deadline, and spaced evenly across the time the
 notice gives (at least `MIN_GAP` apart, at most a working day's worth), so a notice due in a week
 nudges twice and one due tomorrow afternoon still nudges once in the morning. Each reminder's outbox
-key names the notice, the person and its number: a job run twice reminds once.
+key names the notice, the person and its number: a job run twice reminds once. Someone who has left
+the network is not reminded (`models.leavers.still_in_network`).
 
 At the deadline the sender is told who acknowledged and who is still outstanding (by name and
 organisation), and so are the officers when the sender is not one: it is the officer's job to follow up.
@@ -18,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from escalations.working_days import in_working_hours
+from models.leavers import still_in_network
 from models.membership import find_member
 from models.network import Member, MemberRole, Organisation
 from models.notices import Notice, NoticeRecipient, NoticeStatus
@@ -58,6 +60,7 @@ def remind_due(session: Session, bodies: NoticeBodies, *, now: datetime) -> int:
                 NoticeRecipient.notice_id == notice.id,
                 NoticeRecipient.acknowledged_at.is_(None),
                 NoticeRecipient.reminders < MAX_REMINDERS,
+                still_in_network(NoticeRecipient.slack_user_id),
                 (NoticeRecipient.last_reminded_at.is_(None)) | (NoticeRecipient.last_reminded_at <= since),
             )
             .order_by(NoticeRecipient.id)

@@ -390,3 +390,23 @@ def test_the_command_line_lists_notices_and_writes_the_same_csv(
     )
     assert main(["notice", "report", "x"]) == 2
     assert "by its number" in capsys.readouterr().err
+
+
+def test_a_member_who_left_is_not_reminded(db, world):
+    from handlers.intake_views import RENDERER as INTAKE
+    from models import Member
+    from models.leavers import remove_member, use_leaver_home
+
+    use_leaver_home(INTAKE)
+    update = send(db, OFFICER, safeguarding_draft())
+    gone = db.scalar(select(Member).where(Member.slack_user_id == PARENTS[0]))
+    remove_member(db, gone, actor=OFFICER, why="left the charity")
+    db.commit()
+    assert remind_due(db, RENDERER, now=SENT + timedelta(days=1, hours=1)) == 3
+    db.commit()
+    reminded = db.scalars(
+        select(OutboxMessage.payload["user"].as_string()).where(
+            OutboxMessage.key.like(f"notice:{update.id}:reminder:%")
+        )
+    ).all()
+    assert PARENTS[0] not in reminded and len(reminded) == 3
