@@ -28,7 +28,9 @@ import handlers.home
 import handlers.issues
 import handlers.joining
 import handlers.membership
-import handlers.returns  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
+import handlers.notices
+import handlers.returns
+import handlers.surveys  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
 from handlers.commands import SUBCOMMANDS
 from handlers.ids import (
     BulletinAction,
