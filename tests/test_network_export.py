@@ -20,10 +20,11 @@ import models  # noqa: F401 - every table on the metadata
 from bot.paths import DEMO_NETWORK_FILE
 from models.base import Base
 from models.db import transaction
-from models.network import Meeting
+from models.network import Meeting, Organisation, OrganisationStatus
 from network_file.document import NetworkDocument, parse_network
 from network_file.export import export_text, when_text
 from network_file.loader import load_network, load_path
+from tests import factories
 
 WIRRAL = DEMO_NETWORK_FILE.read_text(encoding="utf-8")
 
@@ -84,6 +85,27 @@ def test_meetings_added_in_slack_are_not_exported(session_factory, db):
     text = export(session_factory)
     assert "2027-03-02" not in text
     assert not load(session_factory, text).changed
+
+
+def test_organisations_registered_in_slack_are_exported_with_a_slug_the_load_then_gives_them(
+    session_factory, db
+):
+    with transaction(session_factory) as session:
+        load_path(session, DEMO_NETWORK_FILE)
+    joined = factories.organisation(db, "Birkenhead Boxing Club", members=("U0JOINED01",))
+    factories.organisation(db, "Still Waiting CIO", members=(), status=OrganisationStatus.PENDING)
+    factories.organisation(db, "Erased Org", members=(), contact_email=None)
+    db.commit()
+    first = export(session_factory)
+    assert "- slug: birkenhead-boxing-club\n  name: Birkenhead Boxing Club\n" in first
+    assert "Still Waiting CIO" not in first and "Erased Org" not in first
+    report = load(session_factory, first)
+    assert report["organisations"].updated == {"birkenhead-boxing-club": ["slug"]}  # adopted, not duplicated
+    db.expire_all()
+    assert db.get(Organisation, joined.id).slug == "birkenhead-boxing-club"
+    assert [m.slack_user_id for m in db.get(Organisation, joined.id).members] == ["U0JOINED01"]
+    assert export(session_factory) == first
+    assert not load(session_factory, first).changed
 
 
 @pytest.mark.parametrize(
