@@ -26,6 +26,7 @@ from models.sign_in import issue_sign_in_link
 from network_file.export import export_text
 from network_file.loader import load_path
 from tests.dashboard_support import csrf_of, sign_in
+from tests.email_support import smtp_server_fixture  # noqa: F401 - the smtp_server fixture
 from tests.test_browser import chromium, live_dashboard  # noqa: F401 - fixtures
 
 OFFICER = "U0OFFICER1"
@@ -127,6 +128,53 @@ def test_a_board_changed_on_the_page_routes_new_issues_to_its_new_channel_and_me
     assert "time to respond 10 → 7" in audit[0].after["change"]
     assert "members added Jo Smith" in audit[0].after["change"]
     assert "@" not in str(audit[0].after)  # the log names people, never their address
+
+
+@pytest.fixture
+def mailing_officer(engine, session_factory, slack_api, smtp_server, db, wirral):
+    """The officer signed in to an app that e-mails board members outside Slack (a local SMTP server)."""
+    from bot import email
+    from bot.app import create_app
+    from bot.settings import load_settings
+    from tests.conftest import engine_url
+    from tests.slack_requests import SIGNING_SECRET
+
+    _, port = smtp_server
+    settings = load_settings(
+        _env_file=None,
+        database_url=engine_url(engine),
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.base_url,
+        secret_key="network-admin-test-secret-0123456789",
+        smtp_url=f"smtp://127.0.0.1:{port}?starttls=no",
+        email_from="linkedup@example.org",
+    )
+    app = create_app(settings, engine=engine)
+    app.config["TESTING"] = True
+    yield sign_in(app, db, OFFICER)
+    email.configure(load_settings(_env_file=None, database_url=engine_url(engine)))  # e-mail off again
+
+
+def test_a_member_added_by_email_on_the_page_is_emailed_the_next_card(mailing_officer, db):
+    form = board_form(mailing_officer, "cjcg")
+    form["members_text"] += "\nJo Smith <jo.smith@wirral.gov.uk>"
+    assert mailing_officer.post("/dashboard/network/boards/cjcg", data=form).status_code == 302
+    db.expire_all()
+    funding = db.scalar(select(Theme).where(Theme.slug == "funding-and-commissioning"))
+    raise_and_route(
+        db,
+        now=utcnow(),
+        render=RENDERER,
+        slack_user_id=ORG_MEMBER,
+        title="Grant cliff edge",
+        description="Our youth work grant ends in March with nothing after it.",
+        theme_id=str(funding.id),
+    )
+    db.commit()
+    emails = db.scalars(select(OutboxMessage).where(OutboxMessage.method == "email")).all()
+    assert [e.payload["to"] for e in emails] == ["jo.smith@wirral.gov.uk"]
+    assert "Grant cliff edge" in emails[0].payload["subject"] + emails[0].payload["text"]
 
 
 def test_an_open_escalation_keeps_the_ladder_it_started_with(officer, db):
