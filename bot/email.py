@@ -66,22 +66,22 @@ class SmtpTransport:
         message = build_message(payload, sender=self.sender)
         try:
             if parts.scheme == "smtps":
-                client = smtplib.SMTP_SSL(
+                smtp = smtplib.SMTP_SSL(
                     host, port or 465, timeout=SMTP_TIMEOUT, context=ssl.create_default_context()
                 )
             else:
-                client = smtplib.SMTP(host, port or 25, timeout=SMTP_TIMEOUT)
-            with client:
-                client.ehlo()
+                smtp = smtplib.SMTP(host, port or 25, timeout=SMTP_TIMEOUT)
+            with smtp:
+                smtp.ehlo()
                 if parts.scheme != "smtps" and options.get("starttls", "auto") != "no":
-                    if client.has_extn("starttls"):
-                        client.starttls(context=ssl.create_default_context())
-                        client.ehlo()
+                    if smtp.has_extn("starttls"):
+                        smtp.starttls(context=ssl.create_default_context())
+                        smtp.ehlo()
                     elif options.get("starttls") == "yes":
                         raise EmailFailed("the SMTP server does not offer STARTTLS (SMTP_URL asks for it)")
                 if parts.username:
-                    client.login(unquote(parts.username), unquote(parts.password or ""))
-                refused = client.send_message(message)
+                    smtp.login(unquote(parts.username), unquote(parts.password or ""))
+                refused = smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = sorted({code for code, _ in exc.recipients.values()})
             raise EmailFailed(f"the SMTP server refused the recipient (codes {codes})") from None
@@ -108,11 +108,11 @@ class NotifyTransport:
         from notifications_python_client.errors import HTTPError
         from notifications_python_client.notifications import NotificationsAPIClient
 
-        client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=SMTP_TIMEOUT)
+        notify = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=SMTP_TIMEOUT)
         personalisation = {"subject": one_line(payload.get("subject", "")), "body": payload.get("text", "")}
         personalisation.update(payload.get("personalisation") or {})
         try:
-            answer = client.send_email_notification(
+            answer = notify.send_email_notification(
                 email_address=payload["to"],
                 template_id=payload.get("template_id") or self.template_id,
                 personalisation=personalisation,

@@ -30,7 +30,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
 }
 # The outbox's own method names (`models.outbox.enqueue(method=…)`) and the calls `bot.outbox.send` makes.
 OUTBOX_METHODS: dict[str, set[str]] = {
-    "dm": {"conversations.open", "chat.postMessage"},
+    "dm": {"chat.postMessage"},  # posted with the user id as the channel: no conversations.open
+    "email": set(),  # not Slack: GOV.UK Notify or SMTP (`bot.email`)
     "files.upload": {"conversations.open", "files.upload_v2"},
 }
 EVENT_SCOPES = {"app_mention": {"app_mentions:read"}, "app_home_opened": set()}
