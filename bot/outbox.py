@@ -15,7 +15,7 @@ import base64
 import enum
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -108,25 +108,27 @@ def send(client: WebClient, method: str, payload: dict, pacing: Pacing | None = 
 
 def deliver_due(
     session_factory: sessionmaker[Session],
-    client: WebClient,
+    client: WebClient | None,
     *,
     on_sent: OnSent | None = None,
     limit: int = BATCH,
     pacing: Pacing | None = None,
+    methods: Collection[str] | None = None,
 ) -> int:
-    """Send what is due, oldest first; returns how many were sent. `on_sent` records results."""
+    """Send what is due, oldest first; returns how many were sent. `on_sent` records results.
+
+    `methods` keeps to those outbox methods: a process with e-mail but no Slack credentials delivers
+    `{"email"}` alone (with `client` None), and Slack's messages wait for a process that has Slack."""
     sent = 0
     for _ in range(limit):
         with session_factory() as session:
-            key = session.scalar(
-                select(OutboxMessage.key)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.next_attempt_at <= utcnow(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
+            due = select(OutboxMessage.key).where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= utcnow(),
             )
+            if methods is not None:
+                due = due.where(OutboxMessage.method.in_(sorted(methods)))
+            key = session.scalar(due.order_by(OutboxMessage.id).limit(1))
         if key is None:
             return sent
         delivery = deliver(session_factory, client, key, on_sent=on_sent, pacing=pacing)

@@ -148,12 +148,16 @@ def _listen(
 
 
 def deliver_outbox() -> int:
-    """Job: send queued Slack messages that are due (a no-op without Slack credentials)."""
+    """Job: send queued messages that are due. Without Slack credentials only e-mail goes (when a
+    transport is set): board members outside Slack are still reached, and Slack's messages wait."""
+    from bot import email
     from bot.outbox import deliver_due
     from bot.slack import web_client
     from bot.slack_pacing import PACING
 
     ctx = context()
     if not ctx.settings.slack_enabled:
-        return 0
+        if email.transport_for(ctx.settings) is None:
+            return 0
+        return deliver_due(ctx.session_factory, None, methods={"email"})
     return deliver_due(ctx.session_factory, web_client(ctx.settings), pacing=PACING)

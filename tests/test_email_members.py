@@ -27,7 +27,7 @@ from bot.settings import load_settings
 from escalations import flows
 from escalations.sweep import sweep_due
 from handlers.escalation_views import RENDERER
-from models import EmailLink, Escalation, EscalationState, Issue, IssueStatus, OutboxMessage
+from models import EmailLink, Escalation, EscalationState, Issue, IssueStatus, OutboxMessage, OutboxStatus
 from models.email_links import new_link, sign_link
 from tests import factories
 from tests.conftest import engine_url
@@ -631,3 +631,36 @@ def test_a_follow_up_due_reaches_a_chair_outside_slack(smtp_app, session_factory
     due = [m for m in inbox.wait_for(CHAIR_ADDRESS, 3) if m["Subject"].startswith("Follow-up due today")]
     assert due and item.reference in due[0]["Subject"] and "Linked-up officer" in text_of(due[0])
     assert not [m for m in inbox.to(MEMBER_ADDRESS) if m["Subject"].startswith("Follow-up")], "the chair's"
+
+
+def test_without_slack_credentials_the_worker_still_sends_the_emails(
+    engine, session_factory, db, smtp_server, slack_api
+):
+    """A council that runs the bot for its boards' e-mail before Slack is connected: the worker's poll
+    sends the e-mails, and the Slack messages queued beside them wait (pending) for Slack."""
+    from bot import worker
+    from bot.runtime import Context
+
+    inbox, port = smtp_server
+    settings = load_settings(
+        _env_file=None,
+        database_url=engine_url(engine),
+        secret_key=SECRET,
+        public_url="http://linkedup.test",
+        smtp_url=f"smtp://127.0.0.1:{port}?starttls=no",
+        email_from="linkedup@example.org",
+    )
+    assert not settings.slack_enabled
+    try:
+        worker.use_context(Context(settings, engine, session_factory))
+        routed_to_email_board(db)
+        assert worker.deliver_outbox() >= 2
+        inbox.wait_for(CHAIR_ADDRESS, 1)
+        inbox.wait_for(MEMBER_ADDRESS, 1)
+        db.expire_all()
+        waiting = db.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all()
+        assert waiting and all(m.method != "email" for m in waiting)
+        assert not slack_api.of("chat.postMessage")
+    finally:
+        worker._context = None
+        _no_email()
