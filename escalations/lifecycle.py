@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from escalations.people import AUTOMATIC, name, names_of
@@ -257,25 +257,39 @@ def tell_raisers(
     return keys
 
 
+# Built once (values bound at execution): building them costs about as much as running them, and every
+# change an issue goes through runs them.
+_NOTES_SO_FAR = (
+    select(
+        OutboxMessage.topic,
+        func.count(),
+        func.max(
+            case(
+                (
+                    (OutboxMessage.status == OutboxStatus.PENDING)
+                    & (OutboxMessage.attempts == 0)
+                    & (OutboxMessage.next_attempt_at > bindparam("now")),
+                    OutboxMessage.id,
+                )
+            )
+        ),
+    )
+    .where(OutboxMessage.topic.in_(bindparam("topics", expanding=True)))
+    .group_by(OutboxMessage.topic)
+)
+_NOTES = select(OutboxMessage).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
+
+
 def _notes_so_far(
     session: Session, topics: list[str], *, now: datetime
 ) -> tuple[dict[str, int], dict[str, OutboxMessage]]:
     """For each topic, how many notes it has had and the newest one still waiting to go (if any)."""
-    is_waiting = (
-        (OutboxMessage.status == OutboxStatus.PENDING)
-        & (OutboxMessage.attempts == 0)
-        & (OutboxMessage.next_attempt_at > now)
-    )
-    rows = session.execute(
-        select(OutboxMessage.topic, func.count(), func.max(case((is_waiting, OutboxMessage.id))))
-        .where(OutboxMessage.topic.in_(topics))
-        .group_by(OutboxMessage.topic)
-    ).all()
+    rows = session.execute(_NOTES_SO_FAR, {"now": now, "topics": topics}).all()
     counts = {topic: count for topic, count, _ in rows}
     waiting_ids = [newest for _, _, newest in rows if newest is not None]
     waiting: dict[str, OutboxMessage] = {}
     if waiting_ids:
-        for note in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(waiting_ids))):
+        for note in session.scalars(_NOTES, {"ids": waiting_ids}):
             waiting[note.topic] = note
     return counts, waiting
 
