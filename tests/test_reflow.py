@@ -43,6 +43,7 @@ def test_dashboard_and_report_reflow_at_320px_with_legible_charts(chromium, live
         "/dashboard/meetings",
         "/dashboard/report",
         report_html,
+        "/dashboard/notices",  # the delivery report of targeted notices
         "/dashboard/sign-in/email",  # board members outside Slack sign in here, often on a phone
     ]
     charts_seen = 0
