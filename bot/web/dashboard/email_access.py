@@ -126,18 +126,27 @@ def _refused(message: str, status: int = 403):
 # --- acting from an e-mail's link ----------------------------------------------------------------
 
 
+def _link_for_this_person(session, token: str):
+    """(the link, None) when `token` is a live action link for whoever holds this browser, else
+    (None, the refusal): the same checks before the page is shown and before it acts."""
+    try:
+        link = check_link(session, token, secret=secret(), now=now())
+    except EmailLinkRefused as refused:
+        return None, _refused(str(refused))
+    if link.action not in ACTIONS or link.escalation_id is None:
+        return None, _refused("This link is not valid; use the link in the e-mail as it was sent.")
+    if other := _other_person(link):
+        return None, _refused(other)
+    return link, None
+
+
 @bp.get("/email/act/<token>", endpoint="email_act")
 def email_act(token: str):
     """Show the item and the form; nothing changes (a mail scanner opening this is harmless)."""
     session = db()
-    try:
-        link = check_link(session, token, secret=secret(), now=now())
-    except EmailLinkRefused as refused:
-        return _refused(str(refused))
-    if link.action not in ACTIONS or link.escalation_id is None:
-        return _refused("This link is not valid; use the link in the e-mail as it was sent.")
-    if other := _other_person(link):
-        return _refused(other)
+    link, refusal = _link_for_this_person(session, token)
+    if refusal is not None:
+        return refusal
     escalation = session.get(Escalation, link.escalation_id)
     if escalation is None:
         return _refused("That item no longer exists.", 404)
@@ -158,14 +167,9 @@ def _state(escalation: Escalation) -> str:
 def email_act_confirm(token: str):
     """The member confirmed: spend the link and call the same flow as the Slack button."""
     session = db()
-    try:
-        link = check_link(session, token, secret=secret(), now=now())
-    except EmailLinkRefused as refused:
-        return _refused(str(refused))
-    if link.action not in ACTIONS or link.escalation_id is None:
-        return _refused("This link is not valid; use the link in the e-mail as it was sent.")
-    if other := _other_person(link):
-        return _refused(other)
+    link, refusal = _link_for_this_person(session, token)
+    if refusal is not None:
+        return refusal
     member = session.get(BoardMember, link.board_member_id)
     if member is None:
         return _refused("You are no longer on this board, so this link no longer works.")
