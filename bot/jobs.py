@@ -34,7 +34,7 @@ JOBS: list[JobSpec] = [
         func="bot.worker:deliver_outbox",
         trigger="interval",
         trigger_args={"seconds": 15},
-        description="retry the Slack messages and e-mails the at-once sender could not send (failures, crashes)",
+        description="retry the Slack messages and e-mails the at-once sender could not send",
     ),
     JobSpec(
         id="remind_missing_returns",
