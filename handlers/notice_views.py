@@ -408,20 +408,30 @@ class SentNotice:
 
 
 def home_notice_blocks(
-    unacknowledged: Sequence[WaitingNotice], sent: Sequence[SentNotice], *, may_send: bool
+    unacknowledged: Sequence[WaitingNotice],
+    sent: Sequence[SentNotice],
+    *,
+    may_send: bool,
+    to_acknowledge: int | None = None,
 ) -> list:
-    """A person's notices still to acknowledge; a sender's notices with their live figures."""
+    """A person's notices still to acknowledge; a sender's notices with their live figures.
+
+    `unacknowledged` is the soonest few; `to_acknowledge` is how many there are in all, so the heading
+    says the true number and the list says how many more wait in the Messages tab."""
     blocks: list = []
     if unacknowledged:
+        total = max(to_acknowledge or 0, len(unacknowledged))
         lines = [
             f"{ICONS[n.kind]} *{escape(clip(n.title, 120))}*"
             + (f" — by {when(n.deadline)}" if n.deadline else "")
             for n in unacknowledged
         ]
+        if total > len(unacknowledged):
+            lines.append(f"…and {total - len(unacknowledged)} more, with later deadlines.")
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=f"*Notices to acknowledge* ({len(unacknowledged)}): open them in the Messages tab "
+                    text=f"*Notices to acknowledge* ({total}): open them in the Messages tab "
                     "and press *Read and understood*."
                 )
             )

@@ -30,7 +30,7 @@ from notices.compose import Draft, choices, create_draft
 from notices.delivery import confirm
 from notices.responses import acknowledge, request_place
 from notices.senders import check_sender, may_send
-from reporting.notices import Tally, delivery_report, notices_of, unacknowledged_for
+from reporting.notices import Tally, delivery_report, notices_of, unacknowledged_count, unacknowledged_for
 
 AGES = re.compile(r"^\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*$|^\s*(\d{1,2})\s*$")
 HOME_SENT_SHOWN = 5
@@ -192,7 +192,9 @@ def _notice_id(body: dict) -> int:
 
 def home_blocks(db, user: str) -> list:
     """The Home tab's notices: what this person has still to acknowledge; a sender's notices, live."""
-    waiting = [WaitingNotice(n.title, n.kind, n.deadline) for n in unacknowledged_for(db, user, now=utcnow())]
+    now = utcnow()
+    waiting = [WaitingNotice(n.title, n.kind, n.deadline) for n in unacknowledged_for(db, user, now=now)]
+    to_acknowledge = unacknowledged_count(db, user, now=now) if waiting else 0
     sender = may_send(db, user)
     sent = []
     if sender:
@@ -215,7 +217,7 @@ def home_blocks(db, user: str) -> list:
                     places=notice.places,
                 )
             )
-    return home_notice_blocks(waiting, sent, may_send=sender)
+    return home_notice_blocks(waiting, sent, may_send=sender, to_acknowledge=to_acknowledge)
 
 
 def register(app: App) -> None:

@@ -191,6 +191,17 @@ def figures_by_kind(session: Session, window: Window, *, simulated: bool | None 
     return list(figures.values())
 
 
+def _unacknowledged(slack_user_id: str, now: datetime):
+    """What this person has still to acknowledge: sent to them, asking for it, its deadline ahead."""
+    return (
+        NoticeRecipient.slack_user_id == slack_user_id,
+        NoticeRecipient.acknowledged_at.is_(None),
+        Notice.requires_acknowledgement.is_(True),
+        Notice.status == NoticeStatus.SENT,
+        (Notice.deadline.is_(None)) | (Notice.deadline > now),
+    )
+
+
 def unacknowledged_for(
     session: Session, slack_user_id: str, *, now: datetime, limit: int = 20
 ) -> list[Notice]:
@@ -199,16 +210,22 @@ def unacknowledged_for(
         session.scalars(
             select(Notice)
             .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .where(
-                NoticeRecipient.slack_user_id == slack_user_id,
-                NoticeRecipient.acknowledged_at.is_(None),
-                Notice.requires_acknowledgement.is_(True),
-                Notice.status == NoticeStatus.SENT,
-                (Notice.deadline.is_(None)) | (Notice.deadline > now),
-            )
+            .where(*_unacknowledged(slack_user_id, now))
             .order_by(Notice.deadline, Notice.id)
             .limit(limit)
         )
+    )
+
+
+def unacknowledged_count(session: Session, slack_user_id: str, *, now: datetime) -> int:
+    """How many `unacknowledged_for` would list without its limit (the Home tab says the true number)."""
+    return int(
+        session.scalar(
+            select(func.count(Notice.id))
+            .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+            .where(*_unacknowledged(slack_user_id, now))
+        )
+        or 0
     )
 
 

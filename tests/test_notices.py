@@ -410,3 +410,22 @@ def test_a_member_who_left_is_not_reminded(db, world):
         )
     ).all()
     assert PARENTS[0] not in reminded and len(reminded) == 3
+
+
+@pytest.mark.parametrize("sent_count", [2, 23])
+def test_the_home_tab_counts_every_notice_still_to_acknowledge_not_just_those_it_lists(db, world, sent_count):
+    """The Home tab lists the soonest 20; its heading says how many there are in all, and the list how
+    many more wait (it said "(20)" to someone with 23 to acknowledge)."""
+    from handlers.notices import home_blocks
+    from models.base import utcnow
+
+    now = utcnow()
+    for n in range(sent_count):
+        send(db, OFFICER, safeguarding_draft(title=f"Update {n}", deadline=now + timedelta(days=3 + n)), now)
+    text = "\n".join(block.text.text for block in home_blocks(db, EARLY_YEARS[0]) if block.text is not None)
+    assert f"*Notices to acknowledge* ({sent_count})" in text
+    listed = len(re.findall(r"\*Update \d+\*", text))
+    assert listed == min(sent_count, 20)
+    assert ("more, with later deadlines" in text) is (sent_count > listed)
+    if sent_count > listed:
+        assert f"…and {sent_count - listed} more" in text
