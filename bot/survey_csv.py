@@ -1,10 +1,12 @@
 """A survey's results as one CSV a spreadsheet opens safely (`linkedup survey results ID --csv FILE`).
 
-Three tables one after another, each with its header, separated by a blank line: the response rates
-(the same row the board report gives, `reporting.board_report.surveys.survey_row`), the count of each
-answer to each question, and the text answers grouped by theme. Named surveys add who answered. Cells
-are neutralised against formula injection by `bot.spreadsheet` (defusedcsv is not installed here, and
-that module explains why it was not chosen); a byte-order mark starts the file, once.
+Tables one after another, each with its header, separated by a blank line: the response rates
+(the same row the board report gives, `reporting.board_report.surveys.survey_row`), the rates by
+service category, the count of each answer to each question with the text answers grouped by theme,
+and each rating and choice question's answers by service category (named surveys only). Named surveys
+add who answered. Cells are neutralised against formula injection by `bot.spreadsheet` (defusedcsv is
+not installed here, and that module explains why it was not chosen); a byte-order mark starts the
+file, once.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def result_tables(results: SurveyResults) -> list[Table]:
         for theme, texts in item.themes:
             for text in texts:
                 counts.rows.append([item.question.text, kind, f"[{theme}] {text.text}", 1])
-    tables = [rates, categories, counts]
+    tables = [rates, categories, counts, answers_by_category_table(results)]
     if results.respondents:
         questions = [q.question for q in results.questions]
         people = Table(
@@ -67,6 +69,34 @@ def result_tables(results: SurveyResults) -> list[Table]:
         )
         tables.append(people)
     return tables
+
+
+def answers_by_category_table(results: SurveyResults) -> Table:
+    """Each rating and choice question's answers per service category, one row a figure: a rating's
+    mean, or a choice's count of one option, with the category's number of answers beside it. Empty
+    for an anonymous survey (its note says why), so the CSV holds exactly what the page shows."""
+    table = Table(
+        slug="answers_by_category",
+        title="Answers by service category",
+        columns=[
+            Column("Question"),
+            Column("Kind"),
+            Column("Service category"),
+            Column("Answers", "int"),
+            Column("Answer"),
+            Column("Count", "int"),
+            Column("Mean rating", "ratio"),
+        ],
+        note=results.category_note,
+    )
+    for item in results.questions:
+        kind = KINDS[item.question.kind]
+        for row in item.by_category:
+            if row.mean is not None:
+                table.rows.append([item.question.text, kind, row.category, row.answered, "", None, row.mean])
+            for label, number in row.counts:
+                table.rows.append([item.question.text, kind, row.category, row.answered, label, number, None])
+    return table
 
 
 def results_csv(results: SurveyResults) -> str:

@@ -9,14 +9,21 @@
   Verdict: above or below only when the two 95% intervals do not overlap, otherwise "in line".
 - Per question: counts per option (ratings 1–5 with their mean); free text listed and grouped by the
   theme an issue with the same words would be given (`intake.suggestions`).
-- Anonymity: for an anonymous survey no answers are shown until at least 5 are in, and no category's
-  rate is shown for fewer than 5 people, so a small group cannot be picked out. Named surveys list who
-  said what, for the officer alone (the page and the CSV are the officer's).
+- Per question, by service category (issue 16): a rating question's mean and count, a choice
+  question's count per option, for the answers of the organisations offering a service in each
+  category (an organisation counts in each of its categories; answers from an organisation with no
+  service, or erased since, form their own row so none is silently dropped). Named surveys only: an
+  anonymous answer row holds no organisation by design (`models.surveys`), so it cannot be placed in a
+  category, and storing a link to do so would undo the anonymity; the page says so in a sentence.
+- Anonymity: for an anonymous survey no answers are shown until at least 5 are in, no category's
+  rate is shown for fewer than 5 people, and no category group of answers smaller than 5 is ever
+  shown, so a small group cannot be picked out. Named surveys list who said what, for the officer
+  alone (the page and the CSV are the officer's).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -35,6 +42,11 @@ BASELINE_REACHED = 200  # "over 200 organisations and groups" (Third Sector Deve
 BASELINE_YEAR = 2016
 SMALLEST_GROUP = 5
 OTHER_THEME = "Not matched to a theme"
+NO_CATEGORY = "no service category recorded"
+ANONYMOUS_CATEGORY_NOTE = (
+    "Answers by service category are shown for named surveys only: an anonymous answer is stored "
+    "without its organisation, so it cannot be placed in a category, and no link is kept that could."
+)
 
 
 @dataclass(frozen=True)
@@ -84,12 +96,23 @@ class TextAnswer:
 
 
 @dataclass(frozen=True)
+class CategoryAnswers:
+    """One service category's answers to one question (a row of the table under the question)."""
+
+    category: str
+    answered: int
+    mean: float | None = None  # rating questions
+    counts: list[tuple[str, int]] = field(default_factory=list)  # choice questions: per option
+
+
+@dataclass(frozen=True)
 class QuestionResult:
     question: Question
     answered: int
     counts: list[tuple[str, int]] = field(default_factory=list)  # choice and rating questions
     mean: float | None = None  # rating questions
     themes: list[tuple[str, list[TextAnswer]]] = field(default_factory=list)  # text questions
+    by_category: list[CategoryAnswers] = field(default_factory=list)  # rating and choice questions
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,7 @@ class SurveyResults:
     questions: list[QuestionResult]  # empty while withheld (anonymous, fewer than 5 answers)
     withheld: bool
     respondents: list[Respondent]  # named surveys only
+    category_note: str = ""  # why answers are not broken down by service category, when they are not
 
     @property
     def closed(self) -> bool:
@@ -154,6 +178,9 @@ def survey_results(session: Session, survey_id: int | str, *, group_text: bool =
     withheld = survey.anonymous and len(responses) < SMALLEST_GROUP
     labels = _respondent_labels(session, survey, responses)
     questions = [] if withheld else _questions(session, survey, responses, labels, group_text=group_text)
+    if questions and not survey.anonymous:
+        groups = _category_groups(session, responses)
+        questions = [replace(q, by_category=answers_by_category(q.question, groups)) for q in questions]
     respondents = []
     if not survey.anonymous:
         org_names = _organisation_names(session, {r.organisation_id for r in responses})
@@ -177,6 +204,7 @@ def survey_results(session: Session, survey_id: int | str, *, group_text: bool =
         questions=questions,
         withheld=withheld,
         respondents=respondents,
+        category_note=ANONYMOUS_CATEGORY_NOTE if survey.anonymous else "",
     )
 
 
@@ -230,6 +258,47 @@ def _by_category(session: Session, survey: Survey, recipients) -> list[CategoryR
                 suppressed=survey.anonymous and people.reached < SMALLEST_GROUP,
             )
         )
+    return rows
+
+
+def _category_groups(session: Session, responses) -> dict[str, list[dict]]:
+    """Each service category's answers (answer dicts) from the organisations with a service in it."""
+    org_ids = {r.organisation_id for r in responses if r.organisation_id is not None}
+    categories: dict[int, set[str]] = {}
+    if org_ids:
+        for org_id, category in session.execute(
+            select(Service.organisation_id, Service.category).where(Service.organisation_id.in_(org_ids))
+        ):
+            categories.setdefault(org_id, set()).add(category.strip().lower())
+    groups: dict[str, list[dict]] = {}
+    for response in responses:
+        for category in categories.get(response.organisation_id, {NO_CATEGORY}):
+            groups.setdefault(category, []).append(response.answers)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] == NO_CATEGORY, item[0])))
+
+
+def answers_by_category(
+    question: Question, groups: dict[str, list[dict]], *, anonymous: bool = False
+) -> list[CategoryAnswers]:
+    """A rating or choice question's answers per category; text questions have none.
+
+    `anonymous` drops every group of fewer than 5 answers. Anonymous answers carry no organisation, so
+    `survey_results` never builds groups for them; the rule is held here too, so that no caller can
+    show a small anonymous group, whatever grouping it brings.
+    """
+    if question.kind != RATING and question.kind not in CHOICE_KINDS:
+        return []
+    rows = []
+    for category, answer_sets in groups.items():
+        values = [a[question.id] for a in answer_sets if a.get(question.id) is not None]
+        if not values or (anonymous and len(values) < SMALLEST_GROUP):
+            continue
+        if question.kind == RATING:
+            rows.append(CategoryAnswers(category, len(values), mean=sum(values) / len(values)))
+        else:
+            chosen = [set(v if isinstance(v, list) else [v]) for v in values]
+            counts = [(option, sum(1 for c in chosen if option in c)) for option in question.options]
+            rows.append(CategoryAnswers(category, len(values), counts=counts))
     return rows
 
 
