@@ -165,8 +165,9 @@ def pack_lines(lines: list[str], *, limit: int = SECTION_MAX) -> list[SectionBlo
 
 
 def option_label(label: str, *, suffix: str = "") -> str:
-    """An option's text cut to fit, keeping the suffix (e.g. " (suggested)") whole."""
-    return clip(label, OPTION_TEXT_MAX - len(suffix)) + suffix
+    """An option's text cut to fit, keeping the suffix (e.g. " (suggested)") whole; never empty (Slack
+    refuses an empty text, so a blank name shows as a dash rather than breaking the whole modal)."""
+    return clip(label, OPTION_TEXT_MAX - len(suffix), empty=EMPTY) + suffix
 
 
 def option(label: str, value: str, *, suffix: str = "", description: str | None = None) -> Option:

@@ -208,7 +208,7 @@ def request_summary(request: JoinRequest) -> str:
     if request.kind == RequestKind.JOIN:
         return (
             f"*Request to join an organisation* · `{request.reference}`\n"
-            f"{mention(request.slack_user_id)} asks to join *{escape(organisation.name)}* "
+            f"{mention(request.slack_user_id)} asks to join *{escape(clip(organisation.name, NAME_MAX))}* "
             f"({organisation.status.value})."
         )
     services = organisation.services
@@ -298,7 +298,7 @@ def decline_modal(request: JoinRequest, *, channel: str | None, ts: str | None, 
 
 def applicant_message(request: JoinRequest) -> str:
     """What the applicant is told about the decision."""
-    name = escape(request.organisation.name)
+    name = escape(clip(request.organisation.name, NAME_MAX))
     if request.status == RequestStatus.APPROVED and request.kind == RequestKind.REGISTER:
         return (
             f":white_check_mark: *{name}* is approved as a member of the Linked-up network "
@@ -312,5 +312,6 @@ def applicant_message(request: JoinRequest) -> str:
         )
     return (
         f"Your application {request.reference} ({name}) was not approved. The development officer said: "
-        f"“{escape(request.reason or '')}”. Reply to the officer, or type `/linkedup join` to apply again."
+        f"“{escape(clip(request.reason, REASON_MAX))}”. Reply to the officer, or type `/linkedup join` to "
+        "apply again."
     )

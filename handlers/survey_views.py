@@ -344,7 +344,7 @@ def question_block(question: Question, earlier) -> InputBlock:
     hint = "1 is the lowest, 5 the highest." if question.kind == RATING else None
     return InputBlock(
         block_id=question.id,
-        label=clip(question.text, 2000),
+        label=clip(question.text, 2000, empty=kit.EMPTY),
         hint=hint,
         optional=not question.required,
         element=element,

@@ -772,3 +772,48 @@ def test_refusals_escape_what_was_typed_and_keep_real_mentions(slack, slack_api,
     assert_safe(told, "in a refusal")
     said_ = json.dumps(told)
     assert "&lt;!channel&gt;" in said_ and f"<@{EH_MEMBER}>" in said_
+
+
+# --- Slack's limits, whatever the length of what people typed -----------------------------------------
+
+# Long text as people paste it: a few hostile fragments, then a run long enough to break a section
+# (3,000 characters), a header (150) or a modal title (24) if a builder forgot to clip.
+long_text = st.tuples(
+    hostile, st.integers(min_value=0, max_value=4000), st.sampled_from(["é", "&", "<", "x "])
+).map(lambda t: t[0] + t[2] * t[1])
+
+
+def assert_within_slack_limits(body, where: str) -> None:
+    """A message body (≤ 50 blocks), a view (≤ 100 blocks, title ≤ 24), or a list of either / of blocks:
+    each block as Slack's SDK validates it, every section's text ≤ 3,000 characters."""
+    from tests.intake_support import assert_message_within_limits, assert_view_within_limits
+
+    if isinstance(body, list):
+        if body and all(isinstance(b, dict) and "type" in b and "blocks" not in b for b in body):
+            for block in body:  # blocks a Home tab or a view is built from: each within its own limits
+                assert_message_within_limits([block])
+            return
+        for each in body:
+            assert_within_slack_limits(each, where)
+        return
+    if isinstance(body, dict) and body.get("type") in ("modal", "home"):
+        assert_view_within_limits(body)
+        return
+    if isinstance(body, dict) and "blocks" in body:
+        assert_message_within_limits(body["blocks"])
+    if isinstance(body, dict) and isinstance(body.get("text"), str):
+        assert len(body["text"]) <= 40_000, f"fallback text of {len(body['text'])} characters {where}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(long_text)
+def test_every_renderer_stays_within_slack_s_limits_whatever_was_typed(text):
+    for (port, name), call in PORT_CALLS.items():
+        assert_within_slack_limits(call(text), f"by {port.__name__}.{name}")
+
+
+@settings(max_examples=25, deadline=None)
+@given(long_text)
+def test_every_view_builder_stays_within_slack_s_limits_whatever_was_typed(text):
+    for builder, call in VIEW_CALLS.items():
+        assert_within_slack_limits(call(text), f"by {builder.__module__}.{builder.__name__}")
