@@ -26,6 +26,10 @@ from notices.compose import confirmable, spec_from_dict
 from notices.ports import ChannelPointer, NoticeBodies, NoticeCard, SenderNote
 
 CHUNK = 500  # rows a bulk insert carries
+NOBODY_NOW = (
+    "Nobody fits this notice's audience any more (its organisations have left or have no members), "
+    "so nothing was sent. Start again with /linkedup notice."
+)
 
 
 def card_view(notice: Notice, recipient: NoticeRecipient | None = None, waiting_position=None) -> NoticeCard:
@@ -57,18 +61,24 @@ def confirm(session: Session, notice_id: int, sender: str, bodies: NoticeBodies,
         notice.status = NoticeStatus.SCHEDULED
         session.flush()
         return notice
-    send(session, notice, bodies, now=now)
+    send(session, notice, bodies, now=now, refuse_nobody=True)
     return notice
 
 
-def send(session: Session, notice: Notice, bodies: NoticeBodies, *, now: datetime) -> int:
+def send(
+    session: Session, notice: Notice, bodies: NoticeBodies, *, now: datetime, refuse_nobody: bool = False
+) -> int:
     """Write the recipients and queue one DM each (and the channel pointer); how many were queued.
 
-    An audience that has become empty (everyone left) sends nothing: the sender is told why.
+    An audience that has become empty (everyone left) sends nothing. The sender confirming on the
+    screen (`refuse_nobody`) is refused there, the draft kept, as the confirmation would otherwise say
+    "Sent" for a notice that went nowhere; a scheduled notice's sender is told by DM.
     """
     try:
         audience = resolve(session, spec_from_dict(notice.audience))
     except ValidationError as refused:
+        if refuse_nobody:
+            raise ValidationError({"audience": NOBODY_NOW}) from None
         notice.status = NoticeStatus.SENT
         notice.sent_at = now
         _tell_sender(

@@ -429,3 +429,28 @@ def test_the_home_tab_counts_every_notice_still_to_acknowledge_not_just_those_it
     assert ("more, with later deadlines" in text) is (sent_count > listed)
     if sent_count > listed:
         assert f"…and {sent_count - listed} more" in text
+
+
+def test_confirming_a_notice_whose_audience_has_emptied_is_refused_and_sends_nothing(db, world):
+    """Everyone the draft reached left before the sender pressed Send: the confirmation screen says so
+    and the draft stays a draft, where before it said "Sent: … is on its way" for a notice that went to
+    nobody (and was marked sent)."""
+    from models.network import Organisation
+
+    preview = create_draft(
+        db, OFFICER, training_draft(audience=AudienceSpec(categories=("parenting",))), now=SENT
+    )
+    db.commit()
+    notice_id = preview.notice.id
+    parents = db.scalar(select(Organisation).where(Organisation.name == "Parents Together"))
+    parents.status = OrganisationStatus.PENDING
+    db.commit()
+    with pytest.raises(ValidationError) as refused:
+        confirm(db, notice_id, OFFICER, RENDERER, now=SENT)
+    db.rollback()
+    assert "nothing was sent" in refused.value.errors["audience"]
+    assert db.get(Notice, notice_id).status is NoticeStatus.DRAFT
+    queued = db.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.key.like(f"notice:{notice_id}:%"))
+    )
+    assert queued == 0
