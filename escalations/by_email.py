@@ -19,19 +19,20 @@ import base64
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalations.mail_views import MailKind, MailLink, MailView
 from escalations.ports import mail_renderer
 from escalations.views import withhold_organisation
 from escalations.working_days import describe
-from models.email_links import SIGN_IN, new_link
+from models.email_links import SIGN_IN, EmailLink, new_link
 from models.escalations import Escalation, EscalationState, NextStep
 from models.network import Board, BoardMember, Meeting
 
 ITEM_PAGE = "/dashboard/email/item/{id}"  # the signed-in page of an item (sensitive items are read there)
 DASHBOARD = "/dashboard/"
+SIGN_INS_LIVE = 3  # unused sign-in links a member may hold at once (each lasts ten minutes)
 LINK_LABELS = {
     "acknowledge": "Acknowledge",
     "respond": "Respond",
@@ -383,9 +384,24 @@ def digest_email(
 def sign_in_email(
     session: Session, member: BoardMember, *, now: datetime, next_path: str | None = None
 ) -> dict | None:
-    """A one-time link to the dashboard for an e-mail member (the e-mail counterpart of Slack's)."""
+    """A one-time link to the dashboard for an e-mail member (the e-mail counterpart of Slack's).
+
+    None, and nothing sent, while the member already holds `SIGN_INS_LIVE` unused links that have not
+    expired: the sign-in form is open to anyone, who could otherwise fill a director's inbox (and the
+    network's Notify allowance) by submitting their address again and again. The form says the same
+    either way; a link comes free again as one is used or expires, ten minutes after it was sent."""
     render = mail_renderer()
     if render is None or member.email is None:
+        return None
+    live = session.scalar(
+        select(func.count(EmailLink.id)).where(
+            EmailLink.board_member_id == member.id,
+            EmailLink.action == SIGN_IN,
+            EmailLink.used_at.is_(None),
+            EmailLink.expires_at > now,
+        )
+    )
+    if int(live or 0) >= SIGN_INS_LIVE:
         return None
     nonce = new_link(session, member, SIGN_IN, now=now)
     view = MailView(
