@@ -273,3 +273,41 @@ def test_no_anonymous_group_under_five_whatever_the_grouping(question, sizes, an
             assert 1 <= row.mean <= 5 and row.counts == []
         else:
             assert row.mean is None and all(0 <= n <= row.answered for _, n in row.counts)
+
+
+def test_the_results_command_prints_each_category(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+    from models.base import Base
+    from models.db import make_engine, make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with make_session_factory(engine)() as session:
+        network(session)
+        named = _survey(
+            session,
+            anonymous=False,
+            given_answers={
+                MEMBERS[0]: _raw(0, 1, ["Training and events"]),
+                MEMBERS[1]: _raw(1, 2, ["Funding opportunities"]),
+            },
+        )
+        anonymous = _survey(
+            session,
+            anonymous=True,
+            given_answers={m: _raw(n, 3, ["Funding opportunities"]) for n, m in enumerate(MEMBERS)},
+        )
+        named_id, anonymous_id = named.id, anonymous.id
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["survey", "results", str(named_id)]) == 0
+    out = capsys.readouterr().out
+    assert "    young carers (2 answered): mean 1.5" in out
+    assert (
+        "    young carers (2 answered): Local third sector vacancies: 0, Training and events: 1, "
+        "Service changes: 0, Funding opportunities: 1, Safeguarding updates: 0"
+    ) in out
+    assert main(["survey", "results", str(anonymous_id)]) == 0
+    out = capsys.readouterr().out
+    assert ANONYMOUS_CATEGORY_NOTE in out and "answered): mean" not in out

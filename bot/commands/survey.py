@@ -189,6 +189,15 @@ def run_results(args) -> int:
             )
             for theme, texts in item.themes:
                 print(f"    {theme}: {len(texts)}")
+            for row in item.by_category:
+                figures = (
+                    f"mean {row.mean:.1f}"
+                    if row.mean is not None
+                    else ", ".join(f"{label}: {n}" for label, n in row.counts)
+                )
+                print(f"    {row.category} ({row.answered} answered): {figures}")
+        if results.category_note and results.questions:
+            print(f"  {results.category_note}")
         if args.csv:
             args.csv.write_text(results_csv(results), encoding="utf-8")
             print(f"Written {args.csv}")
