@@ -22,6 +22,7 @@ from escalations.working_days import (
     describe,
 )
 from models.base import utcnow
+from models.email_links import ACTOR_PREFIX
 from models.errors import NotFound
 from models.escalations import (
     Escalation,
@@ -75,6 +76,7 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
         .order_by(EscalationEvent.at, EscalationEvent.id)
     ).all()
     live = live_escalation(session, issue.id)
+    mailed = mailed_names(session, events)
     return ItemHistory(
         reference=issue.reference,
         title=issue.title,
@@ -82,7 +84,7 @@ def history(session: Session, *, reference: str, viewer: str) -> ItemHistory:
         organisation=issue.organisation.name,
         board=live.board_name if live else None,
         standing=standing_of(session, issue, now=utcnow()).sentence(),
-        lines=tuple(HistoryLine(e.at, describe_event(e)) for e in events),
+        lines=tuple(HistoryLine(e.at, describe_event(e, mailed)) for e in events),
     )
 
 
@@ -108,10 +110,25 @@ EVENT_WORDS = {
 }
 
 
-def describe_event(row: EscalationEvent) -> Wording:
-    """One history line in words (people as mentions, what they typed as typed)."""
+def mailed_names(session: Session, events) -> dict[str, str]:
+    """The names of the board members outside Slack these events name (`mail:<id>`, who acted or
+    were told), which a mention would show as that key."""
+    from escalations.people import names_of
+
+    named = {value for e in events for value in (e.actor, (e.detail or {}).get("to"))}
+    return names_of(session, {v for v in named if isinstance(v, str) and v.startswith(ACTOR_PREFIX)})
+
+
+def _person(actor: str | None, mailed: dict[str, str]) -> Mention | str:
+    return f"{mailed[actor]} (by e-mail)" if actor in mailed else Mention(actor)
+
+
+def describe_event(row: EscalationEvent, mailed: dict[str, str] | None = None) -> Wording:
+    """One history line in words (people as mentions, what they typed as typed); `mailed` names the
+    board members outside Slack (`mailed_names`)."""
     detail = row.detail or {}
-    who = Mention(row.actor)
+    mailed = mailed or {}
+    who = _person(row.actor, mailed)
     template = EVENT_WORDS.get(row.kind)
     if template is None:
         return said("{kind}", kind=row.kind.replace("_", " "))
@@ -123,7 +140,7 @@ def describe_event(row: EscalationEvent) -> Wording:
         outcome=detail.get("outcome"),
         deadline=detail.get("deadline"),
         cap=detail.get("cap"),
-        to=recipient(detail.get("to")),
+        to=_person(detail.get("to"), mailed) if detail.get("to") in mailed else recipient(detail.get("to")),
         until=_when(detail.get("until")),
         from_board=row.from_board,
         to_board=row.to_board,

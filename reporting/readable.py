@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.network import Member
+from models.email_links import ACTOR_PREFIX
+from models.network import BoardMember, Member
 from models.people import cached_names
 
 BOT = "Linked-up bot"
@@ -74,7 +75,19 @@ def people_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
             out[actor] = FORMER_MEMBER
         else:
             out[actor] = actor
+    out |= _outside_slack(session, ids)
     return out
+
+
+def _outside_slack(session: Session, actors: set[str]) -> dict[str, str]:
+    """Board members outside Slack (`mail:<board member id>`) by the name the network gives them."""
+    numbers = {actor: actor.removeprefix(ACTOR_PREFIX) for actor in actors if actor.startswith(ACTOR_PREFIX)}
+    wanted = {int(n): actor for actor, n in numbers.items() if n.isascii() and n.isdigit() and len(n) < 12}
+    if not wanted:
+        return {}
+    rows = session.execute(select(BoardMember.id, BoardMember.name).where(BoardMember.id.in_(sorted(wanted))))
+    found = {wanted[member_id]: f"{name or 'a board member'} (by e-mail)" for member_id, name in rows}
+    return {actor: found.get(actor, "a former board member") for actor in wanted.values()}
 
 
 def members_of(session: Session, organisation_id: int, actors: Iterable[str]) -> set[str]:
