@@ -46,7 +46,7 @@ from escalations.messages import (
     history_lines,
 )
 from escalations.ports import Renderer
-from escalations.views import Notice, NoticeKind, state_in_words
+from escalations.views import Notice, NoticeKind, person, state_in_words
 from escalations.working_days import (
     DAY_STARTS,
     at_london,
@@ -63,7 +63,7 @@ from models.escalations import (
 )
 from models.issues import IssueStatus
 from models.network import Board
-from models.wording import Mention, said
+from models.wording import said
 
 
 def acknowledge(
@@ -379,11 +379,15 @@ def move_all(
             moved = said(
                 "Re-assigned to the {board} by {who}: “{reason}”",
                 board=new.board_name,
-                who=Mention(move.actor),
+                who=person(move.escalation, move.actor),
                 reason=move.reason,
             )
         else:
-            who = said("automatically") if move.actor == SYSTEM else said("by {p}", p=Mention(move.actor))
+            who = (
+                said("automatically")
+                if move.actor == SYSTEM
+                else said("by {p}", p=person(move.escalation, move.actor))
+            )
             moved = said(
                 "Escalated to the {board} {who}: {reason}", board=new.board_name, who=who, reason=move.reason
             )

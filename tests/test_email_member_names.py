@@ -37,3 +37,52 @@ def test_an_email_members_acknowledgement_is_told_with_their_name(db):
     for said in (in_slack, on_page, on_page_actors):
         assert not any("mail:" in line for line in said), said
         assert any("Jo Smith" in line for line in said), said
+
+
+def test_the_slack_card_says_by_name_who_outside_slack_re_assigned_or_escalated_it(db):
+    """Re-assigning or escalating from an e-mail's link redraws the old board's Slack card: "Re-assigned
+    to the … by Jo Smith (by e-mail)", where it said "by mail:3"."""
+    import json
+
+    from sqlalchemy import select
+
+    from models import OutboxMessage
+
+    net = network(db)
+    board, chair, member = email_board(db, parent=net.ctb)
+    theme = factories.theme(db, "commissioning", "Commissioning", board=board)
+    now = datetime.now(UTC)
+    moved = []
+    for n, move in enumerate(("reassign", "escalate")):
+        item = issue(db, net.organisation, theme=theme, title=f"Short breaks closing {n}")
+        decision = flows.route_received_issue(db, item, now=now, render=RENDERER)
+        db.commit()
+        if move == "reassign":
+            flows.reassign(
+                db,
+                escalation_id=decision.escalation_id,
+                actor=actor_of(chair),
+                board_id=net.ctb.id,
+                reason="The trust board commissions this",
+                now=now,
+                render=RENDERER,
+            )
+        else:
+            flows.escalate(
+                db,
+                escalation_id=decision.escalation_id,
+                actor=actor_of(member),
+                reason="Needs the trust board",
+                now=now,
+                render=RENDERER,
+            )
+        db.commit()
+        moved.append(decision.escalation_id)
+    updates = [
+        json.dumps(row.payload)
+        for row in db.scalars(select(OutboxMessage).where(OutboxMessage.method == "chat.update"))
+    ]
+    said = [u for u in updates if "Re-assigned to the" in u or "Escalated to the" in u]
+    assert len(said) == 2, updates
+    assert not any("mail:" in u for u in said), said
+    assert any("Jo Smith (by e-mail)" in u for u in said) and any("Sam Patel (by e-mail)" in u for u in said)
