@@ -107,16 +107,42 @@ def safeguarding_board(
 
 
 def rules_from_network(session: Session, boards: Sequence[Board] | None = None) -> RoutingRules:
-    """The routing rules as the network file last loaded them (`boards`: every board, if already read)."""
+    """The routing rules as the network file last loaded them (`boards`: every board, if already read).
+
+    Routing runs on every submission, so the themes are read as plain columns, not ORM objects, with
+    the network's settings riding along on each row: one statement where three were (themes, the
+    network, and hydrating every theme). A network with no themes reads its settings alone."""
     if boards is None:
         boards = session.scalars(select(Board)).all()
+    by_id = {board.id: board for board in boards}
     facts = {board.id: BoardFacts(board.id, board.name, board.private) for board in boards}
+    settings = select(Network.settings).order_by(Network.id).limit(1).scalar_subquery()
+    rows = session.execute(select(Theme.id, Theme.name, Theme.board_id, Theme.slug, settings)).all()
     owners: dict[int, int] = {}
     names: dict[int, str] = {}
-    themes = session.scalars(select(Theme)).all()
-    for theme in themes:
-        names[theme.id] = theme.name
-        if theme.board_id is not None:
-            owners[theme.id] = theme.board_id
-    guard = safeguarding_board(session, boards, themes)
+    guard_theme_owner: int | None = None
+    guard_theme_seen = False
+    for theme_id, name, board_id, slug, _ in rows:
+        names[theme_id] = name
+        if board_id is not None:
+            owners[theme_id] = board_id
+        if slug == SAFEGUARDING_THEME and not guard_theme_seen:
+            guard_theme_owner, guard_theme_seen = board_id, True
+    network_settings = (
+        rows[0][4] if rows else session.scalar(select(Network.settings).order_by(Network.id).limit(1))
+    )
+    guard = _guard(network_settings, boards, by_id.get(guard_theme_owner) if guard_theme_owner else None)
     return RoutingRules(facts, owners, names, guard.id if guard is not None else None)
+
+
+def _guard(settings: dict | None, boards: Sequence[Board], theme_owner: Board | None) -> Board | None:
+    """`safeguarding_board`'s rule over values already read: the board the settings name, else the
+    `safeguarding` theme's owner if private."""
+    slug = (settings or {}).get(SAFEGUARDING_SETTING)
+    if slug:
+        board = next((board for board in boards if board.slug == slug), None)
+        if board is not None:
+            return board
+    if theme_owner is not None and theme_owner.private:
+        return theme_owner
+    return None

@@ -6,6 +6,7 @@ outbox and writes its history line, all in the caller's transaction (the caller 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,7 +43,7 @@ from models.escalations import (
 )
 from models.issues import OPEN_STATUSES, Issue
 from models.membership import officer_ids
-from models.network import Board, Organisation, OrganisationStatus
+from models.network import Board, Network, Organisation, OrganisationStatus, Theme
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,10 @@ def route_received_issue(
         return RoutingDecision(**base, kind="held", reason=reason)
     # Every board stays referenced while routing, so the chosen board and the parents on its ladder
     # come from the session's identity map instead of a query each (four fewer per issue).
-    boards = session.scalars(select(Board)).all()
-    decision = routing.route(
-        routing.IssueFacts(theme_id=issue.theme_id, sensitive=issue.sensitive),
-        routing.rules_from_network(session, boards),
-    )
+    with session.no_autoflush if just_raised and not _network_pending(session) else nullcontext():
+        boards = session.scalars(select(Board)).all()
+        rules = routing.rules_from_network(session, boards)
+    decision = routing.route(routing.IssueFacts(theme_id=issue.theme_id, sensitive=issue.sensitive), rules)
     if decision.kind == routing.RouteKind.TRIAGE:
         send_to_triage(session, issue, reason=decision.reason, now=now, render=render)
         return RoutingDecision(**base, kind="triage", reason=decision.reason)
@@ -131,6 +131,16 @@ def route_received_issue(
         board_id=board.id,
         board_name=board.name,
         escalation_id=escalation.id,
+    )
+
+
+def _network_pending(session: Session) -> bool:
+    """Whether the transaction holds unflushed boards, themes or network settings that routing's
+    reads must see. A fresh submission holds only its issue's audit line, which would otherwise be
+    flushed by the first read here, in a unit of work of its own: left pending, it goes with the
+    escalation's flush (one flush fewer per issue)."""
+    return any(
+        isinstance(row, (Board, Theme, Network)) for row in (*session.new, *session.dirty, *session.deleted)
     )
 
 
