@@ -177,26 +177,13 @@ def email_act_confirm(token: str):
     if held is not None and held.issue.sensitive:
         return _refused("This item is safeguarding-sensitive: sign in to the dashboard to act on it.")
     escalation_id, action = link.escalation_id, link.action
-    try:
-        spend_link(session, link, now=now())
-        done = _act(actor_of(member), escalation_id, action, request.form)
-    except ValidationError as invalid:
-        session.rollback()
-        escalation = session.get(Escalation, escalation_id)
-        form_action = url_for("dashboard.email_act", token=token)
-        return _page(
-            escalation,
-            action,
-            form_action=form_action,
-            errors=invalid.errors,
-            values=request.form,
-            status=400,
-        )
-    except NotAllowed as refused:
-        session.rollback()
-        return _refused(_refusal(refused), 409)
-    session.commit()
-    return render_template("dashboard/email_done.html", viewer=current_viewer(), message=done)
+
+    def spend_and_act() -> str:
+        spend_link(session, link, now=now())  # in the same transaction: a refused action keeps the link
+        return _act(actor_of(member), escalation_id, action, request.form)
+
+    form_action = url_for("dashboard.email_act", token=token)
+    return _confirmed(session, escalation_id, action, form_action, spend_and_act, current_viewer())
 
 
 def _act(actor: str, escalation_id: int, action: str, form) -> str:
@@ -269,13 +256,22 @@ def _boards_for(escalation: Escalation) -> list[Board]:
 def email_item_act(viewer: Viewer, escalation_id: int, action: str):
     if action not in ACTIONS:
         return _refused("There is no such action.", 404)
-    session = db()
+    form_action = url_for("dashboard.email_item_act", escalation_id=escalation_id, action=action)
+
+    def act() -> str:
+        return _act(viewer.slack_user_id, escalation_id, action, request.form)
+
+    return _confirmed(db(), escalation_id, action, form_action, act, viewer)
+
+
+def _confirmed(session, escalation_id: int, action: str, form_action: str, act, viewer):
+    """Run the confirmed action and answer: done, the form again with its errors (400), or the
+    refusal (409); a refusal or an error rolls the whole transaction back."""
     try:
-        done = _act(viewer.slack_user_id, escalation_id, action, request.form)
+        done = act()
     except ValidationError as invalid:
         session.rollback()
         escalation = session.get(Escalation, escalation_id)
-        form_action = url_for("dashboard.email_item_act", escalation_id=escalation_id, action=action)
         return _page(
             escalation,
             action,
