@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,6 +17,7 @@ import handlers
 from bot.log_privacy import slack_logger
 from bot.settings import SLACK_VARIABLES, Settings
 from bot.signing import signing_key
+from bot.slack_transport import KeptAliveWebClient, kept_alive_copy
 from handlers.middleware import SessionScopedApp
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,12 @@ def sdk_logger() -> logging.Logger:
 
 
 def web_client(settings: Settings, *, timeout: float = WORKER_TIMEOUT) -> WebClient:
-    """The Web API client every Slack call goes through, honouring SLACK_API_URL and Retry-After."""
+    """The Web API client every Slack call goes through, honouring SLACK_API_URL and Retry-After.
+
+    Its calls reuse open connections (`bot.slack_transport`).
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
+    return KeptAliveWebClient(
         token=token,
         base_url=settings.slack_base_url,
         timeout=timeout,
@@ -85,6 +89,19 @@ def web_client(settings: Settings, *, timeout: float = WORKER_TIMEOUT) -> WebCli
     )
 
 
+class LinkedUpApp(SessionScopedApp):
+    """Bolt with a per-request client that keeps connections to Slack open.
+
+    Bolt builds a plain `WebClient` for every request (so a listener can change its token safely);
+    this swaps it for the same client on the shared connection pool, so a listener's `views.open`
+    reuses a connection instead of opening one (and, to slack.com, a TLS handshake) per request.
+    """
+
+    def _init_context(self, req: BoltRequest) -> None:
+        super()._init_context(req)
+        req.context["client"] = kept_alive_copy(req.context["client"])
+
+
 def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -> App:
     """The Bolt app with every listener registered.
 
@@ -92,7 +109,7 @@ def build_bolt_app(settings: Settings, session_factory: sessionmaker[Session]) -
     (a database write and at most one Web API call), the answer can carry the ephemeral reply or
     the modal errors, and it avoids the thread runner's 10 ms ack polling.
     """
-    app = SessionScopedApp(
+    app = LinkedUpApp(
         session_factory=session_factory,
         client=web_client(settings, timeout=REQUEST_TIMEOUT),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
