@@ -41,3 +41,6 @@ def register(app: App, session_factory: sessionmaker[Session]) -> None:
     from handlers import notices  # targeted notices: `/linkedup notice`, its modals and the card's buttons
 
     notices.register(app)
+    from handlers import audience_picker  # the notice and survey forms' organisation type-ahead
+
+    audience_picker.register(app)

@@ -34,11 +34,13 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     DividerBlock,
+    ExternalDataMultiSelectElement,
     HeaderBlock,
     MarkdownTextObject,
     Option,
     PlainTextObject,
     SectionBlock,
+    StaticMultiSelectElement,
 )
 
 from models.wording import ChannelRef, Link, Mention, Quote, Typed, Wording
@@ -177,6 +179,21 @@ def option(label: str, value: str, *, suffix: str = "", description: str | None 
         value=value[:OPTION_VALUE_MAX],
         text=PlainTextObject(text=text),
         description=PlainTextObject(text=clip(description, OPTION_TEXT_MAX)) if description else None,
+    )
+
+
+def many_of(
+    options: Sequence[Option], *, action_id: str, search_action_id: str, placeholder: str | None = None
+) -> StaticMultiSelectElement | ExternalDataMultiSelectElement:
+    """A multi-select of `options`, or, past the 100 a select may list, a type-ahead for them.
+
+    The type-ahead's listener (registered for `search_action_id`) answers what the person types;
+    its submitted value reads like the list's (`handlers.middleware.form_values`).
+    """
+    if len(options) <= OPTIONS_MAX:
+        return StaticMultiSelectElement(action_id=action_id, placeholder=placeholder, options=list(options))
+    return ExternalDataMultiSelectElement(
+        action_id=search_action_id, placeholder=placeholder or "Type part of a name", min_query_length=0
     )
 
 

@@ -209,3 +209,10 @@ class NoticeField(enum.StrEnum):
     SEND_AT = "send_at"
     PLACES = "places"
     CHANNEL = "channel"
+
+
+class AudienceAction(enum.StrEnum):
+    """The notice and survey forms' shared pickers."""
+
+    # Type-ahead for named organisations, used instead of a list when the network has more than 100.
+    PICK_ORGANISATIONS = "audience_pick_organisations"

@@ -41,12 +41,13 @@ from handlers.blockkit import (
     SECTION_MAX,
     clip,
     escape,
+    many_of,
     mention,
     option,
     pack_lines,
 )
 from handlers.forms import encode_metadata
-from handlers.ids import NoticeAction, NoticeCallback, NoticeField
+from handlers.ids import AudienceAction, NoticeAction, NoticeCallback, NoticeField
 from models.notices import NoticeKind, PlaceStatus
 from notices.compose import BODY_MAX, TITLE_MAX, Choices
 from notices.ports import ChannelPointer, NoticeCard, ReminderView, SenderNote, SummaryView
@@ -223,6 +224,25 @@ def _multi(block_id: str, label: str, options: list, hint: str) -> InputBlock | 
     )
 
 
+def _organisations(organisations: Sequence[tuple[int, str]]) -> InputBlock | None:
+    """Named organisations: a list, or a type-ahead when there are more than a select shows."""
+    if not organisations:
+        return None
+    search = len(organisations) > OPTIONS_MAX
+    return InputBlock(
+        block_id=NoticeField.ORGANISATIONS,
+        label="Named organisations",
+        optional=True,
+        hint="These organisations, whatever else is chosen." + (" Type part of a name." if search else ""),
+        element=many_of(
+            [option(n, str(i)) for i, n in organisations],
+            action_id=VALUE,
+            search_action_id=AudienceAction.PICK_ORGANISATIONS,
+            placeholder="Any",
+        ),
+    )
+
+
 def compose_modal(choices: Choices) -> View:
     kinds = [option(kind.label, kind.value) for kind in NoticeKind]
     blocks = [
@@ -276,12 +296,7 @@ def compose_modal(choices: Choices) -> View:
             [option(n, s) for s, n in choices.boards],
             "Organisations in the themes the board owns.",
         ),
-        _multi(
-            NoticeField.ORGANISATIONS,
-            "Named organisations",
-            [option(n, str(i)) for i, n in choices.organisations],
-            "These organisations, whatever else is chosen.",
-        ),
+        _organisations(choices.organisations),
         InputBlock(
             block_id=NoticeField.AUDIENCE,
             label="Also",

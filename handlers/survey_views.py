@@ -28,9 +28,18 @@ from slack_sdk.models.views import View
 
 from escalations.working_days import describe as describe_moment
 from handlers import blockkit as kit
-from handlers.blockkit import MODAL_TITLE_MAX, OPTIONS_MAX, SECTION_MAX, clip, escape, option, option_label
+from handlers.blockkit import (
+    MODAL_TITLE_MAX,
+    OPTIONS_MAX,
+    SECTION_MAX,
+    clip,
+    escape,
+    many_of,
+    option,
+    option_label,
+)
 from handlers.forms import encode_metadata
-from handlers.ids import SurveyAction, SurveyCallback, SurveyField
+from handlers.ids import AudienceAction, SurveyAction, SurveyCallback, SurveyField
 from reporting.surveys import SurveyResults
 from surveys.definition import (
     INTRODUCTION_MAX,
@@ -180,9 +189,7 @@ def _answer_button(invitation: Invitation) -> kit.Button:
 def create_modal(categories: Sequence[str], organisations: Sequence[tuple[int, str]], today) -> View:
     """`/linkedup survey`: everything a short survey needs; longer ones come from a file."""
     category_options = [option(option_label(c), c[:150]) for c in categories[:OPTIONS_MAX]]
-    organisation_options = [
-        option(option_label(name), str(org_id)) for org_id, name in organisations[:OPTIONS_MAX]
-    ]
+    organisation_options = [option(option_label(name), str(org_id)) for org_id, name in organisations]
     blocks: list = [
         InputBlock(
             block_id=SurveyField.TITLE,
@@ -236,8 +243,11 @@ def create_modal(categories: Sequence[str], organisations: Sequence[tuple[int, s
                 block_id=SurveyField.ORGANISATIONS,
                 label="Organisations",
                 optional=True,
-                hint="For 'named organisations' (a longer list: use a survey file).",
-                element=StaticMultiSelectElement(action_id=FIELD, options=organisation_options),
+                hint="For 'named organisations'"
+                + (": type part of a name." if len(organisation_options) > OPTIONS_MAX else "."),
+                element=many_of(
+                    organisation_options, action_id=FIELD, search_action_id=AudienceAction.PICK_ORGANISATIONS
+                ),
             )
         )
     blocks += [

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from audience.choosing import nameable_organisations
 from handlers.blockkit import escape
 from handlers.commands import reply, subcommand
 from handlers.errors import refuse_in_modal, whisper
@@ -32,7 +33,7 @@ from handlers.survey_views import (
 )
 from models.base import utcnow
 from models.errors import ValidationError
-from models.network import Organisation, OrganisationStatus, Service
+from models.network import Service
 from models.surveys import Survey
 from surveys import answers, lifecycle
 from surveys.definition import check_definition, parse_question_lines
@@ -42,15 +43,6 @@ _AGES = re.compile(r"^\s*(\d{1,2})\s*[-–to ]+\s*(\d{1,2})\s*$")
 
 def _categories(db: Session) -> list[str]:
     return sorted(set(db.scalars(select(func.lower(func.trim(Service.category))).distinct())))
-
-
-def _organisations(db: Session) -> list[tuple[int, str]]:
-    rows = db.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.status == OrganisationStatus.APPROVED, Organisation.simulated.is_(False))
-        .order_by(Organisation.name)
-    )
-    return list(rows.tuples())
 
 
 @subcommand(
@@ -66,7 +58,10 @@ def survey_command(ack: Ack, text: str, command: dict, context: BoltContext, cli
         reply(ack, survey_list_text(_list_rows(db)))
         return
     open_modal(
-        client, db, command["trigger_id"], create_modal(_categories(db), _organisations(db), date.today())
+        client,
+        db,
+        command["trigger_id"],
+        create_modal(_categories(db), nameable_organisations(db), date.today()),
     )
     ack()
 

@@ -363,8 +363,10 @@ def pending_requests(session: Session, *, limit: int) -> tuple[int, list[JoinReq
 
 def search_organisations(session: Session, query: str, *, limit: int = 100) -> list[Organisation]:
     """Organisations one can ask to join, by name (for the join form's type-ahead)."""
-    if len(query.strip()) > NAME_MAX:
-        return []  # longer than any name, so it matches none (and a huge LIKE pattern fails on SQLite)
+    if len(query.strip()) > NAME_MAX or "\x00" in query:
+        # Longer than any name, or holding a NUL no name holds: it matches none (and a huge LIKE
+        # pattern fails on SQLite, a NUL in any string on PostgreSQL).
+        return []
     statement = select(Organisation).where(Organisation.status != OrganisationStatus.DECLINED)
     if query.strip():
         statement = statement.where(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audience.choosing import nameable_organisations
 from audience.selection import Audience, AudienceSpec, Reach, describe, resolve
 from models.errors import NotAllowed, NotFound, ValidationError
 from models.network import Board, Organisation, OrganisationStatus, Service, Theme
@@ -78,11 +79,7 @@ def choices(session: Session) -> Choices:
         categories=tuple(sorted({c.strip() for c in categories if c and c.strip()}, key=str.casefold)),
         themes=tuple(session.execute(select(Theme.slug, Theme.name).order_by(Theme.name)).tuples()),
         boards=tuple(session.execute(select(Board.slug, Board.name).order_by(Board.name)).tuples()),
-        organisations=tuple(
-            session.execute(
-                select(Organisation.id, Organisation.name).where(approved).order_by(Organisation.name)
-            ).tuples()
-        ),
+        organisations=tuple(nameable_organisations(session)),
     )
 
 
