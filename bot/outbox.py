@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack_pacing import Pacing, channel_of
 from models.base import utcnow
 from models.leavers import DIRECT_METHODS, withheld_from
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import CARD_TOPIC, OutboxMessage, OutboxStatus, resend_newest_update
 
 _OUTBOX = OutboxMessage.__table__
 
@@ -65,6 +65,7 @@ class _Claim:
     method: str
     payload: dict
     wait: float
+    topic: str | None = None  # a card topic: `resend_newest_update` runs once it is delivered
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -192,12 +193,14 @@ def _claim(
                 _OUTBOX.c.next_attempt_at <= (due_by or now),
             )
             .values(next_attempt_at=now + LEASE, attempts=_OUTBOX.c.attempts + 1)
-            .returning(_OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.created_at)
+            .returning(
+                _OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.created_at, _OUTBOX.c.topic
+            )
         ).first()
         if claimed is None:
             session.rollback()
             return Delivery(Outcome.NOT_CLAIMED)
-        message_id, method, stored, queued_at = claimed
+        message_id, method, stored, queued_at, topic = claimed
         payload = dict(stored)
         if method in DIRECT_METHODS and (
             withheld := withheld_from(session, payload.get("user"), queued_at=queued_at)
@@ -238,7 +241,7 @@ def _claim(
                 session.commit()
                 return Delivery(Outcome.POSTPONED, retry_in=wait, booked=book and not booked)
         session.commit()
-        return _Claim(message_id, key, method, payload, wait)
+        return _Claim(message_id, key, method, payload, wait, topic)
 
 
 def _settle(
@@ -256,8 +259,10 @@ def _settle(
                 .where(_OUTBOX.c.id == claim.id)
                 .values(status=OutboxStatus.SENT, result=result, sent_at=utcnow(), last_error=None)
             ).rowcount
-            if settled and tells_domain(claim.key):
-                sent = OutboxMessage(id=claim.id, key=claim.key, method=claim.method, result=result)
+            if settled and (tells_domain(claim.key) or updates_card(claim.method, claim.topic)):
+                sent = OutboxMessage(
+                    id=claim.id, key=claim.key, method=claim.method, result=result, topic=claim.topic
+                )
                 record_sent(session, sent)  # (not added to the session: only read)
             session.commit()
             return Delivery(Outcome.SENT)
@@ -311,11 +316,17 @@ def tells_domain(key: str) -> bool:
     return is_card_key(key)
 
 
+def updates_card(method: str, topic: str | None) -> bool:
+    """Whether a delivered message is an update of a card whose updates share a topic (`card_topic`)."""
+    return method == "chat.update" and bool(topic) and topic.startswith(CARD_TOPIC)
+
+
 def record_sent(session: Session, message: OutboxMessage) -> None:
-    """What a delivered message tells the domain (an escalation card's channel and ts).
+    """What a delivered message tells the domain (an escalation card's channel and ts), and a card
+    update delivered late followed by the newest card again (`resend_newest_update`).
 
     The message is already in Slack, so a failure here must not roll its delivery back (that
-    would send it again): it runs in a savepoint and is logged.
+    would send it again): each step runs in a savepoint and is logged.
     """
     from escalations.messages import record_card_delivery
 
@@ -324,6 +335,17 @@ def record_sent(session: Session, message: OutboxMessage) -> None:
             record_card_delivery(session, message)
     except Exception:
         log.exception("recording the delivery of outbox message %s failed", message.key)
+    if not updates_card(message.method, message.topic):
+        return
+    try:
+        with session.begin_nested():
+            again = resend_newest_update(session, message)
+        if again is not None:
+            log.info(
+                "card update %s was delivered late: the newest card goes again (%s)", message.key, again.key
+            )
+    except Exception:
+        log.exception("re-sending the newest card after outbox message %s failed", message.key)
 
 
 def retry_after_seconds(exc: Exception) -> int | None:

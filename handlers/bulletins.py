@@ -37,7 +37,7 @@ from handlers.ids import BulletinAction, BulletinView
 from models.bulletins import Article, ArticleStatus, Bulletin, BulletinState
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
 from models.membership import is_officer, may_contribute
-from models.outbox import enqueue
+from models.outbox import card_topic, enqueue
 
 
 def _dm(db: Session, *, key: str, user: str, text: str, blocks: list | None = None) -> None:
@@ -48,11 +48,15 @@ def _dm(db: Session, *, key: str, user: str, text: str, blocks: list | None = No
 
 
 def _update(db: Session, *, key: str, channel: str, ts: str, text: str, blocks: list) -> None:
+    """Edit a card in place. An article's card can be decided twice before Slack shows the first
+    decision (Approve, then Reject from a form opened earlier): its updates share a card topic, so
+    one delivered late is followed by the newest again."""
     enqueue(
         db,
         key=key,
         method="chat.update",
         payload={"channel": channel, "ts": ts, "text": text, "blocks": [b.to_dict() for b in blocks]},
+        topic=card_topic(f"{channel}:{ts}"),
     )
 
 

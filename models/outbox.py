@@ -57,7 +57,13 @@ SUPPORTED_METHODS = frozenset(
 
 
 def enqueue(
-    session: Session, *, key: str, method: str, payload: dict, new_key: bool = False
+    session: Session,
+    *,
+    key: str,
+    method: str,
+    payload: dict,
+    new_key: bool = False,
+    topic: str | None = None,
 ) -> OutboxMessage:
     """Queue one Slack call; the same key twice returns the first row and queues nothing new.
 
@@ -67,6 +73,8 @@ def enqueue(
     content_base64}] and Notify `personalisation`; delivered by `bot.email`).
     `new_key=True` skips the look-up when the key cannot exist yet (it names a record created in
     this very transaction); the unique key still refuses a second row.
+    `topic` groups rows about one thing: every `chat.update` of one Slack message shares a
+    `card_topic`, so a late older update is followed by the newest again (`resend_newest_update`).
     """
     if method not in SUPPORTED_METHODS:
         raise ValueError(f"unsupported outbox method {method!r}")
@@ -74,10 +82,59 @@ def enqueue(
         existing = session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
         if existing is not None:
             return existing
-    row = OutboxMessage(key=key, method=method, payload=payload)
+    row = OutboxMessage(key=key, method=method, payload=payload, topic=topic)
     session.add(row)
     session.flush()
     return row
+
+
+CARD_TOPIC = "card:"  # the topic prefix shared by the updates of one Slack message
+_AGAIN = ":again:"
+
+
+def card_topic(what: str) -> str:
+    """The topic of every `chat.update` of one Slack message (`what` names it: a record, or channel:ts)."""
+    return f"{CARD_TOPIC}{what}"[:120]
+
+
+def resend_newest_update(session: Session, message: OutboxMessage) -> OutboxMessage | None:
+    """After `message`, an update of a card, was delivered: if a newer update of the same message was
+    delivered before it, the older card has just overwritten the newer one in Slack (it was retried
+    late), so queue the newest card again, aimed at the same channel and ts; returns the copy.
+
+    Updates are queued in the order the card changed, so a higher id is the newer card. The copy's key
+    names the late update, so a retried settling never queues it twice; the copy is itself the newest
+    afterwards (nothing newer was delivered), so delivering it queues nothing more. Slack's message is
+    found by equality on the indexed topic.
+    """
+    if message.method != "chat.update" or not (message.topic or "").startswith(CARD_TOPIC):
+        return None
+    newest = session.execute(
+        select(OutboxMessage.key, OutboxMessage.payload, OutboxMessage.result)
+        .where(
+            OutboxMessage.topic == message.topic,
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.id > message.id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return None
+    payload = dict(newest.payload)
+    payload.pop("ts_from", None)  # addressed now: the message both updates edited
+    here, there = message.result or {}, newest.result or {}
+    payload["channel"] = here.get("channel") or there.get("channel") or payload.get("channel")
+    payload["ts"] = here.get("ts") or there.get("ts") or payload.get("ts")
+    base = newest.key.split(_AGAIN, 1)[0]  # a copy of a copy keeps the original's name, not a longer one
+    return enqueue(
+        session,
+        key=f"{base[:170]}{_AGAIN}{message.id}",
+        method="chat.update",
+        payload=payload,
+        topic=message.topic,
+    )
 
 
 NOTIFY_CHANNEL = "linkedup_outbox"

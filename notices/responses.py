@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import NotAllowed, NotFound
 from models.notices import Notice, NoticeKind, NoticeRecipient, NoticeStatus, PlaceStatus, dm_key
-from models.outbox import enqueue
+from models.outbox import card_topic, enqueue
 from notices.delivery import card_view
 from notices.ports import NoticeBodies
 
@@ -115,11 +115,15 @@ def _place_sentence(session: Session, notice: Notice, recipient: NoticeRecipient
 def _update_card(
     session: Session, notice: Notice, recipient: NoticeRecipient, bodies: NoticeBodies, what: str
 ) -> None:
-    """The person's own DM card, redrawn as it now stands (after the post it edits is delivered)."""
+    """The person's own DM card, redrawn as it now stands (after the post it edits is delivered).
+
+    Its updates share a card topic: if an older one is retried after a newer one was delivered, the
+    outbox sends the newest again, so the card never ends showing less than the person has done."""
     view = card_view(notice, recipient, waiting_position(session, recipient))
     enqueue(
         session,
         key=f"notice:{notice.id}:{what}:{recipient.slack_user_id}",
         method="chat.update",
         payload={"ts_from": dm_key(notice.id, recipient.slack_user_id), **bodies.card(view)},
+        topic=card_topic(f"notice:{notice.id}:{recipient.slack_user_id}"),
     )
