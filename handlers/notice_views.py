@@ -63,8 +63,14 @@ ICONS = {
 SUMMARY_NAMES_MAX = 60  # names in the summary DM; the report lists all
 
 
-def _escaped_chunks(text: str, limit: int = SECTION_MAX, most: int = BODY_SECTIONS_MAX) -> list[str]:
-    """`text` escaped and cut into sections at line ends where it can, never inside an entity."""
+def _escaped_chunks(
+    text: str, limit: int = SECTION_MAX, most: int = BODY_SECTIONS_MAX, *, has_link: bool = False
+) -> list[str]:
+    """`text` escaped and cut into sections at line ends where it can, never inside an entity.
+
+    Past `most` sections it is cut, and says where the rest is: the link when the notice has one,
+    else its sender.
+    """
     chunks, current = [], ""
     for line in escape(text).split("\n"):
         while len(line) > limit:
@@ -86,7 +92,8 @@ def _escaped_chunks(text: str, limit: int = SECTION_MAX, most: int = BODY_SECTIO
         chunks.append(current)
     if len(chunks) > most:
         chunks = chunks[:most]
-        chunks[-1] = chunks[-1][: limit - 40].rsplit("&", 1)[0] + " … _(shortened; see the link)_"
+        rest = "see the link below" if has_link else "ask the sender for the full notice"
+        chunks[-1] = chunks[-1][: limit - 60].rsplit("&", 1)[0] + f" … _(shortened: {rest})_"
     return [chunk for chunk in chunks if chunk.strip()] or [" "]
 
 
@@ -114,7 +121,10 @@ class NoticeBlocks:
         blocks: list = [
             HeaderBlock(text=clip(view.title.strip(), HEADER_MAX, empty=view.kind.label)),
             ContextBlock(elements=[MarkdownTextObject(text=" · ".join(details))]),
-            *[SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _escaped_chunks(view.body)],
+            *[
+                SectionBlock(text=MarkdownTextObject(text=chunk))
+                for chunk in _escaped_chunks(view.body, has_link=bool(view.link))
+            ],
         ]
         buttons = []
         if view.requires_acknowledgement and view.acknowledged_at is None:

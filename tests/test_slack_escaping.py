@@ -17,6 +17,7 @@ modules (enumerated too); and the command replies (`/linkedup history`) with the
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
@@ -817,3 +818,20 @@ def test_every_renderer_stays_within_slack_s_limits_whatever_was_typed(text):
 def test_every_view_builder_stays_within_slack_s_limits_whatever_was_typed(text):
     for builder, call in VIEW_CALLS.items():
         assert_within_slack_limits(call(text), f"by {builder.__module__}.{builder.__name__}")
+
+
+@settings(max_examples=30, deadline=None)
+@given(typed=st.text(min_size=1, max_size=60), link=st.sampled_from([None, "https://example.org/book"]))
+def test_a_shortened_notice_says_where_the_rest_is(typed, link):
+    """A body longer than the card holds is cut, and points to the link only when there is one."""
+    card = dataclasses.replace(
+        _notice_card("x", TargetedKind.GENERAL, None), body=(typed + " &\n") * 2500, link=link
+    )
+    sections = [
+        b["text"]["text"] for b in notice_views.RENDERER.card(card)["blocks"] if b["type"] == "section"
+    ]
+    assert all(len(text) <= 3000 for text in sections)
+    shortened = [text for text in sections if "_(shortened:" in text]
+    assert len(shortened) == 1
+    assert ("see the link below" in shortened[0]) == (link is not None)
+    assert ("ask the sender" in shortened[0]) == (link is None)
