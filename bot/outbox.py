@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack_pacing import Pacing, channel_of
@@ -29,6 +29,32 @@ from models.leavers import DIRECT_METHODS, withheld_from
 from models.outbox import CARD_TOPIC, OutboxMessage, OutboxStatus, resend_newest_update
 
 _OUTBOX = OutboxMessage.__table__
+
+# Every message sent pays for its claim and its settling, so both statements are built once, with
+# bound parameters: SQLAlchemy then neither rebuilds them nor recomputes their cache key per message.
+_CLAIM = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.key == bindparam("claimed_key"),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        _OUTBOX.c.next_attempt_at <= bindparam("due_by", type_=_OUTBOX.c.next_attempt_at.type),
+    )
+    .values(
+        next_attempt_at=bindparam("leased_until", type_=_OUTBOX.c.next_attempt_at.type),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+    .returning(_OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.created_at, _OUTBOX.c.topic)
+)
+_SETTLE_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("settled_id"))
+    .values(
+        status=OutboxStatus.SENT,
+        result=bindparam("answer", type_=_OUTBOX.c.result.type),
+        sent_at=bindparam("settled_at", type_=_OUTBOX.c.sent_at.type),
+        last_error=None,
+    )
+)
 
 log = logging.getLogger(__name__)
 
@@ -186,16 +212,7 @@ def _claim(
     with session_factory() as session:
         now = utcnow()
         claimed = session.execute(
-            update(_OUTBOX)
-            .where(
-                _OUTBOX.c.key == key,
-                _OUTBOX.c.status == OutboxStatus.PENDING,
-                _OUTBOX.c.next_attempt_at <= (due_by or now),
-            )
-            .values(next_attempt_at=now + LEASE, attempts=_OUTBOX.c.attempts + 1)
-            .returning(
-                _OUTBOX.c.id, _OUTBOX.c.method, _OUTBOX.c.payload, _OUTBOX.c.created_at, _OUTBOX.c.topic
-            )
+            _CLAIM, {"claimed_key": key, "due_by": due_by or now, "leased_until": now + LEASE}
         ).first()
         if claimed is None:
             session.rollback()
@@ -255,9 +272,7 @@ def _settle(
     with session_factory() as session:
         if error is None and on_sent is None:  # the usual case, in one statement (no ORM load and flush)
             settled = session.execute(
-                update(_OUTBOX)
-                .where(_OUTBOX.c.id == claim.id)
-                .values(status=OutboxStatus.SENT, result=result, sent_at=utcnow(), last_error=None)
+                _SETTLE_SENT, {"settled_id": claim.id, "answer": result, "settled_at": utcnow()}
             ).rowcount
             if settled and (tells_domain(claim.key) or updates_card(claim.method, claim.topic)):
                 sent = OutboxMessage(

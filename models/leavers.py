@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, delete, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import audit
@@ -88,6 +88,16 @@ def remove_member(session: Session, member: Member, *, actor: str, why: str) -> 
     return ended
 
 
+# When the person last left (their Home message's topic): asked before every private message is sent,
+# so built once with a bound parameter.
+_LEFT_AT = (
+    select(OutboxMessage.created_at)
+    .where(OutboxMessage.topic == bindparam("left_topic"))
+    .order_by(OutboxMessage.id.desc())
+    .limit(1)
+)
+
+
 def withheld_from(session: Session, slack_user_id: object, *, queued_at: datetime) -> str | None:
     """Why a private message queued at `queued_at` must not go to `slack_user_id`, or None: it may go.
 
@@ -98,12 +108,7 @@ def withheld_from(session: Session, slack_user_id: object, *, queued_at: datetim
     """
     if not isinstance(slack_user_id, str) or not slack_user_id:
         return None
-    left_at = session.scalar(
-        select(OutboxMessage.created_at)
-        .where(OutboxMessage.topic == LEFT_TOPIC.format(slack_user_id))
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
+    left_at = session.scalar(_LEFT_AT, {"left_topic": LEFT_TOPIC.format(slack_user_id)})
     if left_at is None:
         return None  # never removed: the common case, one indexed look-up
     if session.scalar(select(exists().where(Member.slack_user_id == slack_user_id))):

@@ -33,6 +33,7 @@ import handlers.returns
 import handlers.surveys  # noqa: F401  (each registers its `/linkedup` sub-commands on import)
 from handlers.commands import SUBCOMMANDS
 from handlers.ids import (
+    AudienceAction,
     BulletinAction,
     BulletinView,
     EscalationAction,
@@ -563,7 +564,11 @@ def _entry_points() -> list[EntryPoint]:
     ]
     points += [
         EntryPoint(f"options {action}", "options", lambda w, action=action: _suggestion(action, "Sea"))
-        for action in (IntakeAction.PICK_ORGANISATION, IntakeAction.PICK_SERVICE)
+        for action in (
+            IntakeAction.PICK_ORGANISATION,
+            IntakeAction.PICK_SERVICE,
+            AudienceAction.PICK_ORGANISATIONS,
+        )
     ]
     points.append(
         EntryPoint(f"shortcut {Shortcut.RAISE_ISSUE}", "shortcut", lambda w: _shortcut("The van broke"))
