@@ -31,7 +31,7 @@ from escalations.views import CardView, card_view
 from models.base import utcnow
 from models.escalations import Escalation, EscalationEvent
 from models.issues import Issue
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import OutboxMessage, OutboxStatus, card_topic
 from models.wording import Mention, Wording, said
 
 SYSTEM = "system"
@@ -71,6 +71,7 @@ def enqueue_rows(session: Session, rows: Iterable[dict]) -> list[str]:
         row.setdefault("attempts", 0)
         row.setdefault("next_attempt_at", now)
         row.setdefault("created_at", now)
+        row.setdefault("topic", None)  # one statement for the lot: every row names the same columns
     insert_ = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert_(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
     session.execute(statement, rows)
@@ -256,10 +257,12 @@ def card_update_row(
     """
     _, body = card_body(escalation, render, now=now, history=history, moved_on=moved_on)
     key = card_update_key(escalation.id, escalation.version)
+    topic = card_topic(f"escalation:{escalation.id}")  # a late update is followed by the newest again
     if escalation.card_ts and escalation.card_channel:
         return {
             "key": key,
             "method": "chat.update",
+            "topic": topic,
             "payload": {"channel": escalation.card_channel, "ts": escalation.card_ts, **body},
         }
     post_key = current_post_key(session, escalation.id)
@@ -269,11 +272,13 @@ def card_update_row(
         return {
             "key": key,
             "method": "chat.update",
+            "topic": topic,
             "payload": {"channel": post.result.get("channel") or channel, "ts": post.result["ts"], **body},
         }
     if post is None or post.status == OutboxStatus.FAILED:
         return channel_row(f"escalation:{escalation.id}:card:repost:v{escalation.version}", channel, body)
-    return {"key": key, "method": "chat.update", "payload": {"channel": channel, "ts_from": post_key, **body}}
+    payload = {"channel": channel, "ts_from": post_key, **body}
+    return {"key": key, "method": "chat.update", "topic": topic, "payload": payload}
 
 
 def current_post_key(session: Session, escalation_id: int) -> str:
@@ -293,8 +298,10 @@ def is_card_key(key: str) -> bool:
 
 
 def record_card_delivery(session: Session, message: OutboxMessage) -> None:
-    """After the outbox delivered `message`: remember a card's channel/ts, keep the card current.
+    """After the outbox delivered `message`: remember where a card's post is (its channel and ts).
 
+    An update delivered late is followed by the newest card again by the outbox's general rule for
+    updates of one message (`models.outbox.resend_newest_update`: card updates share a topic).
     Runs inside the delivery's transaction. The escalation row is updated with a plain UPDATE
     (no version bump): learning where the card is does not change the escalation's state.
     """
@@ -304,41 +311,10 @@ def record_card_delivery(session: Session, message: OutboxMessage) -> None:
     escalation_id = int(match["id"])
     rest = match["rest"] or ""
     result = message.result or {}
-    if message.method == "chat.postMessage" and (rest == "" or rest.startswith("repost:")):
-        if result.get("ts"):
-            session.execute(
-                update(Escalation.__table__)
-                .where(Escalation.__table__.c.id == escalation_id)
-                .values(card_channel=result.get("channel"), card_ts=result["ts"])
-            )
-        return
-    if message.method != "chat.update":
-        return
-    newest = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.key.like(f"escalation:{escalation_id}:card:%"),
-            OutboxMessage.method == "chat.update",
-            OutboxMessage.status == OutboxStatus.SENT,
-            OutboxMessage.id > message.id,
+    posted = message.method == "chat.postMessage" and (rest == "" or rest.startswith("repost:"))
+    if posted and result.get("ts"):
+        session.execute(
+            update(Escalation.__table__)
+            .where(Escalation.__table__.c.id == escalation_id)
+            .values(card_channel=result.get("channel"), card_ts=result["ts"])
         )
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    ).first()
-    if newest is None:
-        return
-    # An older card state just overwrote a newer one (it was retried late): show the newest again.
-    payload = dict(newest.payload)
-    payload.pop("ts_from", None)
-    payload["channel"] = result.get("channel") or payload.get("channel")
-    payload["ts"] = result.get("ts") or payload.get("ts")
-    enqueue_rows(
-        session,
-        [
-            {
-                "key": f"escalation:{escalation_id}:card:restore:{message.id}:{newest.id}",
-                "method": "chat.update",
-                "payload": payload,
-            }
-        ],
-    )
