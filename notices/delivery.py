@@ -26,6 +26,11 @@ from notices.compose import confirmable, spec_from_dict
 from notices.ports import ChannelPointer, NoticeBodies, NoticeCard, SenderNote
 
 CHUNK = 500  # rows a bulk insert carries
+# A scheduled notice whose audience emptied before its time (the sender is not there to be asked).
+UNSENT = (
+    "was not sent: when its time came, nobody fitted its audience any more (its organisations had left "
+    "or had no members). Start again with /linkedup notice to choose others."
+)
 NOBODY_NOW = (
     "Nobody fits this notice's audience any more (its organisations have left or have no members), "
     "so nothing was sent. Start again with /linkedup notice."
@@ -76,18 +81,12 @@ def send(
     """
     try:
         audience = resolve(session, spec_from_dict(notice.audience))
-    except ValidationError as refused:
+    except ValidationError:
         if refuse_nobody:
             raise ValidationError({"audience": NOBODY_NOW}) from None
         notice.status = NoticeStatus.SENT
         notice.sent_at = now
-        _tell_sender(
-            session,
-            notice,
-            bodies,
-            "was not sent: " + (refused.errors.get("audience") or refused.errors.get("ages") or str(refused)),
-            key="unsent",
-        )
+        _tell_sender(session, notice, bodies, UNSENT, key="unsent")
         return 0
     notice.status = NoticeStatus.SENT
     notice.sent_at = now

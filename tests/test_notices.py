@@ -454,3 +454,24 @@ def test_confirming_a_notice_whose_audience_has_emptied_is_refused_and_sends_not
         select(func.count(OutboxMessage.id)).where(OutboxMessage.key.like(f"notice:{notice_id}:%"))
     )
     assert queued == 0
+
+
+def test_a_scheduled_notice_whose_audience_emptied_tells_its_sender_in_one_sentence(db, world):
+    """Nobody fits when its time comes: nothing goes, and the sender reads why and what to do next."""
+    from models.network import Organisation
+
+    later = SENT + timedelta(hours=3)
+    notice = send(
+        db, OFFICER, training_draft(audience=AudienceSpec(categories=("parenting",)), send_at=later)
+    )
+    parents = db.scalar(select(Organisation).where(Organisation.name == "Parents Together"))
+    parents.status = OrganisationStatus.PENDING
+    db.commit()
+    [due] = due_ids(db, now=later)
+    assert send_scheduled(db, due, RENDERER, now=later) == 0
+    db.commit()
+    [note] = db.scalars(select(OutboxMessage).where(OutboxMessage.key.like(f"notice:{notice.id}:unsent%")))
+    text = note.payload["text"]
+    assert "was not sent: when its time came, nobody fitted its audience any more" in text
+    assert "Nobody matches" not in text, "one sentence, not an error message stuck to another"
+    assert "/linkedup notice" in text
