@@ -14,7 +14,7 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import quote
 
-from escalations.mail_views import MailLink, MailView
+from escalations.mail_views import MailKind, MailLink, MailView
 
 SUBJECT_MAX = 150
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
@@ -88,11 +88,20 @@ def _text(view: MailView, links: list[tuple[str, str]], page: tuple[str, str] | 
         lines += [f"{label}: {url}"]
     if page:
         lines += [f"{page[0]}: {page[1]}"]
-    lines += [
-        "",
-        "— Linked-up (sent because you are a member of this board; reply to the officer with questions)",
-    ]
+    lines += ["", f"— {_why(view, plain=True)}"]
     return "\n".join(lines) + "\n"
+
+
+def _why(view: MailView, *, plain: bool) -> str:
+    """The footer: why this e-mail came, in words true of its kind (a sign-in link is no board's news)."""
+    if view.kind is MailKind.SIGN_IN:
+        return "Sent by Linked-up because a sign-in link was asked for with this address."
+    if plain:
+        return "Linked-up (sent because you are a member of this board; reply to the officer with questions)"
+    return (
+        "Sent by Linked-up because you are a member of this board. "
+        "Each link opens a page where you confirm; nothing happens until you do."
+    )
 
 
 def _html(view: MailView, links: list[tuple[str, str]], page: tuple[str, str] | None) -> str:
@@ -130,8 +139,5 @@ def _html(view: MailView, links: list[tuple[str, str]], page: tuple[str, str] | 
             f'<p><a href="{e(url)}" style="display: inline-block; padding: 0.5em 1em; background: #1d70b8; '
             f'color: #fff; text-decoration: none;">{e(label)}</a></p>'
         )
-    parts.append(
-        '<p style="color: #555; font-size: 0.9em;">Sent by Linked-up because you are a member of this board. '
-        "Each link opens a page where you confirm; nothing happens until you do.</p></body></html>"
-    )
+    parts.append(f'<p style="color: #555; font-size: 0.9em;">{e(_why(view, plain=False))}</p></body></html>')
     return "".join(parts)

@@ -185,3 +185,19 @@ def test_no_builder_describes_a_sensitive_item(db):
             assert "/dashboard/email/act/" not in whole
     finally:
         use_mail(before)
+
+
+def test_each_footer_says_why_that_email_came():
+    """A sign-in link is nobody's board news: its footer says why it came; a board's e-mail says the board."""
+    for kind in MailKind:
+        view = MailView(kind=kind, subject="s", heading="h", links=(MailLink("sign_in", "Sign in", "n", 1),))
+        message = _bodies().message(view)
+        reader = _Reader()
+        reader.feed(message["html"])
+        html_text = "".join(reader.text)
+        for text in (message["text"], html_text):
+            if kind is MailKind.SIGN_IN:
+                assert "a sign-in link was asked for with this address" in text
+                assert "member of this board" not in text
+            else:
+                assert "member of this board" in text

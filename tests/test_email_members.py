@@ -177,6 +177,7 @@ def test_email_only_board_acknowledges_and_answers_from_smtp_links(
     assert item.reference in card["Subject"] and "\n" not in card["Subject"]
     assert "&lt;script&gt;" in html_of(card) and "<script>" not in html_of(card)
     assert "Dear Jo Smith" in text_of(card)
+    assert f"Urgency: {item.urgency.value.capitalize()}" in text_of(card), "the card's word, capitalised"
     links = links_in(card)
     assert set(links) == {
         "Acknowledge",
