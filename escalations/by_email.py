@@ -110,7 +110,7 @@ def item_facts(escalation: Escalation) -> tuple[tuple[str, str], ...]:
     facts = [("Board", escalation.board_name)]
     if issue.theme is not None:
         facts.append(("Theme", issue.theme.name))
-    facts.append(("Urgency", issue.urgency.value.capitalize()))  # as the card says it: "Urgent"
+    facts.append(("Urgency", issue.urgency.value.capitalize()))  # "Urgent", as the Slack card shows it
     if not withhold_organisation(escalation) and issue.organisation is not None:
         facts.append(("Organisation", issue.organisation.name))
     if escalation.state == EscalationState.OPEN:

@@ -100,7 +100,8 @@ class SlackRenderer:
             + (" :rotating_light: overdue" if view.respond_overdue else ""),
             f"*From*\n{organisation}",
             f"*Theme*\n{escape(view.theme) if view.theme else '—'}",
-            f"*Urgency*\n{view.urgency}" + (" · :lock: safeguarding-sensitive" if view.sensitive else ""),
+            f"*Urgency*\n{view.urgency.capitalize()}"
+            + (" · :lock: safeguarding-sensitive" if view.sensitive else ""),
         ]
         if view.affected:
             fields.append(f"*Who is affected*\n{escape(view.affected)}")
