@@ -30,7 +30,7 @@ from notices.compose import Draft, choices, create_draft
 from notices.delivery import confirm
 from notices.responses import acknowledge, request_place
 from notices.senders import check_sender, may_send
-from reporting.notices import Tally, delivery_report, notices_of, unacknowledged_count, unacknowledged_for
+from reporting.notices import Tally, notices_of, totals_of, unacknowledged_count, unacknowledged_for
 
 AGES = re.compile(r"^\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*$|^\s*(\d{1,2})\s*$")
 HOME_SENT_SHOWN = 5
@@ -198,9 +198,10 @@ def home_blocks(db, user: str) -> list:
     sender = may_send(db, user)
     sent = []
     if sender:
-        for notice in notices_of(db, user, limit=HOME_SENT_SHOWN):
-            sending = notice.status is NoticeStatus.SENT
-            totals = delivery_report(db, notice.id).totals if sending else Tally()
+        latest = notices_of(db, user, limit=HOME_SENT_SHOWN)
+        counted = totals_of(db, [notice.id for notice in latest if notice.status is NoticeStatus.SENT])
+        for notice in latest:
+            totals = counted.get(notice.id) or Tally()
             sent.append(
                 SentNotice(
                     notice_id=notice.id,

@@ -26,6 +26,7 @@ from models import (
     NoticeStatus,
     OrganisationStatus,
     OutboxMessage,
+    OutboxStatus,
 )
 from models.errors import NotAllowed, ValidationError
 from models.notices import PlaceStatus
@@ -34,7 +35,7 @@ from notices.delivery import confirm, due_ids, send_scheduled
 from notices.reminders import MAX_REMINDERS, remind_due, summarise_due
 from notices.responses import acknowledge, request_place
 from reporting.board_report.notices import quarterly_rows
-from reporting.notices import delivery_report, figures_by_kind, report_csv
+from reporting.notices import delivery_report, figures_by_kind, report_csv, totals_of
 from reporting.periods import LONDON, parse_period
 from tests import factories
 from tests.dashboard_support import sign_in
@@ -475,3 +476,37 @@ def test_a_scheduled_notice_whose_audience_emptied_tells_its_sender_in_one_sente
     assert "was not sent: when its time came, nobody fitted its audience any more" in text
     assert "Nobody matches" not in text, "one sentence, not an error message stuck to another"
     assert "/linkedup notice" in text
+
+
+def test_the_home_tabs_counted_totals_equal_the_reports_in_every_state(db, world):
+    """`totals_of` counts in SQL what `delivery_report` counts row by row: equal for every mix of DM
+    sent, failed, still pending or not yet queued, acknowledged or not, a place, waiting or neither."""
+    asked = {"requires_acknowledgement": True, "deadline": DEADLINE}
+    training = send(db, OFFICER, training_draft(places=3, **asked))
+    other = send(db, OFFICER, training_draft(title="Another session"))
+    people = sorted(
+        r.slack_user_id
+        for r in db.scalars(select(NoticeRecipient).where(NoticeRecipient.notice_id == training.id))
+    )
+    deliveries = ["sent", "failed", "pending", "missing"]
+    for n, person in enumerate(people):
+        message = db.scalar(
+            select(OutboxMessage).where(OutboxMessage.key == f"notice:{training.id}:to:{person}")
+        )
+        state = deliveries[n % 4]
+        if state == "missing":
+            db.delete(message)
+        elif state != "pending":
+            message.status = OutboxStatus(state)
+        if n % 3 == 0:
+            acknowledge(db, training.id, person, RENDERER, now=SENT + timedelta(minutes=n))
+        if n % 2 == 0:
+            request_place(db, training.id, person, RENDERER, now=SENT + timedelta(minutes=n))
+    db.commit()
+    counted = totals_of(db, [training.id, other.id, 999_999])
+    assert counted[training.id] == delivery_report(db, training.id).totals
+    assert counted[other.id] == delivery_report(db, other.id).totals
+    assert counted[999_999].people == 0
+    tally = counted[training.id]
+    assert tally.sent + tally.failed + tally.queued == tally.people == len(people)
+    assert tally.failed > 0 and tally.queued > 0 and tally.places == 3 and tally.waiting > 0
