@@ -397,6 +397,13 @@ def confirm_modal(
     )
 
 
+def confirmed_sentence(title: str, audience: str, send_at: datetime | None) -> str:
+    """What the sender reads once they press Send: sent now, or when it will go."""
+    if send_at is not None:
+        return f"Scheduled: “{title}” goes to {audience} on {when(send_at)}."
+    return f"Sent: “{title}” is on its way to {audience}."
+
+
 def sent_modal(text: str) -> View:
     return View(
         type="modal",

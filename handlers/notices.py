@@ -20,6 +20,7 @@ from handlers.notice_views import (
     WaitingNotice,
     compose_modal,
     confirm_modal,
+    confirmed_sentence,
     home_notice_blocks,
     sent_modal,
 )
@@ -155,11 +156,11 @@ def submit_confirm(ack: Ack, body: dict, view: dict, context: BoltContext) -> No
         ack(response_action="update", view=sent_modal(" ".join(refused.errors.values())))
         return
     db.commit()
-    if notice.status is NoticeStatus.SCHEDULED:
-        text = f"Scheduled: “{notice.title}” goes to {notice.audience_summary} at the time you chose."
-    else:
-        text = f"Sent: “{notice.title}” is on its way to {notice.audience_summary}."
-    ack(response_action="update", view=sent_modal(text))
+    send_at = notice.send_at if notice.status is NoticeStatus.SCHEDULED else None
+    ack(
+        response_action="update",
+        view=sent_modal(confirmed_sentence(notice.title, notice.audience_summary, send_at)),
+    )
 
 
 def press_acknowledge(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

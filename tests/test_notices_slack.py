@@ -134,3 +134,18 @@ def test_someone_who_may_not_send_is_told_why(app, slack, slack_api, db, world):
     response = slack.command("notice", user_id=NURSE)
     assert "Only the development officer" in response.get_json()["text"]
     assert slack_api.of("views.open") == []
+
+
+def test_a_scheduled_notice_says_when_it_will_go(app, slack, slack_api, db, world):
+    """The sender reads the day and time it goes, where it said "at the time you chose"."""
+    from escalations.working_days import describe
+
+    send_at = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
+    slack.command("notice", user_id=OFFICER)
+    compose = opened_view(slack_api)
+    deadline = send_at + timedelta(days=3)
+    values = {**GOOD, NoticeField.SEND_AT: send_at, NoticeField.DEADLINE: deadline}
+    confirm = receipt_of(submit(slack, compose, OFFICER, values))
+    done = view_text(receipt_of(submit(slack, confirm, OFFICER, {})))
+    assert f"goes to 2 people in 1 organisation serving ages 0–5 on {describe(send_at)}" in done
+    assert dms_to(slack_api, NURSE) == [], "nothing goes before its time"
