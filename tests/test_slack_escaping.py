@@ -648,6 +648,9 @@ VIEW_CALLS = {
         1, t, t, send_at=LONDON_NOON, kind=TargetedKind.SAFEGUARDING
     ).to_dict(),
     notice_views.sent_modal: lambda t: notice_views.sent_modal(t).to_dict(),
+    notice_views.confirmed_sentence: lambda t: notice_views.sent_modal(
+        notice_views.confirmed_sentence(t, t, LONDON_NOON)
+    ).to_dict(),
     notice_views.home_notice_blocks: lambda t: [
         b.to_dict()
         for b in notice_views.home_notice_blocks(
