@@ -24,17 +24,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import false, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.audit import record
 from models.errors import DomainError
 from models.escalations import LIVE_STATES, Escalation
 from models.issues import Issue
-from models.network import Board, Meeting, Network, Theme
+from models.network import Board, Meeting, Theme
 from network_file.document import DEFAULT_TIMEZONE, SLACK_USER_RE, NetworkFileError, parse_network
 from network_file.export import dump_yaml, export_data
-from network_file.loader import LoadReport, load_network
+from network_file.loader import LoadReport, load_network, one_change_at_a_time
 
 SOURCE = "the dashboard"
 _PROBLEM_RE = re.compile(r"^.*? line \d+: (?P<path>[^:]+): (?P<message>.*)$", re.S)
@@ -67,7 +67,7 @@ def apply_change(session: Session, change: Change, *, actor: str, by: str | None
 
     `actor` is who made the change as the audit log keys people (a Slack id); `by` their name, kept
     beside the words so the log reads without a look-up."""
-    _one_change_at_a_time(session)
+    one_change_at_a_time(session)
     document = export_data(session)
     before = copy.deepcopy(document)
     said = change(document, session)
@@ -92,17 +92,6 @@ def apply_change(session: Session, change: Change, *, actor: str, by: str | None
             after={"change": said, "by": by or actor, "summary": report.summary()},
         )
     return Edited(said=said, report=report, warnings=tuple(_clashes_made(session, before, document)))
-
-
-def _one_change_at_a_time(session: Session) -> None:
-    """Two changes at once (two officers, or one and `network load`) would each export the network
-    before the other was made, and the second load would undo the first. So a change first takes the
-    network row's lock (FOR UPDATE on PostgreSQL; on SQLite a writing statement, which takes the
-    database's writer gate), and the export it then reads includes every change committed before."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Network.id).with_for_update())
-    else:
-        session.execute(update(Network).where(false()).values(slug=Network.slug))
 
 
 # --- boards ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -162,6 +162,18 @@ def load_path(
     return load_network(session, document, actor=actor, source=Path(path).name, remove_leavers=remove_leavers)
 
 
+def one_change_at_a_time(session: Session) -> None:
+    """Two changes at once (two officers, or one and `network load`) would each read the network
+    before the other was made, and the second would undo the first (or trip on what the first added).
+    So a change, and a load, first takes the network row's lock (FOR UPDATE on PostgreSQL; on SQLite
+    a writing statement, which takes the database's writer gate), and what it then reads includes
+    every change committed before. Taken twice in one transaction, it is simply held."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Network.id).with_for_update())
+    else:
+        session.execute(update(Network).where(false()).values(slug=Network.slug))
+
+
 def load_network(
     session: Session,
     document: NetworkDocument,
@@ -172,6 +184,7 @@ def load_network(
 ) -> LoadReport:
     """Bring the database in line with the document; the caller commits (or rolls back on error)."""
     report = LoadReport(source)
+    one_change_at_a_time(session)
     with session.no_autoflush:
         state = _State.read(session)
         _refuse_conflicts(document, state, source)

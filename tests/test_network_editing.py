@@ -228,3 +228,45 @@ def test_two_changes_at_once_queue_and_the_second_sees_the_first(session_factory
         first.close()
         second.close()
     assert refused == [["Another board is already called Commissioning Group."]]
+
+
+def test_network_load_waits_for_a_change_in_progress_then_applies_the_file_whole(session_factory, wirral):
+    """`linkedup network load` during an officer's change queues behind it (as a second change does),
+    then brings the network to the file: it neither reads the network half-changed nor fails on it."""
+    wirral()
+    with transaction(session_factory) as session:
+        text = export_text(session)
+        cjcg = next(b for b in export_data(session)["boards"] if b["slug"] == "cjcg")
+    renamed = BoardForm(
+        name="Commissioning Group",
+        channel=cjcg["channel"],
+        acknowledge_days=cjcg["acknowledge_days"],
+        respond_days=cjcg["respond_days"],
+        parent=cjcg.get("parent"),
+        chair=cjcg.get("chair"),
+        members=cjcg["members"],
+        private=False,
+    )
+    officer, loader = session_factory(), session_factory()
+    reports = []
+    try:
+        apply_change(officer, SaveBoard(renamed, slug="cjcg"), actor=OFFICER)
+
+        def network_load() -> None:
+            reports.append(load_network(loader, parse_network(text, source="file.yaml"), source="file.yaml"))
+            loader.commit()
+
+        worker = threading.Thread(target=network_load)
+        worker.start()
+        worker.join(timeout=1.0)
+        assert worker.is_alive(), "the load waits for the change in progress"
+        officer.commit()
+        worker.join(timeout=60)
+        assert not worker.is_alive()
+    finally:
+        officer.close()
+        loader.close()
+    [report] = reports
+    assert report.changed, "the load saw the officer's rename and undid it, as the file says"
+    with transaction(session_factory) as session:
+        assert export_text(session) == text
