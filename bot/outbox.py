@@ -194,7 +194,7 @@ def deliver(
         if pacing is not None and (retry_after := retry_after_seconds(exc)):
             pacing.hold(claim.method, channel_of(claim.method, claim.payload), retry_after)
         return _settle(session_factory, claim, None, exc, on_sent)
-    return _settle(session_factory, claim, result, None, on_sent)
+    return _settle(session_factory, claim, result, None, on_sent, answered_at=utcnow())
 
 
 def _claim(
@@ -267,16 +267,28 @@ def _settle(
     result: dict | None,
     error: Exception | None,
     on_sent: OnSent | None,
+    *,
+    answered_at: datetime | None = None,
 ) -> Delivery:
-    """Record what Slack said; the message is in Slack already when it succeeded, so this must not fail it."""
+    """Record what Slack said; the message is in Slack already when it succeeded, so this must not fail it.
+
+    `answered_at` is when Slack answered: the recorded `sent_at`, which the settling (it may wait for
+    the database's writer) must not move later.
+    """
+    answered_at = answered_at or utcnow()
     with session_factory() as session:
         if error is None and on_sent is None:  # the usual case, in one statement (no ORM load and flush)
             settled = session.execute(
-                _SETTLE_SENT, {"settled_id": claim.id, "answer": result, "settled_at": utcnow()}
+                _SETTLE_SENT, {"settled_id": claim.id, "answer": result, "settled_at": answered_at}
             ).rowcount
             if settled and (tells_domain(claim.key) or updates_card(claim.method, claim.topic)):
                 sent = OutboxMessage(
-                    id=claim.id, key=claim.key, method=claim.method, result=result, topic=claim.topic
+                    id=claim.id,
+                    key=claim.key,
+                    method=claim.method,
+                    result=result,
+                    topic=claim.topic,
+                    sent_at=answered_at,
                 )
                 record_sent(session, sent)  # (not added to the session: only read)
             session.commit()
@@ -291,7 +303,7 @@ def _settle(
             return Delivery(Outcome.FAILED, retry_in=retry_after_seconds(error))
         message.result = result
         message.status = OutboxStatus.SENT
-        message.sent_at = utcnow()
+        message.sent_at = answered_at
         message.last_error = None
         record_sent(session, message)
         if on_sent is not None:
@@ -354,7 +366,7 @@ def record_sent(session: Session, message: OutboxMessage) -> None:
         return
     try:
         with session.begin_nested():
-            again = resend_newest_update(session, message)
+            again = resend_newest_update(session, message, lease=LEASE)
         if again is not None:
             log.info(
                 "card update %s was delivered late: the newest card goes again (%s)", message.key, again.key

@@ -15,7 +15,7 @@ The domain only records what was queued; threads and Slack stay in `bot/`.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import JSON, Index, Integer, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, object_session
@@ -97,10 +97,17 @@ def card_topic(what: str) -> str:
     return f"{CARD_TOPIC}{what}"[:120]
 
 
-def resend_newest_update(session: Session, message: OutboxMessage) -> OutboxMessage | None:
+def resend_newest_update(
+    session: Session, message: OutboxMessage, *, lease: timedelta
+) -> OutboxMessage | None:
     """After `message`, an update of a card, was delivered: if a newer update of the same message was
     delivered before it, the older card has just overwritten the newer one in Slack (it was retried
     late), so queue the newest card again, aimed at the same channel and ts; returns the copy.
+
+    "Before it" is judged by Slack's calls, not by when each was recorded: a newer update counts only if
+    its call began before Slack answered this one (its claim, `next_attempt_at - lease`, before
+    `message.sent_at`). Otherwise the two went to Slack in order and only their recording crossed (this
+    one's settling waited for the database), and sending the newest again would only repeat it.
 
     Updates are queued in the order the card changed, so a higher id is the newer card. The copy's key
     names the late update, so a retried settling never queues it twice; the copy is itself the newest
@@ -116,6 +123,7 @@ def resend_newest_update(session: Session, message: OutboxMessage) -> OutboxMess
             OutboxMessage.method == "chat.update",
             OutboxMessage.status == OutboxStatus.SENT,
             OutboxMessage.id > message.id,
+            OutboxMessage.next_attempt_at < (message.sent_at or utcnow()) + lease,
         )
         .order_by(OutboxMessage.id.desc())
         .limit(1)

@@ -157,3 +157,37 @@ def test_a_card_addressed_by_channel_and_ts_ends_at_its_newest_update(
     assert _deliver_all(session_factory, client) == 0
     texts = [json.loads(u)["text"] for u in _updates_of(slack_api, ts)]
     assert texts == ["Rejected", "Approved", "Rejected"]
+
+
+def test_updates_sent_in_order_whose_recording_crossed_send_nothing_more(
+    db, session_factory, settings, slack_api
+):
+    """The older update reached Slack first, but its settling waited (for the database's writer)
+    until the newer one was recorded: Slack already shows the newest card, so nothing is sent again.
+    (Measured in benchmarks/latency.py, procfile on SQLite at 10 users, before this was judged by the
+    calls rather than by the recording: four cards repeated in 200 flows.)"""
+    from bot.outbox import _claim, _settle, send
+
+    client = web_client(settings)
+    channel, ts = "C0REVIEWS1", "1790000000.000002"
+    topic = card_topic(f"{channel}:{ts}")
+    for key, text in (("article:2:decided:approved", "Approved"), ("article:2:decided:rejected", "Rejected")):
+        enqueue(
+            db,
+            key=key,
+            method="chat.update",
+            payload={"channel": channel, "ts": ts, "text": text},
+            topic=topic,
+        )
+    db.commit()
+    older = _claim(session_factory, "article:2:decided:approved", due_by=None, pacing=None, max_wait=0)
+    answer = send(client, older.method, older.payload, None)  # Slack has the older card…
+    answered_at = utcnow()
+    assert (
+        deliver(session_factory, client, "article:2:decided:rejected").outcome is Outcome.SENT
+    )  # …then the newer
+    settled = _settle(session_factory, older, answer, None, None, answered_at=answered_at)  # recorded last
+    assert settled.outcome is Outcome.SENT
+    assert _deliver_all(session_factory, client) == 0
+    assert [json.loads(u)["text"] for u in _updates_of(slack_api, ts)] == ["Approved", "Rejected"]
+    assert db.scalars(select(OutboxMessage.key).where(OutboxMessage.key.like("%:again:%"))).all() == []
