@@ -7,12 +7,10 @@ gets a type-ahead picker instead, which asks `matching_organisations` for what t
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.network import Organisation, OrganisationStatus
-
-SEARCH_MAX = 200  # longer than any organisation's name: matches nothing (a huge LIKE fails on SQLite)
+from models.network import Organisation, OrganisationStatus, organisation_name_contains
 
 
 def _nameable():
@@ -28,10 +26,5 @@ def nameable_organisations(session: Session) -> list[tuple[int, str]]:
 
 def matching_organisations(session: Session, typed: str, *, limit: int) -> list[tuple[int, str]]:
     """The first `limit` nameable organisations whose name contains `typed` (any case), by name."""
-    typed = typed.strip()
-    if len(typed) > SEARCH_MAX or "\x00" in typed:
-        return []  # no name is that long or holds a NUL (which PostgreSQL refuses in any string)
-    query = _nameable()
-    if typed:
-        query = query.where(func.lower(Organisation.name).contains(typed.lower(), autoescape=True))
+    query = _nameable().where(organisation_name_contains(typed))
     return list(session.execute(query.order_by(Organisation.name).limit(limit)).tuples())

@@ -29,7 +29,14 @@ from models.base import utcnow
 from models.errors import NotAllowed, NotFound, NotRegistered, ValidationError
 from models.joining import JoinRequest, RequestKind, RequestStatus
 from models.membership import find_member, is_officer
-from models.network import Member, MemberRole, Organisation, OrganisationStatus, Service
+from models.network import (
+    Member,
+    MemberRole,
+    Organisation,
+    OrganisationStatus,
+    Service,
+    organisation_name_contains,
+)
 
 NAME_MAX = 200
 REASON_MAX = 1000
@@ -363,13 +370,7 @@ def pending_requests(session: Session, *, limit: int) -> tuple[int, list[JoinReq
 
 def search_organisations(session: Session, query: str, *, limit: int = 100) -> list[Organisation]:
     """Organisations one can ask to join, by name (for the join form's type-ahead)."""
-    if len(query.strip()) > NAME_MAX or "\x00" in query:
-        # Longer than any name, or holding a NUL no name holds: it matches none (and a huge LIKE
-        # pattern fails on SQLite, a NUL in any string on PostgreSQL).
-        return []
-    statement = select(Organisation).where(Organisation.status != OrganisationStatus.DECLINED)
-    if query.strip():
-        statement = statement.where(
-            func.lower(Organisation.name).contains(query.strip().lower(), autoescape=True)
-        )
+    statement = select(Organisation).where(
+        Organisation.status != OrganisationStatus.DECLINED, organisation_name_contains(query)
+    )
     return list(session.scalars(statement.order_by(Organisation.name).limit(limit)))

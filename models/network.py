@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     Float,
     ForeignKey,
     Integer,
@@ -21,6 +22,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
+    func,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -214,3 +218,17 @@ class Member(Timestamps, Base):
     display_name: Mapped[str | None] = mapped_column(String(120))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+
+def organisation_name_contains(typed: str) -> ColumnElement[bool]:
+    """SQL: the organisation's name contains `typed`, in any case (everything when nothing is typed).
+
+    For the forms' type-aheads. Text longer than any name, or holding a NUL, matches nothing: a huge
+    LIKE pattern fails on SQLite, and PostgreSQL refuses a NUL in any string.
+    """
+    typed = typed.strip()
+    if not typed:
+        return true()
+    if len(typed) > Organisation.name.type.length or "\x00" in typed:
+        return false()
+    return func.lower(Organisation.name).contains(typed.lower(), autoescape=True)
