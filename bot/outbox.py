@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.slack_pacing import Pacing, channel_of
 from models.base import utcnow
 from models.leavers import DIRECT_METHODS, withheld_from
-from models.outbox import CARD_TOPIC, OutboxMessage, OutboxStatus, resend_newest_update
+from models.outbox import OutboxMessage, OutboxStatus, is_card_update, resend_newest_update
 
 _OUTBOX = OutboxMessage.__table__
 
@@ -281,7 +281,7 @@ def _settle(
             settled = session.execute(
                 _SETTLE_SENT, {"settled_id": claim.id, "answer": result, "settled_at": answered_at}
             ).rowcount
-            if settled and (tells_domain(claim.key) or updates_card(claim.method, claim.topic)):
+            if settled and (tells_domain(claim.key) or is_card_update(claim.method, claim.topic)):
                 sent = OutboxMessage(
                     id=claim.id,
                     key=claim.key,
@@ -343,11 +343,6 @@ def tells_domain(key: str) -> bool:
     return is_card_key(key)
 
 
-def updates_card(method: str, topic: str | None) -> bool:
-    """Whether a delivered message is an update of a card whose updates share a topic (`card_topic`)."""
-    return method == "chat.update" and bool(topic) and topic.startswith(CARD_TOPIC)
-
-
 def record_sent(session: Session, message: OutboxMessage) -> None:
     """What a delivered message tells the domain (an escalation card's channel and ts), and a card
     update delivered late followed by the newest card again (`resend_newest_update`).
@@ -362,7 +357,7 @@ def record_sent(session: Session, message: OutboxMessage) -> None:
             record_card_delivery(session, message)
     except Exception:
         log.exception("recording the delivery of outbox message %s failed", message.key)
-    if not updates_card(message.method, message.topic):
+    if not is_card_update(message.method, message.topic):
         return
     try:
         with session.begin_nested():

@@ -97,6 +97,11 @@ def card_topic(what: str) -> str:
     return f"{CARD_TOPIC}{what}"[:120]
 
 
+def is_card_update(method: str, topic: str | None) -> bool:
+    """An update of a card whose updates share a topic (`card_topic`): `resend_newest_update` applies."""
+    return method == "chat.update" and bool(topic) and topic.startswith(CARD_TOPIC)
+
+
 def resend_newest_update(
     session: Session, message: OutboxMessage, *, lease: timedelta
 ) -> OutboxMessage | None:
@@ -114,7 +119,7 @@ def resend_newest_update(
     afterwards (nothing newer was delivered), so delivering it queues nothing more. Slack's message is
     found by equality on the indexed topic.
     """
-    if message.method != "chat.update" or not (message.topic or "").startswith(CARD_TOPIC):
+    if not is_card_update(message.method, message.topic):
         return None
     newest = session.execute(
         select(OutboxMessage.key, OutboxMessage.payload, OutboxMessage.result)
